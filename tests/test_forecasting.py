@@ -1,0 +1,199 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from tsrnn import (
+    GRUForecaster,
+    LSTMForecaster,
+    RNNForecaster,
+    SeasonalNaiveForecaster,
+    TrainingDivergedError,
+    mase,
+)
+
+FAST = dict(max_epochs=30, hidden_size=16, random_state=0, device="cpu")
+
+
+def test_lstm_learns_seasonal_series_far_better_than_seasonal_naive(seasonal_series):
+    train, test = seasonal_series[:-12], seasonal_series[-12:]
+    lstm = LSTMForecaster(window_length=24, horizon=12, max_epochs=150, random_state=0)
+    pred = lstm.fit(train).predict()
+    naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
+    lstm_mase, naive_mase = mase(test, pred, train, 12), mase(test, naive, train, 12)
+    assert naive_mase > 0.8  # the noise alone keeps seasonal naive near 1
+    assert lstm_mase < 0.7 * naive_mase
+    pd.testing.assert_index_equal(pred.index, test.index)
+    assert pred.name == "sales"
+
+
+@pytest.mark.parametrize("cls", [RNNForecaster, LSTMForecaster, GRUForecaster])
+def test_each_cell_trains_and_forecasts(cls, seasonal_series):
+    f = cls(window_length=24, horizon=6, **FAST).fit(seasonal_series)
+    assert f.module_.rnn.mode == {"rnn": "RNN_TANH", "lstm": "LSTM", "gru": "GRU"}[cls._cell]
+    assert f.loss_curve_[-1] < f.loss_curve_[0]
+    assert np.isfinite(f.predict()).all()
+
+
+def test_relu_elman_and_relu_rejected_for_gated_cells(seasonal_series):
+    f = RNNForecaster(window_length=12, nonlinearity="relu", **FAST).fit(seasonal_series)
+    assert f.module_.rnn.mode == "RNN_RELU"
+    with pytest.raises(ValueError, match="nonlinearity='relu' is not valid; choose one of 'tanh'"):
+        LSTMForecaster(nonlinearity="relu").fit(seasonal_series)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2001-01-01", periods=60, freq="MS"),
+        pd.date_range("2001-01-31", periods=60, freq="ME"),
+        pd.date_range("2001-03-31", periods=60, freq="QE"),
+        pd.date_range("2001-01-01", periods=60, freq="D"),
+        pd.date_range("2001-01-01", periods=60, freq="h"),
+        pd.date_range("2001-01-01", periods=60, freq="B"),
+        pd.period_range("1950", periods=60, freq="Y"),
+        pd.period_range("2001-01", periods=60, freq="M"),
+        pd.RangeIndex(60),
+        pd.RangeIndex(100, 220, 2),
+    ],
+    ids=lambda i: type(i).__name__ + str(getattr(i, "freqstr", "")),
+)
+def test_forecast_index_continues_the_series(index):
+    y = pd.Series(np.sin(np.arange(60) / 3), index=index, name="y")
+    pred = LSTMForecaster(window_length=8, horizon=3, max_epochs=2, random_state=0).fit(y).predict()
+    pd.testing.assert_index_equal(pred.index, _extend(index, 3)[-3:])
+    assert pred.name == "y"
+
+
+def _extend(index, n):
+    if isinstance(index, pd.RangeIndex):
+        return pd.RangeIndex(index.start, index.stop + n * index.step, index.step)
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[0], periods=len(index) + n, freq=index.freq)
+    return pd.date_range(index[0], periods=len(index) + n, freq=index.freq)
+
+
+def test_numpy_in_numpy_out(seasonal_series):
+    y = seasonal_series.to_numpy()
+    pred = LSTMForecaster(window_length=12, horizon=4, **FAST).fit(y).predict()
+    assert isinstance(pred, np.ndarray) and pred.shape == (4,)
+    pred2d = LSTMForecaster(window_length=12, horizon=4, **FAST).fit(y[:, None]).predict()
+    assert pred2d.shape == (4, 1)
+
+
+def test_dataframe_forecast_keeps_all_columns(seasonal_series):
+    frame = pd.DataFrame({"a": seasonal_series, "b": -2 * seasonal_series + 50})
+    pred = GRUForecaster(window_length=24, horizon=12, max_epochs=150, random_state=0).fit(
+        frame[:-12]
+    ).predict()
+    assert list(pred.columns) == ["a", "b"]
+    pd.testing.assert_index_equal(pred.index, frame.index[-12:])
+    naive = SeasonalNaiveForecaster(horizon=12).fit(frame[:-12]).predict()
+    assert mase(frame[-12:], pred, frame[:-12], 12) < mase(frame[-12:], naive, frame[:-12], 12)
+
+
+def test_unknown_frequency_error_says_how_to_set_it(seasonal_series):
+    y = seasonal_series.drop(seasonal_series.index[[5, 17]])
+    y.index.freq = None
+    with pytest.raises(ValueError, match=r"cannot be inferred.*asfreq\('MS'\)"):
+        LSTMForecaster().fit(y)
+
+
+def test_longer_horizon_is_recursive_and_shorter_is_a_prefix(seasonal_series):
+    f = LSTMForecaster(window_length=24, horizon=6, **FAST).fit(seasonal_series)
+    direct = f.predict()
+    assert np.allclose(f.predict(horizon=3), direct[:3])
+    long = f.predict(horizon=14)
+    assert len(long) == 14 and np.allclose(long[:6], direct)
+    pd.testing.assert_index_equal(long.index, _extend(seasonal_series.index, 14)[-14:])
+    # the second block is the direct forecast from a window that ends with the first block
+    refit_window = pd.concat([seasonal_series, direct])
+    g = clone(f).set_params(max_epochs=1)
+    g.fit(seasonal_series)
+    g.module_.load_state_dict(f.module_.state_dict())
+    g._history = refit_window.to_numpy()[-24:, None]
+    assert np.allclose(g.predict(), long[6:12], atol=1e-5)
+
+
+def test_future_covariates_are_used():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    y = pd.Series(3 * x + rng.normal(0, 0.1, 300), index=pd.RangeIndex(300))
+    X = pd.DataFrame({"x": x}, index=y.index)
+    train, test = slice(0, 290), slice(290, 300)
+    kw = dict(window_length=5, horizon=10, max_epochs=60, scaling="standard", random_state=0)
+    with_x = LSTMForecaster(**kw).fit(y[train], X[train])
+    pred = with_x.predict(X=X[test].set_axis(y.index[test]))
+    without = LSTMForecaster(**kw).fit(y[train]).predict()
+    err_with = np.abs(pred - y[test]).mean()
+    err_without = np.abs(without - y[test]).mean()
+    assert err_with < 0.3 * err_without  # y is 3·x: unpredictable without the future x (≈2.4)
+    with pytest.raises(ValueError, match="pass X with 10 rows"):
+        with_x.predict()
+
+
+def test_pickle_and_random_state_give_identical_forecasts(seasonal_series):
+    f = LSTMForecaster(window_length=12, horizon=3, **FAST).fit(seasonal_series)
+    again = LSTMForecaster(window_length=12, horizon=3, **FAST).fit(seasonal_series)
+    restored = pickle.loads(pickle.dumps(f))
+    pd.testing.assert_series_equal(f.predict(), again.predict(), check_exact=True)
+    pd.testing.assert_series_equal(f.predict(), restored.predict(), check_exact=True)
+    other = LSTMForecaster(window_length=12, horizon=3, **{**FAST, "random_state": 1})
+    assert not np.allclose(other.fit(seasonal_series).predict(), f.predict())
+
+
+def test_score_is_negative_mase_and_places_values_by_time_stamp(seasonal_series):
+    train, test = seasonal_series[:-12], seasonal_series[-12:]
+    f = SeasonalNaiveForecaster(horizon=12).fit(train)
+    assert f.score(test) == pytest.approx(-mase(test, f.predict(), train, 12))
+    later = test[4:]  # a gap of four steps after the training data
+    assert f.score(later) == pytest.approx(-mase(later, f.predict(12)[4:], train, 12))
+    with pytest.raises(ValueError, match="not a run of steps after the end"):
+        f.score(train[-3:])
+
+
+def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
+    f = LSTMForecaster(
+        window_length=12, horizon=3, early_stopping=True, n_iter_no_change=3,
+        validation_fraction=0.2, max_epochs=200, random_state=0,
+    ).fit(seasonal_series)
+    curve = f.validation_loss_curve_
+    assert len(curve) < 200 and len(curve) == len(f.loss_curve_)
+    assert f.best_epoch_ == int(np.argmin(curve))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"horizon": 0}, "horizon == 0, must be >= 1"),
+        ({"dropout": 1.5}, "dropout == 1.5, must be < 1.0"),
+        ({"scaling": "minmax"}, "scaling='minmax' is not valid; choose one of 'local', 'standard', None"),
+        ({"loss": "huber"}, "loss='huber' is not valid"),
+        ({"window_length": 200}, "need at least 201; pass a longer series or lower window_length"),
+        ({"device": "tpu"}, "device='tpu' is not"),
+    ],
+)
+def test_bad_parameters_are_named_at_fit(params, message, seasonal_series):
+    f = LSTMForecaster(**params)
+    with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(").replace(")", r"\)")):
+        f.fit(seasonal_series)
+    assert not hasattr(f, "module_")
+
+
+def test_divergence_raises_a_clear_error():
+    y = np.random.default_rng(0).normal(size=100) * 1e30
+    with pytest.raises(TrainingDivergedError, match="lower learning_rate or set gradient_clip"):
+        LSTMForecaster(window_length=4, scaling=None, max_epochs=3, gradient_clip=None).fit(y)
+
+
+def test_caller_data_is_not_mutated(seasonal_series):
+    y = seasonal_series.copy()
+    X = pd.DataFrame({"x": np.arange(len(y), dtype=float)}, index=y.index)
+    y0, X0 = y.copy(), X.copy()
+    f = LSTMForecaster(window_length=12, horizon=2, **FAST).fit(y, X)
+    f.predict(X=X.iloc[:2].set_axis(pd.date_range("2012-01-01", periods=2, freq="MS")))
+    pd.testing.assert_series_equal(y, y0)
+    pd.testing.assert_frame_equal(X, X0)
+    assert y.index.freq == y0.index.freq

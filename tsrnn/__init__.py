@@ -1,0 +1,30 @@
+"""tsrnn: recurrent networks (Elman RNN, LSTM, GRU) for forecasting and sequence learning,
+behind the scikit-learn API."""
+
+from . import datasets
+from ._training import TrainingDivergedError
+from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
+from .evaluation import mase, rmse, smape
+from .forecasting import BaseForecaster, GRUForecaster, LSTMForecaster, RNNForecaster
+from .sequence import SequenceClassifier, SequenceRegressor
+from .windowing import SlidingWindowTransformer, make_windows
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ARIMAForecaster",
+    "BaseForecaster",
+    "GRUForecaster",
+    "LSTMForecaster",
+    "RNNForecaster",
+    "SeasonalNaiveForecaster",
+    "SequenceClassifier",
+    "SequenceRegressor",
+    "SlidingWindowTransformer",
+    "TrainingDivergedError",
+    "datasets",
+    "make_windows",
+    "mase",
+    "rmse",
+    "smape",
+]

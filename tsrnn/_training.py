@@ -1,0 +1,258 @@
+"""The one training loop, and the torch plumbing every estimator shares.
+
+Optimiser, gradient clipping, time-ordered or random validation (chosen by the caller),
+early stopping with best-weights restore, divergence and interrupt handling, device choice,
+seeding without touching the global random state, device-safe pickling.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from torch import nn
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The training loss became NaN or infinite before any usable weights existed."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of :func:`train`, validated by the estimator that builds it."""
+
+    learning_rate: float
+    max_epochs: int
+    batch_size: int
+    early_stopping: bool
+    n_iter_no_change: int
+    gradient_clip: float | None
+    verbose: bool
+    tol: float = 1e-4
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` learned about the run (the weights are in the module)."""
+
+    loss_curve: list[float] = field(default_factory=list)
+    validation_loss_curve: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    interrupted: bool = False
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` means CUDA when available, else CPU; anything else must be usable here."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but CUDA is not available here; use device='cpu' or 'auto'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) exist."
+            )
+    elif resolved.type != "cpu":
+        raise ValueError(f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda[:N]'.")
+    return resolved
+
+
+def draw_seed(random_state) -> int:
+    """One integer seed from ``random_state`` (an int, a RandomState or None)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch inside the block and restore the caller's global RNG state afterwards."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _mean_loss(batch_loss: Callable, idx: torch.Tensor, batch_size: int) -> float:
+    total = torch.zeros((), device=idx.device)
+    for start in range(0, len(idx), batch_size):
+        part = idx[start : start + batch_size]
+        total += batch_loss(part) * len(part)
+    return float(total / len(idx))
+
+
+def train(
+    module: nn.Module,
+    batch_loss: Callable[[torch.Tensor], torch.Tensor],
+    train_idx: torch.Tensor,
+    val_idx: torch.Tensor | None,
+    config: TrainConfig,
+    generator: torch.Generator,
+) -> TrainResult:
+    """Train ``module`` in place with Adam on mini-batches of sample indices.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The network; its weights are updated in place.
+    batch_loss : callable
+        ``batch_loss(idx)`` returns the mean loss (a 0-d tensor) over the samples ``idx``, a
+        LongTensor on the training device. It gathers its own data, so no copy of the whole
+        training set is ever made.
+    train_idx, val_idx : Tensor
+        Sample indices to train on and, when ``config.early_stopping``, to validate on.
+    config : TrainConfig
+    generator : torch.Generator
+        Seeded generator on the training device that orders the batches.
+
+    Returns
+    -------
+    TrainResult
+        Loss curves, the best epoch, and whether the run was interrupted.
+
+    Notes
+    -----
+    The monitored loss is the validation loss with early stopping, else the training loss.
+    With early stopping the weights of the best validated epoch are restored at the end;
+    without it the final weights are kept. A NaN or infinite loss restores the best weights
+    so far with a warning, or raises :class:`TrainingDivergedError` when there are none.
+    ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
+    The loss is accumulated on the device and read once per epoch (no per-step host sync).
+    """
+    optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate)
+    result = TrainResult()
+    n = len(train_idx)
+    batch_size = min(config.batch_size, n)
+    best_loss, best_state, stale = math.inf, None, 0
+    started = time.perf_counter()
+    epoch = 0
+    try:
+        for epoch in range(config.max_epochs):
+            module.train()
+            order = train_idx[torch.randperm(n, generator=generator, device=generator.device)]
+            total = torch.zeros((), device=train_idx.device)
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                loss = batch_loss(idx)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.gradient_clip:
+                    nn.utils.clip_grad_norm_(module.parameters(), config.gradient_clip)
+                optimizer.step()
+                total += loss.detach() * len(idx)
+            train_loss = float(total / n)
+            result.loss_curve.append(train_loss)
+            monitored = train_loss
+            if config.early_stopping:
+                module.eval()
+                with torch.inference_mode():
+                    monitored = _mean_loss(batch_loss, val_idx, max(batch_size, 1024))
+                result.validation_loss_curve.append(monitored)
+            if config.verbose:
+                _progress(epoch, config.max_epochs, train_loss, result, started)
+            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+                if best_state is None:
+                    raise TrainingDivergedError(
+                        f"the training loss became {train_loss} in epoch {epoch + 1} before any "
+                        "usable weights existed; lower learning_rate or set gradient_clip "
+                        "(e.g. gradient_clip=1.0), and check the input for extreme values."
+                    )
+                warnings.warn(
+                    f"training diverged (loss {train_loss}) in epoch {epoch + 1}; restored the "
+                    f"weights of epoch {result.best_epoch + 1}. Lower learning_rate or set "
+                    "gradient_clip to train further.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                module.load_state_dict(best_state)
+                break
+            if monitored < best_loss - config.tol:
+                best_loss, best_state, stale = monitored, _snapshot(module), 0
+                result.best_epoch = epoch
+            else:
+                stale += 1
+                if config.early_stopping and stale >= config.n_iter_no_change:
+                    break
+    except KeyboardInterrupt:
+        if best_state is None:
+            raise
+        module.load_state_dict(best_state)
+        result.interrupted = True
+        warnings.warn(
+            f"fit interrupted in epoch {epoch + 1}; the estimator keeps the best weights so far "
+            f"(epoch {result.best_epoch + 1}) and is usable.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return result
+    finally:
+        if config.verbose:
+            print(file=sys.stderr)
+    if config.early_stopping and best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return result
+
+
+def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):
+    width = 20
+    done = int(width * (epoch + 1) / max_epochs)
+    line = f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch + 1}/{max_epochs} train {train_loss:.4g}"
+    if result.validation_loss_curve:
+        line += f" valid {result.validation_loss_curve[-1]:.4g}"
+    line += f" {time.perf_counter() - started:.1f}s"
+    print(line, end="", file=sys.stderr, flush=True)
+
+
+class TorchEstimatorMixin:
+    """Device-safe pickling for estimators holding a fitted ``module_``.
+
+    A pickle always holds the weights on the CPU; unpickling moves them back to the device the
+    estimator was fit on when it exists, else keeps them on the CPU (a GPU-trained model loads on a
+    machine without one).
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and any(p.device.type != "cpu" for p in module.parameters()):
+            state = dict(state, module_=copy.deepcopy(module).to("cpu"))
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        device = getattr(self, "device_", None)
+        if device is not None:
+            if device.type == "cuda" and not torch.cuda.is_available():
+                self.device_ = torch.device("cpu")
+            self.module_.to(self.device_)
+
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(
+            learning_rate=self.learning_rate,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            gradient_clip=self.gradient_clip,
+            verbose=bool(self.verbose),
+        )

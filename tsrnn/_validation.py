@@ -1,0 +1,65 @@
+"""Input and parameter checks whose errors name the problem and the fix."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_scalar
+
+from .networks import CELLS
+
+
+def check_choice(value, name: str, choices) -> None:
+    """Raise a ValueError listing the valid choices when ``value`` is not one of them."""
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name}={value!r} is not valid; choose one of {listed}.")
+
+
+def check_network_params(est, cell: str) -> None:
+    """Check the parameters every recurrent estimator shares (network and training)."""
+    check_choice(cell, "cell", tuple(CELLS))
+    check_choice(est.nonlinearity, "nonlinearity", ("tanh", "relu") if cell == "rnn" else ("tanh",))
+    check_scalar(est.hidden_size, "hidden_size", Integral, min_val=1)
+    check_scalar(est.num_layers, "num_layers", Integral, min_val=1)
+    check_scalar(est.dropout, "dropout", Real, min_val=0.0, max_val=1.0, include_boundaries="left")
+    check_scalar(est.learning_rate, "learning_rate", Real, min_val=0.0, include_boundaries="neither")
+    check_scalar(est.max_epochs, "max_epochs", Integral, min_val=1)
+    check_scalar(est.batch_size, "batch_size", Integral, min_val=1)
+    check_scalar(
+        est.validation_fraction, "validation_fraction", Real, min_val=0.0, max_val=1.0,
+        include_boundaries="neither",
+    )
+    check_scalar(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
+    if est.gradient_clip is not None:
+        check_scalar(est.gradient_clip, "gradient_clip", Real, min_val=0.0, include_boundaries="neither")
+
+
+def as_float_array(values, name: str) -> np.ndarray:
+    """A float64 copy of numeric ``values``; strings, objects and non-finite values are refused."""
+    arr = np.asarray(values)
+    if arr.dtype == object or arr.dtype.kind in "USO":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} holds non-numeric values (dtype {arr.dtype}); pass numbers only, "
+                "e.g. convert with pd.to_numeric or drop the non-numeric columns."
+            ) from None
+        raise TypeError(
+            f"{name} holds numbers stored as {arr.dtype} (e.g. strings); convert them first, "
+            "e.g. with pd.to_numeric(...) or .astype(float)."
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} has dtype {arr.dtype}; pass numeric values (int or float).")
+    arr = np.array(arr, dtype=np.float64)  # always a copy: the caller's data is never touched
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one observation.")
+    if not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))
+        raise ValueError(
+            f"{name} contains NaN or infinite values at {bad.size} position(s) (first: "
+            f"{bad[:5].tolist()}); fill or drop them first, e.g. y.interpolate() or y.dropna()."
+        )
+    return arr

@@ -1,0 +1,161 @@
+"""Baseline forecasters with the same protocol: seasonal naive and ARIMA (statsmodels)."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.stattools import kpss
+
+from .forecasting import BaseForecaster
+
+
+class SeasonalNaiveForecaster(BaseForecaster):
+    """Repeat the last observed season: ŷ_{T+k} = y_{T+k-m·ceil(k/m)}.
+
+    With ``season_length=1`` this is the naive (random walk) forecast. Covariates are ignored.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+    season_length : int, optional
+        Inferred from the index frequency when None (12 monthly, 4 quarterly, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SeasonalNaiveForecaster(horizon=3, season_length=2).fit(np.arange(6.0)).predict()
+    array([4., 5., 4.])
+    """
+
+    def __init__(self, horizon: int = 1, *, season_length: int | None = None):
+        self.horizon = horizon
+        self.season_length = season_length
+
+    def _fit_values(self, values, cov, m):
+        m = min(m, len(values))
+        self._last_season = values[-m:].copy()  # (m, D)
+
+    def _predict_values(self, h, future_cov):
+        m = len(self._last_season)
+        return self._last_season[np.arange(h) % m]
+
+
+def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
+    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima)."""
+    d = 0
+    while d < max_d and len(y) > 10:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kpss(y, regression="c", nlags="auto")[1] >= 0.05:
+                break
+        y, d = np.diff(y), d + 1
+    return d
+
+
+def _seasonal_strength(y: np.ndarray, m: int) -> float:
+    """Strength of seasonality of the (once-differenced if trending) series, from 0 to 1."""
+    from statsmodels.tsa.seasonal import STL
+
+    if m < 2 or len(y) < 2 * m + 1:
+        return 0.0
+    res = STL(y, period=m).fit()
+    return max(0.0, 1.0 - np.var(res.resid) / max(np.var(res.resid + res.seasonal), 1e-12))
+
+
+class ARIMAForecaster(BaseForecaster):
+    """(Seasonal) ARIMA from statsmodels, with automatic order selection when none is given.
+
+    Automatic selection follows auto.arima's recipe in small: seasonal differencing when the
+    seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
+    over p, q ≤ 3 and P, Q ≤ 1 by AICc. Each column of a multivariate series gets its own model;
+    covariates enter as regressors.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+    order : tuple (p, d, q), optional
+        Fixed non-seasonal order; None selects it automatically.
+    seasonal_order : tuple (P, D, Q), optional
+        Fixed seasonal order (period ``season_length``); None selects it automatically.
+    season_length : int, optional
+        Inferred from the index frequency when None.
+
+    Attributes
+    ----------
+    orders_ : list of tuple
+        ``(order, seasonal_order)`` chosen for each column.
+    """
+
+    def __init__(self, horizon: int = 1, *, order=None, seasonal_order=None, season_length=None):
+        self.horizon = horizon
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.season_length = season_length
+
+    def _fit_values(self, values, cov, m):
+        self._results, self.orders_ = [], []
+        for col in values.T:
+            result = self._select(col, cov, m)
+            self._results.append(result)
+            self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
+
+    def _fit_one(self, y, cov, order, seasonal, m):
+        model = SARIMAX(
+            y, exog=cov, order=order, seasonal_order=(*seasonal, m if any(seasonal) else 0),
+            trend="c" if order[1] + seasonal[1] == 0 else None,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            return model.fit(disp=False)
+
+    def _select(self, y, cov, m):
+        fixed_order, fixed_seasonal = self.order, self.seasonal_order
+        if m < 2 and fixed_seasonal is None:
+            fixed_seasonal = (0, 0, 0)
+        big_d = (
+            fixed_seasonal[1] if fixed_seasonal is not None
+            else int(_seasonal_strength(y, m) > 0.64)
+        )
+        d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
+        fits: dict = {}
+
+        def spec(k):  # k = (p, q, P, Q) -> (order, seasonal_order)
+            order = tuple(fixed_order) if fixed_order is not None else (k[0], d, k[1])
+            seasonal = tuple(fixed_seasonal) if fixed_seasonal is not None else (k[2], big_d, k[3])
+            return order, seasonal
+
+        def aicc(k):
+            if spec(k) not in fits:
+                try:
+                    fits[spec(k)] = self._fit_one(y, cov, *spec(k), m)
+                except (np.linalg.LinAlgError, ValueError):
+                    fits[spec(k)] = None
+            res = fits[spec(k)]
+            return np.inf if res is None or not np.isfinite(res.aicc) else res.aicc
+
+        # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order
+        # by one while AICc drops; orders that are fixed simply do not move.
+        upper = (3, 3, 1, 1)
+        best = min([(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)], key=aicc)
+        improved = True
+        while improved:
+            improved = False
+            for i, step in itertools.product(range(4), (1, -1)):
+                cand = tuple(v + step if j == i else v for j, v in enumerate(best))
+                if 0 <= cand[i] <= upper[i] and spec(cand) != spec(best) and aicc(cand) < aicc(best):
+                    best, improved = cand, True
+        if fits.get(spec(best)) is None:
+            raise ValueError(
+                "no ARIMA model could be fit to this series; pass an explicit order, or check "
+                "the series for constant or extreme values."
+            )
+        return fits[spec(best)]
+
+    def _predict_values(self, h, future_cov):
+        cols = [r.forecast(h, exog=future_cov) for r in self._results]
+        return np.column_stack(cols)

@@ -1,0 +1,108 @@
+"""Command line: forecast a CSV or a bundled dataset, pandas in, CSV out.
+
+    tsrnn forecast data.csv --time-column ds --value-column y --horizon 12 --model lstm -o out.csv
+    tsrnn forecast --dataset airpassengers --horizon 12 --model lstm
+    tsrnn evaluate --dataset airpassengers --horizon 12 --models lstm arima
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import pandas as pd
+
+from . import datasets
+from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
+from .evaluation import mase
+from .forecasting import GRUForecaster, LSTMForecaster, RNNForecaster
+
+MODELS = {
+    "rnn": RNNForecaster,
+    "lstm": LSTMForecaster,
+    "gru": GRUForecaster,
+    "arima": ARIMAForecaster,
+    "seasonal_naive": SeasonalNaiveForecaster,
+}
+
+
+def make_model(name: str, horizon: int, random_state: int):
+    """A forecaster by name with the CLI's settings."""
+    if name in ("rnn", "lstm", "gru"):
+        return MODELS[name](horizon=horizon, random_state=random_state)
+    return MODELS[name](horizon=horizon)
+
+
+def read_input(args) -> pd.Series | pd.DataFrame:
+    """The series to forecast, from ``--dataset`` or a CSV with a time column."""
+    if args.dataset:
+        return datasets.load(args.dataset)
+    if not args.csv:
+        raise SystemExit("error: pass a CSV file or --dataset NAME")
+    frame = pd.read_csv(args.csv)
+    for column in [args.time_column, *(args.value_column or [])]:
+        if column not in frame.columns:
+            raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}")
+    frame[args.time_column] = pd.to_datetime(frame[args.time_column])
+    frame = frame.set_index(args.time_column)
+    values = args.value_column or [c for c in frame.columns]
+    y = frame[values] if len(values) > 1 else frame[values[0]]
+    freq = args.freq or pd.infer_freq(y.index)
+    if freq is None:
+        raise SystemExit(
+            "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h)"
+        )
+    return y.asfreq(freq)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tsrnn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_ in (("forecast", "fit on the whole series and forecast"),
+                        ("evaluate", "hold out the last horizon, forecast it, report MASE")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s)")
+        p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
+        p.add_argument("--time-column", default="ds")
+        p.add_argument("--value-column", action="append", help="value column (repeatable)")
+        p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
+        p.add_argument("--horizon", type=int, default=12)
+        p.add_argument("--random-state", type=int, default=0)
+        if name == "forecast":
+            p.add_argument("--model", choices=sorted(MODELS), default="lstm")
+            p.add_argument("-o", "--output", help="CSV to write (default: print)")
+        else:
+            p.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["lstm", "arima"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tsrnn`` command."""
+    args = _parser().parse_args(argv)
+    y = read_input(args)
+    if args.command == "forecast":
+        forecast = make_model(args.model, args.horizon, args.random_state).fit(y).predict()
+        if args.output:
+            forecast.to_csv(args.output)
+        else:
+            print(forecast.to_string())
+        return 0
+    train, test = y.iloc[: -args.horizon], y.iloc[-args.horizon :]
+    table, scores = pd.DataFrame({"actual": test}), {}
+    for name in args.models:
+        model = make_model(name, args.horizon, args.random_state)
+        start = time.perf_counter()
+        table[name] = model.fit(train).predict()
+        scores[name] = (mase(test, table[name], train, model.season_length_),
+                        time.perf_counter() - start)
+    print(f"{args.dataset or args.csv}: last {args.horizon} steps held out\n")
+    print(table.round(1).to_string())
+    print("\nmodel            MASE   fit+predict s")
+    for name, (score, seconds) in scores.items():
+        print(f"{name:<14} {score:6.3f} {seconds:10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

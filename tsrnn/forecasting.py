@@ -1,0 +1,407 @@
+"""Forecasters: the pandas-edge shell shared by every forecaster, and the recurrent ones."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
+
+from . import _pandas
+from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
+from ._validation import check_choice, check_network_params
+from .evaluation import mase, mase_scale
+from .networks import RecurrentNetwork
+from .windowing import window_starts
+
+
+class BaseForecaster(BaseEstimator):
+    """The protocol every tsrnn forecaster follows, pandas handled once at the edge.
+
+    ``fit(y, X=None)`` learns from a series; ``predict(horizon=None, X=None)`` forecasts the steps
+    after its end, in the form ``y`` came in: a Series (same name) or DataFrame (same columns)
+    indexed by the next time stamps, or a numpy array for numpy input. ``score`` is the negative
+    MASE of a forecast of the values that follow the training series (higher is better, as
+    scikit-learn's model selection expects). Subclasses implement ``_fit_values`` and
+    ``_predict_values`` on float64 arrays of shape (T, D).
+    """
+
+    def fit(self, y, X=None):
+        """Fit the forecaster to a series.
+
+        Parameters
+        ----------
+        y : pandas Series or DataFrame, or array-like of shape (T,) or (T, D)
+            The series (several columns are forecast together). Its index must be regular:
+            a DatetimeIndex or PeriodIndex with a frequency, or evenly spaced integers.
+        X : DataFrame or array-like of shape (T, K), optional
+            Covariates aligned with ``y``. A forecaster fit with ``X`` needs their future
+            values in :meth:`predict`.
+
+        Returns
+        -------
+        self
+        """
+        values, fmt = _pandas.read_series(y)
+        cov = None if X is None else _pandas.read_covariates(X, len(values), fmt.index)
+        self._check_params()
+        m = self.season_length or _pandas.season_length(fmt.index)
+        self._fit_values(values, cov, m)
+        self.season_length_ = m
+        self.mase_scale_ = mase_scale(values, m)
+        self.n_targets_ = values.shape[1]
+        self.n_covariates_ = 0 if cov is None else cov.shape[1]
+        self.cutoff_ = fmt.index[-1]
+        self._format = fmt
+        return self
+
+    def _check_params(self) -> None:
+        check_scalar(self.horizon, "horizon", Integral, min_val=1)
+        if self.season_length is not None:
+            check_scalar(self.season_length, "season_length", Integral, min_val=1)
+
+    def predict(self, horizon: int | None = None, X=None):
+        """Forecast the steps after the end of the training series.
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Steps to forecast; defaults to the ``horizon`` the forecaster was built with.
+        X : DataFrame or array-like of shape (horizon, K), optional
+            Future covariates, required when the forecaster was fit with ``X``.
+
+        Returns
+        -------
+        Series, DataFrame or ndarray
+            Same form as the training ``y``, indexed by the ``horizon`` time stamps after it.
+        """
+        check_is_fitted(self)
+        h = self.horizon if horizon is None else horizon
+        check_scalar(h, "horizon", Integral, min_val=1)
+        index = _pandas.future_index(self._format.index, h)
+        values = self._predict_values(h, self._future_covariates(X, index))
+        return _pandas.write_series(values, self._format, index)
+
+    def _future_covariates(self, X, index) -> np.ndarray | None:
+        if not self.n_covariates_:
+            if X is not None:
+                raise ValueError(
+                    "X was passed to predict but the forecaster was fit without covariates; "
+                    "fit it with X, or leave X out."
+                )
+            return None
+        if X is None:
+            raise ValueError(
+                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so predict needs "
+                f"their future values: pass X with {len(index)} rows for the forecast steps."
+            )
+        n = len(X)
+        if n < len(index):
+            raise ValueError(f"X has {n} rows but the {len(index)} forecast steps need one each.")
+        fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
+        cov = _pandas.read_covariates(X, n, fmt_index)[: len(index)]
+        if cov.shape[1] != self.n_covariates_:
+            raise ValueError(
+                f"X has {cov.shape[1]} columns but the forecaster was fit with "
+                f"{self.n_covariates_}; pass the same covariates."
+            )
+        return cov
+
+    def score(self, y, X=None) -> float:
+        """Negative MASE of the forecast of ``y``, the values that follow the training series.
+
+        The forecast is made from the end of the training series; with a pandas index the
+        values are placed by their time stamps, so ``y`` may start some steps later (a gap).
+        Higher is better; MASE's scale is the training series' in-sample seasonal naive error.
+
+        Parameters
+        ----------
+        y : Series, DataFrame or array-like
+            Observed values after the training series.
+        X : DataFrame or array-like, optional
+            Future covariates for every step up to the last one of ``y``.
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        values, fmt = _pandas.read_series(y)
+        steps = (
+            np.arange(1, len(values) + 1)
+            if fmt.kind == "ndarray" or self._format.kind == "ndarray"
+            else _pandas.steps_after(self._format.index, fmt.index)
+        )
+        index = _pandas.future_index(self._format.index, int(steps[-1]))
+        pred = self._predict_values(int(steps[-1]), self._future_covariates(X, index))
+        return -mase(values, pred[steps - 1], scale=self.mase_scale_)
+
+
+_SCALINGS = ("local", "standard", None)
+
+
+def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
+    """Network inputs from scaled segments of ``w`` past and ``h`` future steps.
+
+    Returns inputs (B, w, C), future covariates (B, h·K) or None, targets (B, h, D) and the
+    level (B, 1, D) that was subtracted from the target columns (zero unless ``local``).
+    """
+    y = seg[..., :d]  # (B, w+h, D)
+    level = y[:, w - 1 : w] if local else torch.zeros_like(y[:, :1])  # (B, 1, D)
+    y = y - level
+    x = torch.cat([y[:, :w], seg[:, :w, d:]], dim=2)  # (B, w, C)
+    context = seg[:, w:, d:].flatten(1) if seg.size(2) > d else None  # (B, h*K)
+    return x, context, y[:, w:], level
+
+
+class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
+    """Direct multi-step recurrent forecaster; subclasses choose the cell (``_cell``).
+
+    Parameters
+    ----------
+    window_length : int, optional
+        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon)``, reduced on
+        short series so at least 8 training windows remain.
+    horizon : int, default=1
+        Steps forecast at once by the network's head (direct strategy). ``predict`` gives any
+        shorter horizon directly and a longer one recursively, feeding each block of forecasts
+        back as input for the next.
+    hidden_size : int, default=32
+    num_layers : int, default=1
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the head.
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        Activation of the Elman cell; the gated cells (LSTM, GRU) accept only "tanh".
+    scaling : {"local", "standard", None}, default="local"
+        "local": each window's last value is subtracted from it and from its targets, and the
+        series is divided by its mean absolute first difference (a level-free scale that suits
+        trending series). "standard": the series is z-scored with its training mean and standard
+        deviation. None: raw values. Covariates are z-scored unless ``scaling=None``. Every
+        scaling is inverted on the forecast.
+    season_length : int, optional
+        Seasonal period; inferred from the index frequency (12 for monthly, 4 quarterly, 7 daily,
+        24 hourly, 1 when there is none). Used for the default window and for MASE.
+    loss : {"mse", "mae"}, default="mse"
+        Training loss on the scaled targets.
+    learning_rate : float, default=3e-3
+        Adam's step size.
+    max_epochs : int, default=300
+    batch_size : int, default=32
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the windows (in time order), stop when their
+        loss has not improved for ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    gradient_clip : float or None, default=1.0
+        Clip the gradient norm (against exploding gradients); None disables.
+    random_state : int, RandomState or None
+        Seeds weight initialisation, dropout and batch order. The global random state of numpy
+        and torch is left untouched.
+    device : str, default="auto"
+        "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
+    verbose : bool, default=False
+        Show a progress bar with each epoch's training (and validation) loss.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    loss_curve_, validation_loss_curve_ : list of float
+        Mean loss per epoch on the training (and validation) windows.
+    best_epoch_ : int
+        The epoch (from 0) with the lowest monitored loss.
+    window_length_, season_length_ : int
+    n_targets_, n_covariates_ : int
+        Columns of ``y`` and of ``X``.
+    cutoff_ : object
+        The last time stamp of the training series.
+    mase_scale_ : ndarray
+        The MASE denominator of each target column, used by ``score``.
+
+    Notes
+    -----
+    Torch uses as many threads as ``torch.get_num_threads()``; tsrnn never changes it. On small
+    machines under load, ``torch.set_num_threads(1)`` can be much faster.
+    """
+
+    _cell: str
+
+    def __init__(
+        self,
+        window_length: int | None = None,
+        horizon: int = 1,
+        *,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        nonlinearity: str = "tanh",
+        scaling: str | None = "local",
+        season_length: int | None = None,
+        loss: str = "mse",
+        learning_rate: float = 3e-3,
+        max_epochs: int = 300,
+        batch_size: int = 32,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        gradient_clip: float | None = 1.0,
+        random_state=None,
+        device: str = "auto",
+        verbose: bool = False,
+    ):
+        self.window_length = window_length
+        self.horizon = horizon
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.nonlinearity = nonlinearity
+        self.scaling = scaling
+        self.season_length = season_length
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.gradient_clip = gradient_clip
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_network_params(self, self._cell)
+        check_choice(self.scaling, "scaling", _SCALINGS)
+        check_choice(self.loss, "loss", ("mse", "mae"))
+        if self.window_length is not None:
+            check_scalar(self.window_length, "window_length", Integral, min_val=1)
+
+    def _resolve_window(self, n: int, m: int) -> int:
+        h = self.horizon
+        if self.window_length is not None:
+            w = self.window_length
+        else:
+            w = max(1, min(max(2 * m, 2 * h), n - h - 7))
+        if n < w + h:
+            raise ValueError(
+                f"y has {n} observations but window_length={w} and horizon={h} need at least "
+                f"{w + h}; pass a longer series or lower window_length."
+            )
+        return w
+
+    def _scaling_stats(self, data: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+        center, scale = data.mean(axis=0), data.std(axis=0)
+        if self.scaling == "local":
+            center[:d] = 0.0
+            diffs = np.abs(np.diff(data[:, :d], axis=0))
+            scale[:d] = diffs.mean(axis=0) if len(diffs) else 0.0
+        elif self.scaling is None:
+            center[:], scale[:] = 0.0, 1.0
+        return center, np.where(scale > 0, scale, 1.0)
+
+    def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
+        n, d = values.shape
+        w, h = self._resolve_window(n, m), self.horizon
+        data = values if cov is None else np.hstack([values, cov])  # (T, C)
+        center, scale = self._scaling_stats(data, d)
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        series = torch.as_tensor((data - center) / scale, dtype=torch.float32, device=device)
+        starts = torch.as_tensor(window_starts([n], w, h), device=device)  # (N,)
+        n_val = int(len(starts) * self.validation_fraction) if self.early_stopping else 0
+        if self.early_stopping and not 1 <= n_val < len(starts):
+            raise ValueError(
+                f"early_stopping needs validation windows but {len(starts)} window(s) x "
+                f"validation_fraction={self.validation_fraction} leaves {n_val}; raise "
+                "validation_fraction, pass a longer series, or set early_stopping=False."
+            )
+        span = torch.arange(w + h, device=device)
+        local = self.scaling == "local"
+        criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
+
+        def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+            seg = series[starts[idx, None] + span]  # (B, w+h, C)
+            x, context, target, _ = _split_segments(seg, w, d, local)
+            pred = module(x, context=context).view_as(target)  # (B, h, D)
+            return criterion(pred, target)
+
+        order = torch.arange(len(starts), device=device)
+        with seeded(seed, device):
+            module = RecurrentNetwork(
+                self._cell, data.shape[1], h * d, hidden_size=self.hidden_size,
+                num_layers=self.num_layers, dropout=self.dropout,
+                nonlinearity=self.nonlinearity, context_size=h * (data.shape[1] - d),
+            ).to(device)
+            generator = torch.Generator(device).manual_seed(seed)
+            result = train(
+                module, batch_loss, order[: len(order) - n_val], order[len(order) - n_val :],
+                self._train_config(), generator,
+            )
+        self.module_ = module
+        self.device_ = device
+        self.loss_curve_ = result.loss_curve
+        self.validation_loss_curve_ = result.validation_loss_curve
+        self.best_epoch_ = result.best_epoch
+        self.window_length_ = w
+        self._center, self._scale = center, scale
+        self._history = data[-w:].copy()  # (w, C): the last window, unscaled
+
+    def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        w, block, d = self.window_length_, self.horizon, self.n_targets_
+        if future_cov is not None:  # repeat the last row to fill the final block
+            pad = np.repeat(future_cov[-1:], -h % block, axis=0)
+            future_cov = np.vstack([future_cov, pad])
+        window, out = self._history, []
+        for start in range(0, h, block):
+            future = np.zeros((block, window.shape[1]))
+            if future_cov is not None:
+                future[:, d:] = future_cov[start : start + block]
+            seg = (np.vstack([window, future]) - self._center) / self._scale  # (w+H, C)
+            seg = torch.as_tensor(seg[None], dtype=torch.float32, device=self.device_)
+            with torch.inference_mode():
+                x, context, target, level = _split_segments(seg, w, d, self.scaling == "local")
+                pred = self.module_(x, context=context).view_as(target) + level  # (1, H, D)
+            pred = pred[0].double().cpu().numpy() * self._scale[:d] + self._center[:d]
+            out.append(pred)
+            future[:, :d] = pred
+            window = np.vstack([window, future])[-w:]
+        return np.vstack(out)[:h]
+
+
+class RNNForecaster(_RecurrentForecaster):
+    """Forecaster with an Elman RNN cell (``nonlinearity`` "tanh" or "relu").
+
+    See :class:`LSTMForecaster` for the parameters, attributes and an example.
+    """
+
+    _cell = "rnn"
+
+
+class LSTMForecaster(_RecurrentForecaster):
+    __doc__ = (_RecurrentForecaster.__doc__ or "").replace(
+        "subclasses choose the cell (``_cell``).", "with an LSTM cell."
+    ) + """
+    Examples
+    --------
+    >>> from tsrnn import LSTMForecaster
+    >>> from tsrnn.datasets import load_airpassengers
+    >>> y = load_airpassengers()
+    >>> forecaster = LSTMForecaster(window_length=24, horizon=12, max_epochs=5, random_state=0)
+    >>> forecast = forecaster.fit(y).predict()
+    >>> forecast.index[0], forecast.name
+    (Timestamp('1961-01-01 00:00:00'), 'passengers')
+    """
+    _cell = "lstm"
+
+
+class GRUForecaster(_RecurrentForecaster):
+    """Forecaster with a GRU cell.
+
+    See :class:`LSTMForecaster` for the parameters, attributes and an example.
+    """
+
+    _cell = "gru"

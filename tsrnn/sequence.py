@@ -1,0 +1,303 @@
+"""Sequence estimators: many-to-one recurrent classifier and regressor on N×T×D input."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
+from ._validation import as_float_array, check_network_params
+from .networks import RecurrentNetwork
+
+_PREDICT_BATCH = 4096
+
+
+def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded float32 sequences (N, T_max, D) and their lengths (N,).
+
+    ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
+    (T_i, D) or (T_i,) with different lengths. Padding is zero and never reaches a result: the
+    networks read each sequence's output at its own last step.
+    """
+    if isinstance(X, (list, tuple)):
+        if len(X) == 0:
+            raise ValueError(f"{name} is an empty list; pass at least one sequence.")
+        seqs = [as_float_array(s, f"{name}[{i}]") for i, s in enumerate(X)]
+        seqs = [s.reshape(len(s), -1) if s.ndim <= 2 else s for s in seqs]
+        if any(s.ndim != 2 for s in seqs):
+            raise ValueError(f"each sequence in the list {name} must have shape (T_i, D) or (T_i,).")
+        if len({s.shape[1] for s in seqs}) > 1:
+            raise ValueError(
+                f"the sequences in {name} have different numbers of features D "
+                f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
+            )
+        lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+        out = np.zeros((len(seqs), lengths.max(), seqs[0].shape[1]), dtype=np.float32)
+        for i, s in enumerate(seqs):
+            out[i, : len(s)] = s
+        return out, lengths
+    arr = as_float_array(X, name)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"{name} must have shape (N, T, D), or (N, T) for one feature, or be a list of "
+            f"(T_i, D) arrays; got an array with {arr.ndim} dimension(s). For a single sequence "
+            "use X[None]; for one flat feature vector per sample use X[:, :, None]."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
+    return arr.astype(np.float32), np.full(len(arr), arr.shape[1], dtype=np.int64)
+
+
+class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
+    """Many-to-one recurrent network on sequences; subclasses define the target and the loss.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell ("rnn" is the Elman network).
+    hidden_size : int, default=32
+    num_layers : int, default=1
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output layer.
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        Activation of the Elman cell; gated cells accept only "tanh".
+    learning_rate : float, default=1e-3
+    max_epochs : int, default=100
+    batch_size : int, default=32
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the samples (stratified for the classifier), stop
+        when their loss has not improved for ``n_iter_no_change`` epochs and restore the best
+        weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    gradient_clip : float or None, default=1.0
+    random_state : int, RandomState or None
+    device : str, default="auto"
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+    n_features_in_ : int
+        Features per time step (D), not T.
+    loss_curve_, validation_loss_curve_ : list of float
+    best_epoch_ : int
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        *,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        nonlinearity: str = "tanh",
+        learning_rate: float = 1e-3,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        gradient_clip: float | None = 1.0,
+        random_state=None,
+        device: str = "auto",
+        verbose: bool = False,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.nonlinearity = nonlinearity
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.gradient_clip = gradient_clip
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+        y : array-like of shape (N,) (or (N, k) for the regressor)
+
+        Returns
+        -------
+        self
+        """
+        check_network_params(self, self.cell)
+        seqs, lengths = read_sequences(X)
+        targets, output_size = self._encode_targets(y, len(seqs))
+        mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
+        mean = seqs[mask].mean(axis=0)
+        std = seqs[mask].std(axis=0)
+        std = np.where(std > 0, std, 1.0).astype(np.float32)
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        train_idx, val_idx = self._split(targets, seed)
+        x_all = torch.as_tensor((seqs - mean) / std * mask[..., None], device=device)  # (N, T, D)
+        len_all = torch.as_tensor(lengths, device=device)
+        y_all = torch.as_tensor(targets, device=device)
+
+        def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+            return self._loss(module(x_all[idx], len_all[idx]), y_all[idx])
+
+        with seeded(seed, device):
+            module = RecurrentNetwork(
+                self.cell, seqs.shape[2], output_size, hidden_size=self.hidden_size,
+                num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
+            ).to(device)
+            generator = torch.Generator(device).manual_seed(seed)
+            result = train(
+                module, batch_loss, torch.as_tensor(train_idx, device=device),
+                torch.as_tensor(val_idx, device=device), self._train_config(), generator,
+            )
+        self.module_ = module
+        self.device_ = device
+        self.n_features_in_ = seqs.shape[2]
+        self.loss_curve_ = result.loss_curve
+        self.validation_loss_curve_ = result.validation_loss_curve
+        self.best_epoch_ = result.best_epoch
+        self._mean, self._std = mean, std
+        return self
+
+    def _split(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.arange(len(targets))
+        if not self.early_stopping:
+            return idx, idx[:0]
+        n_val = int(len(idx) * self.validation_fraction)
+        if not 1 <= n_val < len(idx):
+            raise ValueError(
+                f"early_stopping needs validation samples but {len(idx)} sample(s) x "
+                f"validation_fraction={self.validation_fraction} leaves {n_val}; raise "
+                "validation_fraction, pass more samples, or set early_stopping=False."
+            )
+        stratify = self._stratify(targets, n_val)
+        return train_test_split(idx, test_size=n_val, random_state=seed, stratify=stratify)
+
+    def _stratify(self, targets, n_val):
+        return None
+
+    def _forward(self, X) -> np.ndarray:
+        """Network outputs for ``X``, batched, without gradients."""
+        check_is_fitted(self)
+        seqs, lengths = read_sequences(X)
+        if seqs.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "
+                f"{self.n_features_in_}; pass sequences with the same features."
+            )
+        mask = np.arange(seqs.shape[1]) < lengths[:, None]
+        seqs = (seqs - self._mean) / self._std * mask[..., None]
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(seqs), _PREDICT_BATCH):
+                part = slice(start, start + _PREDICT_BATCH)
+                x = torch.as_tensor(seqs[part], device=self.device_)
+                n = torch.as_tensor(lengths[part], device=self.device_)
+                out.append(self.module_(x, n).double().cpu().numpy())
+        return np.concatenate(out)
+
+
+class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
+    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
+        "Many-to-one recurrent network on sequences; subclasses define the target and the loss.",
+        "Classify sequences with a many-to-one recurrent network (softmax output, cross-entropy).",
+    ).replace(
+        "    best_epoch_ : int\n",
+        "    best_epoch_ : int\n    classes_ : ndarray\n        The labels seen in ``fit`` (any type).\n",
+    ) + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn import SequenceClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 1)).astype("float32")
+    >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    >>> clf = SequenceClassifier(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X).shape
+    (40, 2)
+    """
+
+    def _encode_targets(self, y, n):
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
+        classes, encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
+        self.classes_ = classes
+        return encoded.astype(np.int64), len(classes)
+
+    def _stratify(self, targets, n_val):
+        counts = np.bincount(targets)
+        return targets if counts.min() >= 2 and n_val >= len(counts) else None
+
+    def _loss(self, logits, target):
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (N, n_classes), columns in the order of ``classes_``."""
+        logits = self._forward(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable label of each sequence."""
+        return self.classes_[self._forward(X).argmax(axis=1)]
+
+
+class SequenceRegressor(RegressorMixin, _SequenceEstimator):
+    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
+        "Many-to-one recurrent network on sequences; subclasses define the target and the loss.",
+        "Regress one value (or vector) per sequence with a many-to-one recurrent network (MSE).\n\n"
+        "    Targets are standardised for training and the scaling is inverted on prediction.",
+    ) + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn import SequenceRegressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 10, 2))
+    >>> reg = SequenceRegressor(max_epochs=5, random_state=0).fit(X, X[:, :, 0].sum(axis=1))
+    >>> reg.predict(X).shape
+    (40,)
+    """
+
+    def _encode_targets(self, y, n):
+        y = as_float_array(y, "y")
+        if y.ndim not in (1, 2) or len(y) != n:
+            raise ValueError(
+                f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
+            )
+        self._y_ndim = y.ndim
+        y2 = y.reshape(n, -1)
+        self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
+        self._y_std = np.where(std > 0, std, 1.0)
+        return ((y2 - self._y_mean) / self._y_std).astype(np.float32), y2.shape[1]
+
+    def _loss(self, pred, target):
+        return torch.nn.functional.mse_loss(pred, target)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, shape (N,) or (N, k) like the ``y`` seen in fit."""
+        pred = self._forward(X) * self._y_std + self._y_mean
+        return pred[:, 0] if self._y_ndim == 1 else pred

@@ -1,0 +1,162 @@
+"""Sliding windows over one or several series, as start indices or as arrays the user owns."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
+
+from ._pandas import read_series
+
+
+def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1) -> np.ndarray:
+    """Start positions of every window in series laid end to end.
+
+    Parameters
+    ----------
+    lengths : sequence of int
+        Length of each series; series ``i`` occupies ``[offset_i, offset_i + lengths[i])`` of the
+        concatenation.
+    window_length, horizon, stride : int
+        A window spans ``window_length + horizon`` consecutive steps of one series; successive
+        windows of a series start ``stride`` steps apart, and the last one ends at its final step.
+
+    Returns
+    -------
+    ndarray of int64
+        Start positions in the concatenation, series by series and in time order within each.
+        No window crosses from one series into the next; a series shorter than one window
+        contributes none.
+    """
+    span = window_length + horizon
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    parts = []
+    for offset, length in zip(offsets, lengths):
+        if length >= span:
+            # aligned to the end so the most recent window is always included
+            parts.append(offset + np.arange((length - span) % stride, length - span + 1, stride))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _read_panel(y) -> list[np.ndarray]:
+    series = list(y) if isinstance(y, (list, tuple)) else [y]
+    if not series:
+        raise ValueError("no series given; pass a series or a non-empty list of series.")
+    arrays = [read_series(s, f"series {i}")[0] for i, s in enumerate(series)]
+    if len({a.shape[1] for a in arrays}) > 1:
+        raise ValueError("all series must have the same number of columns (D).")
+    return arrays
+
+
+def _panel_starts(y, window_length, horizon, stride) -> tuple[list[np.ndarray], np.ndarray]:
+    check_scalar(window_length, "window_length", Integral, min_val=1)
+    check_scalar(horizon, "horizon", Integral, min_val=0)
+    check_scalar(stride, "stride", Integral, min_val=1)
+    arrays = _read_panel(y)
+    starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
+    if starts.size == 0:
+        raise ValueError(
+            f"no series has the {window_length + horizon} steps that window_length={window_length}"
+            f" and horizon={horizon} need; pass longer series or lower window_length."
+        )
+    return arrays, starts
+
+
+def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
+    """Cut series into input windows and the targets of the next ``horizon`` steps.
+
+    Parameters
+    ----------
+    y : array-like of shape (T,) or (T, D), pandas Series or DataFrame, or a list of these
+        One series, or several (windows never cross from one into the next).
+    window_length : int
+        Steps in each input window (T).
+    horizon : int, default=1
+        Steps in each target block.
+    stride : int, default=1
+        Distance between successive window starts.
+
+    Returns
+    -------
+    X : ndarray of shape (N, window_length, D)
+    Y : ndarray of shape (N, horizon, D)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, Y = make_windows(np.arange(6.0), window_length=3, horizon=2)
+    >>> X[:, :, 0]
+    array([[0., 1., 2.],
+           [1., 2., 3.]])
+    >>> Y[:, :, 0]
+    array([[3., 4.],
+           [4., 5.]])
+    """
+    arrays, starts = _panel_starts(y, window_length, horizon, stride)
+    data = np.concatenate(arrays)  # (sum T_i, D)
+    span = np.arange(window_length + horizon)
+    windows = data[starts[:, None] + span]  # (N, window_length + horizon, D), a fresh copy
+    return windows[:, :window_length], windows[:, window_length:]
+
+
+class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+    """Turn series of shape (T, D) into windows of shape (N, window_length, D).
+
+    ``transform`` returns the input windows; ``transform_targets`` the matching blocks of the
+    next ``horizon`` steps. Several series passed as a list are windowed without any window
+    crossing from one series into the next. The arrays returned are copies the caller owns.
+
+    This transformer changes the number of samples, so it cannot be a step in front of an
+    estimator in a scikit-learn Pipeline; use it to build N×T×D data for
+    :class:`~tsrnn.SequenceRegressor` or :class:`~tsrnn.SequenceClassifier` yourself.
+
+    Parameters
+    ----------
+    window_length : int, default=24
+    horizon : int, default=1
+    stride : int, default=1
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Columns (D) of the series seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = SlidingWindowTransformer(window_length=4, horizon=2, stride=2).fit(np.arange(10.0))
+    >>> t.transform(np.arange(10.0)).shape, t.transform_targets(np.arange(10.0)).shape
+    ((3, 4, 1), (3, 2, 1))
+    """
+
+    def __init__(self, window_length: int = 24, horizon: int = 1, stride: int = 1):
+        self.window_length = window_length
+        self.horizon = horizon
+        self.stride = stride
+
+    def fit(self, y, X=None):
+        """Check the parameters and record the number of columns of ``y``."""
+        arrays, _ = _panel_starts(y, self.window_length, self.horizon, self.stride)
+        self.n_features_in_ = arrays[0].shape[1]
+        return self
+
+    def _windows(self, y):
+        check_is_fitted(self)
+        X, Y = make_windows(y, self.window_length, self.horizon, self.stride)
+        if X.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"the series has {X.shape[2]} columns but the transformer was fit on "
+                f"{self.n_features_in_}; pass series with the same columns."
+            )
+        return X, Y
+
+    def transform(self, y):
+        """Input windows of shape (N, window_length, D)."""
+        return self._windows(y)[0]
+
+    def transform_targets(self, y):
+        """Target blocks of shape (N, horizon, D), aligned with :meth:`transform`."""
+        return self._windows(y)[1]
