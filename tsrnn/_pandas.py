@@ -51,7 +51,10 @@ def check_time_index(index: pd.Index, name: str = "y") -> None:
 
 
 def _datetime_freq(index: pd.DatetimeIndex):
-    return index.freq or (pd.infer_freq(index) if len(index) > 2 else None)
+    """The index's frequency as an offset, inferred when not set (None when irregular)."""
+    if index.freq is not None or len(index) < 3:
+        return index.freq
+    return pd.DatetimeIndex(index, freq="infer").freq
 
 
 def read_series(y, name: str = "y") -> tuple[np.ndarray, SeriesFormat]:

@@ -75,7 +75,13 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def draw_seed(random_state) -> int:
-    """One integer seed from ``random_state`` (an int, a RandomState or None)."""
+    """One integer seed from ``random_state`` (an int, a RandomState or None).
+
+    None draws fresh entropy from the OS instead of numpy's global generator, so fitting never
+    changes the caller's global random state.
+    """
+    if random_state is None:
+        return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 

@@ -48,7 +48,7 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     frame = frame.set_index(args.time_column)
     values = args.value_column or [c for c in frame.columns]
     y = frame[values] if len(values) > 1 else frame[values[0]]
-    freq = args.freq or pd.infer_freq(y.index)
+    freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq
     if freq is None:
         raise SystemExit(
             "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h)"

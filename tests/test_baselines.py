@@ -1,0 +1,32 @@
+import numpy as np
+import pandas as pd
+
+from tsrnn import ARIMAForecaster, SeasonalNaiveForecaster, mase
+from tsrnn.datasets import load_airpassengers
+
+
+def test_seasonal_naive_repeats_last_season():
+    y = pd.Series(np.arange(24.0), index=pd.period_range("2000-01", periods=24, freq="M"))
+    pred = SeasonalNaiveForecaster(horizon=14).fit(y).predict()
+    assert pred.tolist() == list(range(12, 24)) + [12.0, 13.0]
+    assert str(pred.index[0]) == "2002-01"
+
+
+def test_arima_recovers_an_ar1_process():
+    rng = np.random.default_rng(0)
+    y = np.zeros(400)
+    for t in range(1, 400):
+        y[t] = 0.8 * y[t - 1] + rng.normal()
+    f = ARIMAForecaster(horizon=1, order=(1, 0, 0)).fit(y)
+    assert abs(f._results[0].params[1] - 0.8) < 0.06  # [const, ar.L1, sigma2]
+    assert abs(f.predict()[0] - 0.8 * y[-1]) < 0.2
+
+
+def test_auto_arima_beats_seasonal_naive_on_air_passengers():
+    y = load_airpassengers()
+    train, test = y[:-12], y[-12:]
+    arima = ARIMAForecaster(horizon=12).fit(train)
+    (order, seasonal), = arima.orders_
+    assert seasonal[1] == 1  # the yearly season is differenced
+    naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
+    assert mase(test, arima.predict(), train, 12) < 0.6 * mase(test, naive, train, 12)

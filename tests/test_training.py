@@ -1,0 +1,140 @@
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from tsrnn import LSTMForecaster, SequenceClassifier
+from tsrnn._training import TrainConfig, resolve_device, train
+from tsrnn.networks import RecurrentNetwork
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def test_fit_leaves_global_random_state_alone(seasonal_series):
+    np_state, torch_state = np.random.get_state(), torch.get_rng_state().clone()
+    LSTMForecaster(window_length=12, max_epochs=2, dropout=0.2, num_layers=2).fit(seasonal_series)
+    SequenceClassifier(max_epochs=2).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+    after = np.random.get_state()
+    assert (after[1] == np_state[1]).all() and after[2:] == np_state[2:]  # key and position
+    assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+def test_random_state_none_varies(seasonal_series):
+    a = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()
+    b = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()
+    assert not np.allclose(a, b)
+
+
+def test_identical_forecasts_across_processes(seasonal_series):
+    code = (
+        "import torch; torch.set_num_threads(1);"
+        "from tsrnn import LSTMForecaster; from tsrnn.datasets import load_airpassengers;"
+        "f = LSTMForecaster(window_length=12, horizon=2, max_epochs=3, random_state=7);"
+        "print(f.fit(load_airpassengers()).predict().to_numpy().tobytes().hex())"
+    )
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(runs) == 1
+
+
+def _toy_problem():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, 1, generator=gen)
+    y = x.sum(dim=(1, 2)).unsqueeze(1)
+    torch.manual_seed(0)
+    module = RecurrentNetwork("gru", 1, 1, hidden_size=8)
+    loss = lambda idx: torch.nn.functional.mse_loss(module(x[idx]), y[idx])  # noqa: E731
+    return module, loss
+
+
+def _config(**kw):
+    base = dict(learning_rate=1e-2, max_epochs=20, batch_size=16, early_stopping=False,
+                n_iter_no_change=5, gradient_clip=1.0, verbose=False)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_interrupt_keeps_best_weights_and_warns():
+    module, loss = _toy_problem()
+    calls = {"n": 0}
+
+    def interrupting(idx):
+        calls["n"] += 1
+        if calls["n"] == 4 * 6 + 1:  # first batch of epoch 7
+            raise KeyboardInterrupt
+        return loss(idx)
+
+    with pytest.warns(RuntimeWarning, match="interrupted in epoch 7; the estimator keeps the best"):
+        result = train(module, interrupting, torch.arange(64), None, _config(),
+                       torch.Generator().manual_seed(0))
+    assert result.interrupted and len(result.loss_curve) == 6
+    assert result.best_epoch == int(np.argmin(result.loss_curve))
+    with torch.no_grad():
+        assert float(loss(torch.arange(64))) < result.loss_curve[0]
+
+
+def test_divergence_after_good_epochs_restores_them():
+    module, loss = _toy_problem()
+    calls = {"n": 0}
+
+    def diverging(idx):
+        calls["n"] += 1
+        value = loss(idx)
+        return value * float("nan") if calls["n"] > 4 * 5 else value
+
+    with pytest.warns(RuntimeWarning, match="training diverged"):
+        result = train(module, diverging, torch.arange(64), None, _config(),
+                       torch.Generator().manual_seed(0))
+    assert all(torch.isfinite(p).all() for p in module.parameters())
+    assert len(result.loss_curve) == 6
+
+
+def test_verbose_prints_progress(capsys, seasonal_series):
+    LSTMForecaster(window_length=12, max_epochs=2, early_stopping=True, verbose=True,
+                   random_state=0).fit(seasonal_series)
+    err = capsys.readouterr().err
+    assert "epoch 2/2 train" in err and "valid" in err
+
+
+def test_device_errors_name_the_choices():
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="is not a device; use 'auto', 'cpu', 'cuda' or 'cuda:N'"):
+        resolve_device("gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available here; use device='cpu'"):
+            resolve_device("cuda")
+        assert resolve_device("auto") == torch.device("cpu")
+
+
+@needs_cuda
+def test_cuda_matches_cpu_and_pickles_to_cpu(seasonal_series):
+    kw = dict(window_length=12, horizon=3, max_epochs=20, random_state=0)
+    gpu = LSTMForecaster(device="cuda", **kw).fit(seasonal_series)
+    assert next(gpu.module_.parameters()).is_cuda
+    cpu = LSTMForecaster(device="cpu", **kw).fit(seasonal_series)
+    np.testing.assert_allclose(gpu.predict(), cpu.predict(), rtol=0.05)
+    state = pickle.dumps(gpu)
+    restored = pickle.loads(state)
+    np.testing.assert_allclose(restored.predict(), gpu.predict(), rtol=1e-5)
+
+
+@needs_cuda
+def test_cuda_classifier_fits():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 10, 1))
+    y = (X.sum(axis=(1, 2)) > 0).astype(int)
+    clf = SequenceClassifier(device="cuda", max_epochs=30, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.8
+
+
+def test_model_fit_on_a_gpu_unpickles_on_a_cpu_only_machine(seasonal_series):
+    f = LSTMForecaster(window_length=12, horizon=2, max_epochs=2, random_state=0, device="cpu")
+    f.fit(seasonal_series)
+    expected = f.predict()
+    f.device_ = torch.device("cuda:0")  # as recorded by a fit on a GPU machine
+    restored = pickle.loads(pickle.dumps(f))
+    if not torch.cuda.is_available():
+        assert restored.device_ == torch.device("cpu")
+    np.testing.assert_allclose(restored.predict(), expected, rtol=1e-5)
