@@ -197,3 +197,35 @@ def test_caller_data_is_not_mutated(seasonal_series):
     pd.testing.assert_series_equal(y, y0)
     pd.testing.assert_frame_equal(X, X0)
     assert y.index.freq == y0.index.freq
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive", "seq2seq"])
+def test_every_strategy_beats_seasonal_naive(strategy, seasonal_series):
+    train, test = seasonal_series[:-12], seasonal_series[-12:]
+    f = GRUForecaster(window_length=24, horizon=12, strategy=strategy, max_epochs=60,
+                      random_state=0).fit(train)
+    naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
+    assert mase(test, f.predict(), train, 12) < 0.8 * mase(test, naive, train, 12)
+
+
+def test_recursive_strategy_is_a_one_step_model_fed_its_own_forecasts(seasonal_series):
+    f = LSTMForecaster(window_length=12, horizon=5, strategy="recursive", **FAST)
+    f.fit(seasonal_series)
+    assert f.module_.head.out_features == 1  # one step at a time
+    five = f.predict()
+    g = clone(f).fit(seasonal_series)  # same seed: same weights
+    g._history = np.r_[seasonal_series.to_numpy(), five.to_numpy()[:2]][-12:, None]
+    assert np.allclose(g.predict(horizon=3), five[2:], atol=1e-5)
+
+
+def test_seq2seq_feeds_back_its_own_output_at_inference_and_the_truth_in_training():
+    import torch
+
+    from tsrnn.networks import Seq2SeqNetwork
+
+    torch.manual_seed(0)
+    net = Seq2SeqNetwork("lstm", n_targets=1, hidden_size=8).eval()
+    x = torch.randn(4, 10, 1)
+    free = net(x, horizon=6)  # (4, 6, 1), each step fed the previous prediction
+    assert torch.allclose(net(x, teacher=free), free, atol=1e-6)  # same as feeding them in
+    assert not torch.allclose(net(x, teacher=torch.zeros_like(free)), free)

@@ -14,7 +14,7 @@ from . import _pandas
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
 from ._validation import check_choice, check_network_params
 from .evaluation import mase, mase_scale
-from .networks import RecurrentNetwork
+from .networks import RecurrentNetwork, Seq2SeqNetwork
 from .windowing import window_starts
 
 
@@ -141,24 +141,25 @@ class BaseForecaster(BaseEstimator):
 
 
 _SCALINGS = ("local", "standard", None)
+_STRATEGIES = ("direct", "recursive", "seq2seq")
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
     """Network inputs from scaled segments of ``w`` past and ``h`` future steps.
 
-    Returns inputs (B, w, C), future covariates (B, h·K) or None, targets (B, h, D) and the
+    Returns inputs (B, w, C), future covariates (B, h, K) or None, targets (B, h, D) and the
     level (B, 1, D) that was subtracted from the target columns (zero unless ``local``).
     """
     y = seg[..., :d]  # (B, w+h, D)
     level = y[:, w - 1 : w] if local else torch.zeros_like(y[:, :1])  # (B, 1, D)
     y = y - level
     x = torch.cat([y[:, :w], seg[:, :w, d:]], dim=2)  # (B, w, C)
-    context = seg[:, w:, d:].flatten(1) if seg.size(2) > d else None  # (B, h*K)
-    return x, context, y[:, w:], level
+    future = seg[:, w:, d:] if seg.size(2) > d else None  # (B, h, K)
+    return x, future, y[:, w:], level
 
 
 class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
-    """Direct multi-step recurrent forecaster; subclasses choose the cell (``_cell``).
+    """Recurrent forecaster; subclasses choose the cell (``_cell``).
 
     Parameters
     ----------
@@ -166,9 +167,15 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon)``, reduced on
         short series so at least 8 training windows remain.
     horizon : int, default=1
-        Steps forecast at once by the network's head (direct strategy). ``predict`` gives any
-        shorter horizon directly and a longer one recursively, feeding each block of forecasts
-        back as input for the next.
+        Steps forecast by default. ``predict`` gives any horizon: up to the trained block at
+        once, a longer one block by block, feeding each block of forecasts back as input.
+    strategy : {"direct", "recursive", "seq2seq"}, default="direct"
+        How the network produces the ``horizon`` steps (the notes' architectures):
+        "direct": many-to-one, the last hidden state and the future covariates feed a head that
+        outputs all ``horizon`` steps at once. "recursive": many-to-one next-step model, applied
+        ``horizon`` times on its own forecasts. "seq2seq": encoder–decoder with output feedback,
+        the decoder receiving its previous output (the true one in training, teacher forcing;
+        its own prediction at inference) and each step's covariates.
     hidden_size : int, default=32
     num_layers : int, default=1
     dropout : float, default=0.0
@@ -234,6 +241,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         window_length: int | None = None,
         horizon: int = 1,
         *,
+        strategy: str = "direct",
         hidden_size: int = 32,
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -254,6 +262,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     ):
         self.window_length = window_length
         self.horizon = horizon
+        self.strategy = strategy
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -276,12 +285,12 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         super()._check_params()
         check_network_params(self, self._cell)
         check_choice(self.scaling, "scaling", _SCALINGS)
+        check_choice(self.strategy, "strategy", _STRATEGIES)
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
             check_scalar(self.window_length, "window_length", Integral, min_val=1)
 
-    def _resolve_window(self, n: int, m: int) -> int:
-        h = self.horizon
+    def _resolve_window(self, n: int, m: int, h: int) -> int:
         if self.window_length is not None:
             w = self.window_length
         else:
@@ -305,7 +314,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         n, d = values.shape
-        w, h = self._resolve_window(n, m), self.horizon
+        h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
+        w = self._resolve_window(n, m, h)
         data = values if cov is None else np.hstack([values, cov])  # (T, C)
         center, scale = self._scaling_stats(data, d)
         device = resolve_device(self.device)
@@ -325,17 +335,12 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
         def batch_loss(idx: torch.Tensor) -> torch.Tensor:
             seg = series[starts[idx, None] + span]  # (B, w+h, C)
-            x, context, target, _ = _split_segments(seg, w, d, local)
-            pred = module(x, context=context).view_as(target)  # (B, h, D)
-            return criterion(pred, target)
+            x, future, target, _ = _split_segments(seg, w, d, local)
+            return criterion(self._apply(module, x, future, target), target)
 
         order = torch.arange(len(starts), device=device)
         with seeded(seed, device):
-            module = RecurrentNetwork(
-                self._cell, data.shape[1], h * d, hidden_size=self.hidden_size,
-                num_layers=self.num_layers, dropout=self.dropout,
-                nonlinearity=self.nonlinearity, context_size=h * (data.shape[1] - d),
-            ).to(device)
+            module = self._build_module(d, data.shape[1] - d, h).to(device)
             generator = torch.Generator(device).manual_seed(seed)
             result = train(
                 module, batch_loss, order[: len(order) - n_val], order[len(order) - n_val :],
@@ -347,11 +352,28 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
         self.window_length_ = w
+        self._block = h
         self._center, self._scale = center, scale
         self._history = data[-w:].copy()  # (w, C): the last window, unscaled
 
+    def _build_module(self, d: int, k: int, h: int) -> torch.nn.Module:
+        net = dict(hidden_size=self.hidden_size, num_layers=self.num_layers,
+                   dropout=self.dropout, nonlinearity=self.nonlinearity)
+        if self.strategy == "seq2seq":
+            return Seq2SeqNetwork(self._cell, d, k, **net)
+        return RecurrentNetwork(self._cell, d + k, h * d, context_size=h * k, **net)
+
+    def _apply(self, module, x, future, target) -> torch.Tensor:
+        """Forecast (B, h, D) in scaled units; ``target`` gives the shape and, when training a
+        seq2seq network, the teacher-forced inputs."""
+        if self.strategy == "seq2seq":
+            teacher = target if module.training else None
+            return module(x, future, teacher=teacher, horizon=target.size(1))
+        context = None if future is None else future.flatten(1)  # (B, h*K)
+        return module(x, context=context).view_as(target)
+
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
-        w, block, d = self.window_length_, self.horizon, self.n_targets_
+        w, block, d = self.window_length_, self._block, self.n_targets_
         if future_cov is not None:  # repeat the last row to fill the final block
             pad = np.repeat(future_cov[-1:], -h % block, axis=0)
             future_cov = np.vstack([future_cov, pad])
@@ -363,8 +385,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             seg = (np.vstack([window, future]) - self._center) / self._scale  # (w+H, C)
             seg = torch.as_tensor(seg[None], dtype=torch.float32, device=self.device_)
             with torch.inference_mode():
-                x, context, target, level = _split_segments(seg, w, d, self.scaling == "local")
-                pred = self.module_(x, context=context).view_as(target) + level  # (1, H, D)
+                x, future_, target, level = _split_segments(seg, w, d, self.scaling == "local")
+                pred = self._apply(self.module_, x, future_, target) + level  # (1, H, D)
             pred = pred[0].double().cpu().numpy() * self._scale[:d] + self._center[:d]
             out.append(pred)
             future[:, :d] = pred

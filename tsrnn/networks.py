@@ -49,7 +49,7 @@ def last_step(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
 
 
 class RecurrentNetwork(nn.Module):
-    """Many-to-one recurrent network: read a sequence, emit one output vector.
+    """Recurrent network with a linear head: many-to-one or many-to-many synchronised.
 
     Parameters
     ----------
@@ -62,7 +62,10 @@ class RecurrentNetwork(nn.Module):
         As in :func:`make_recurrent`; ``dropout`` also acts on the head's input.
     context_size : int
         Size of an optional vector joined to the last hidden state before the head (a forecast's
-        known future covariates).
+        known future covariates); many-to-one only.
+    output : {"last", "sequence"}
+        "last": one output per sequence, read at its last real step (many-to-one).
+        "sequence": one output at every step (many-to-many synchronised, sequence labelling).
     """
 
     def __init__(
@@ -76,8 +79,10 @@ class RecurrentNetwork(nn.Module):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         context_size: int = 0,
+        output: str = "last",
     ) -> None:
         super().__init__()
+        self.output = output
         self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dropout, nonlinearity)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size + context_size, output_size)
@@ -89,7 +94,71 @@ class RecurrentNetwork(nn.Module):
         context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         out, _ = self.rnn(x)  # x: (N, T, D) -> out: (N, T, H)
+        if self.output == "sequence":
+            return self.head(self.dropout(out))  # (N, T, output_size)
         z = last_step(out, lengths)  # (N, H)
         if context is not None:
             z = torch.cat([z, context], dim=1)  # (N, H + C)
         return self.head(self.dropout(z))  # (N, output_size)
+
+
+class Seq2SeqNetwork(nn.Module):
+    """Encoder–decoder with output feedback for multi-step forecasting.
+
+    The encoder reads the window; the decoder starts from its final state and receives, at each
+    future step, the previous step's output (the notes' output feedback) and that step's known
+    covariates. Training feeds the true previous values (teacher forcing); inference feeds the
+    network's own predictions.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+    n_targets : int
+        Target columns D (the decoder's fed-back output).
+    n_covariates : int
+        Covariate columns K (inputs of the encoder and, for future steps, of the decoder).
+    hidden_size, num_layers, dropout, nonlinearity
+        As in :func:`make_recurrent`, for both encoder and decoder.
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        n_targets: int,
+        n_covariates: int = 0,
+        *,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        nonlinearity: str = "tanh",
+    ) -> None:
+        super().__init__()
+        self.n_targets = n_targets
+        size = n_targets + n_covariates
+        self.encoder = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
+        self.decoder = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
+        self.head = nn.Linear(hidden_size, n_targets)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        future: torch.Tensor | None = None,
+        teacher: torch.Tensor | None = None,
+        horizon: int = 1,
+    ) -> torch.Tensor:
+        # x: (N, T, D+K); future: (N, h, K) or None; teacher: (N, h, D) or None
+        _, state = self.encoder(x)
+        prev = x[:, -1:, : self.n_targets]  # (N, 1, D): the last observed value
+        if teacher is not None:  # teacher forcing: all decoder steps in one fused call
+            fed = torch.cat([prev, teacher[:, :-1]], dim=1)  # (N, h, D)
+            if future is not None:
+                fed = torch.cat([fed, future], dim=2)  # (N, h, D+K)
+            out, _ = self.decoder(fed, state)  # (N, h, H)
+            return self.head(out)  # (N, h, D)
+        outputs = []
+        for t in range(horizon):  # output feedback: each prediction is the next input
+            step = prev if future is None else torch.cat([prev, future[:, t : t + 1]], dim=2)
+            out, state = self.decoder(step, state)  # (N, 1, H)
+            prev = self.head(out)  # (N, 1, D)
+            outputs.append(prev)
+        return torch.cat(outputs, dim=1)  # (N, h, D)
