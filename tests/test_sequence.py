@@ -143,3 +143,46 @@ def test_feature_count_checked_at_predict():
     clf = SequenceClassifier(max_epochs=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="X has 2 feature\\(s\\) per step but the estimator was fit with 1"):
         clf.predict(np.zeros((2, 5, 2)))
+
+
+def _running_sign_task(n=300, T=15, seed=0):
+    """Label each step by the sign of the running sum so far: needs memory of every step."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, T, 1))
+    labels = np.where(X[:, :, 0].cumsum(axis=1) > 0, "pos", "neg")
+    return X, labels
+
+
+def test_sequence_output_labels_every_step():
+    X, y = _running_sign_task()
+    tagger = SequenceClassifier(output="sequence", hidden_size=16, max_epochs=40,
+                                learning_rate=3e-3, random_state=0).fit(X[:250], y[:250])
+    pred = tagger.predict(X[250:])
+    assert pred.shape == (50, 15) and set(np.unique(pred)) <= {"neg", "pos"}
+    assert (pred == y[250:]).mean() > 0.9  # the majority label scores ≈ 0.5
+    assert tagger.score(X[250:], y[250:]) == pytest.approx((pred == y[250:]).mean())
+    assert tagger.predict_proba(X[250:]).shape == (50, 15, 2)
+
+
+def test_sequence_output_with_variable_lengths_matches_one_by_one():
+    X, y = _running_sign_task(60)
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(4, 16, size=60)
+    seqs, labels = [X[i, :n] for i, n in enumerate(lengths)], [y[i, :n] for i, n in enumerate(lengths)]
+    tagger = SequenceClassifier(output="sequence", max_epochs=3, random_state=0).fit(seqs, labels)
+    together = tagger.predict_proba(seqs)
+    assert [len(p) for p in together] == lengths.tolist()
+    for s, p in zip(seqs[:10], together):
+        np.testing.assert_allclose(tagger.predict_proba([s])[0], p, atol=1e-6)
+    with pytest.raises(ValueError, match=r"y\[0\] has 3 targets but sequence X\[0\] has"):
+        tagger.fit(seqs, [labels[0][:3]] + labels[1:])
+
+
+def test_sequence_output_regressor_learns_running_mean():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 12, 1))
+    y = X[:, :, 0].cumsum(axis=1) / np.arange(1, 13)  # running mean at each step
+    reg = SequenceRegressor(output="sequence", hidden_size=16, max_epochs=40,
+                            learning_rate=3e-3, random_state=0).fit(X[:250], y[:250])
+    assert reg.predict(X[250:]).shape == (50, 12)
+    assert reg.score(X[250:], y[250:]) > 0.9

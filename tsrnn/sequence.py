@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
-from ._validation import as_float_array, check_network_params
+from ._validation import as_float_array, check_choice, check_network_params
 from .networks import RecurrentNetwork
 
 _PREDICT_BATCH = 4096
+_IGNORE = -100  # label of padded steps, skipped by the loss
 
 
 def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
@@ -53,13 +55,42 @@ def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
     return arr.astype(np.float32), np.full(len(arr), arr.shape[1], dtype=np.int64)
 
 
+def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
+    """Split per-step targets into one array per sequence, checking they match the lengths.
+
+    ``y`` is an array of shape (N, T) or (N, T, k), or a list of (T_i,) or (T_i, k) arrays.
+    """
+    if isinstance(y, (list, tuple)):
+        steps = [np.asarray(v) for v in y]
+    else:
+        arr = np.asarray(y)
+        if arr.ndim < 2 or len(arr) != len(lengths) or arr.shape[1] != lengths.max():
+            raise ValueError(
+                f"with output='sequence', y needs one target per step: shape "
+                f"({len(lengths)}, {lengths.max()}) or a list of arrays of the sequences' "
+                f"lengths; got shape {arr.shape}."
+            )
+        steps = [arr[i, :n] for i, n in enumerate(lengths)]
+    if len(steps) != len(lengths):
+        raise ValueError(f"y has {len(steps)} target sequences but X has {len(lengths)}.")
+    for i, (v, n) in enumerate(zip(steps, lengths)):
+        if len(v) != n:
+            raise ValueError(f"y[{i}] has {len(v)} targets but sequence X[{i}] has {n} steps.")
+    return steps
+
+
 class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
-    """Many-to-one recurrent network on sequences; subclasses define the target and the loss.
+    """Recurrent network on sequences; subclasses define the target and the loss.
 
     Parameters
     ----------
     cell : {"lstm", "gru", "rnn"}, default="lstm"
         Recurrent cell ("rnn" is the Elman network).
+    output : {"last", "sequence"}, default="last"
+        "last": one target per sequence (many-to-one; the output is read at each sequence's
+        last real step). "sequence": one target per step (many-to-many synchronised, sequence
+        labelling): ``y`` has shape (N, T) (or is a list of (T_i,) arrays) and ``predict``
+        returns the same form.
     hidden_size : int, default=32
     num_layers : int, default=1
     dropout : float, default=0.0
@@ -93,6 +124,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self,
         cell: str = "lstm",
         *,
+        output: str = "last",
         hidden_size: int = 32,
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -109,6 +141,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         verbose: bool = False,
     ):
         self.cell = cell
+        self.output = output
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -142,8 +175,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self
         """
         check_network_params(self, self.cell)
+        check_choice(self.output, "output", ("last", "sequence"))
         seqs, lengths = read_sequences(X)
-        targets, output_size = self._encode_targets(y, len(seqs))
+        if self.output == "last":
+            targets, output_size = self._encode_targets(y, len(seqs))
+        else:
+            targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
         mean = seqs[mask].mean(axis=0)
         std = seqs[mask].std(axis=0)
@@ -156,12 +193,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         y_all = torch.as_tensor(targets, device=device)
 
         def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-            return self._loss(module(x_all[idx], len_all[idx]), y_all[idx])
+            return self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T,] out)
 
         with seeded(seed, device):
             module = RecurrentNetwork(
                 self.cell, seqs.shape[2], output_size, hidden_size=self.hidden_size,
                 num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
+                output=self.output,
             ).to(device)
             generator = torch.Generator(device).manual_seed(seed)
             result = train(
@@ -194,8 +232,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     def _stratify(self, targets, n_val):
         return None
 
-    def _forward(self, X) -> np.ndarray:
-        """Network outputs for ``X``, batched, without gradients."""
+    def _forward(self, X) -> np.ndarray | list[np.ndarray]:
+        """Network outputs for ``X``, batched, without gradients.
+
+        (N, out) for ``output="last"``; for ``output="sequence"`` an (N, T, out) array, or a list
+        of (T_i, out) arrays when ``X`` is a list of sequences.
+        """
         check_is_fitted(self)
         seqs, lengths = read_sequences(X)
         if seqs.shape[2] != self.n_features_in_:
@@ -212,12 +254,26 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 x = torch.as_tensor(seqs[part], device=self.device_)
                 n = torch.as_tensor(lengths[part], device=self.device_)
                 out.append(self.module_(x, n).double().cpu().numpy())
-        return np.concatenate(out)
+        out = np.concatenate(out)
+        if self.output == "sequence" and isinstance(X, (list, tuple)):
+            return [o[:n] for o, n in zip(out, lengths)]
+        return out
+
+    def _flat_steps(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """True and predicted targets of every real step, for ``output="sequence"`` scores."""
+        pred = self.predict(X)
+        steps = per_step_targets(y, read_sequences(X)[1])
+        return np.concatenate(steps), np.concatenate(list(pred))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     __doc__ = (_SequenceEstimator.__doc__ or "").replace(
-        "Many-to-one recurrent network on sequences; subclasses define the target and the loss.",
+        "Recurrent network on sequences; subclasses define the target and the loss.",
         "Classify sequences with a many-to-one recurrent network (softmax output, cross-entropy).",
     ).replace(
         "    best_epoch_ : int\n",
@@ -241,34 +297,62 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
-        classes, encoded = np.unique(y, return_inverse=True)
+        return self._encode_labels(y), len(self.classes_)
+
+    def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
+        classes, encoded = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
         self.classes_ = classes
-        return encoded.astype(np.int64), len(classes)
+        return encoded.astype(np.int64)
+
+    def _encode_steps(self, steps, lengths):
+        encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
+        target = np.full((len(lengths), lengths.max()), _IGNORE, dtype=np.int64)  # (N, T)
+        for i, e in enumerate(encoded):
+            target[i, : len(e)] = e
+        return target, len(self.classes_)
 
     def _stratify(self, targets, n_val):
+        if targets.ndim > 1:
+            return None
         counts = np.bincount(targets)
         return targets if counts.min() >= 2 and n_val >= len(counts) else None
 
     def _loss(self, logits, target):
-        return torch.nn.functional.cross_entropy(logits, target)
+        # logits (B, C) or (B, T, C); padded steps carry the label _IGNORE
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE
+        )
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (N, n_classes), columns in the order of ``classes_``."""
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Shape (N, n_classes); with ``output="sequence"`` (N, T, n_classes), or a list of
+        (T_i, n_classes) arrays for a list of sequences.
+        """
         logits = self._forward(X)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        if isinstance(logits, list):
+            return [_softmax(v) for v in logits]
+        return _softmax(logits)
 
-    def predict(self, X) -> np.ndarray:
-        """The most probable label of each sequence."""
-        return self.classes_[self._forward(X).argmax(axis=1)]
+    def predict(self, X):
+        """The most probable label of each sequence (or of each step, ``output="sequence"``)."""
+        logits = self._forward(X)
+        if isinstance(logits, list):
+            return [self.classes_[v.argmax(axis=-1)] for v in logits]
+        return self.classes_[logits.argmax(axis=-1)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy (over all steps for ``output="sequence"``)."""
+        if self.output == "sequence":
+            return float(accuracy_score(*self._flat_steps(X, y)))
+        return super().score(X, y, sample_weight)
 
 
 class SequenceRegressor(RegressorMixin, _SequenceEstimator):
     __doc__ = (_SequenceEstimator.__doc__ or "").replace(
-        "Many-to-one recurrent network on sequences; subclasses define the target and the loss.",
+        "Recurrent network on sequences; subclasses define the target and the loss.",
         "Regress one value (or vector) per sequence with a many-to-one recurrent network (MSE).\n\n"
         "    Targets are standardised for training and the scaling is inverted on prediction.",
     ) + """
@@ -288,16 +372,42 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
             raise ValueError(
                 f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
             )
-        self._y_ndim = y.ndim
-        y2 = y.reshape(n, -1)
+        self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
+        return self._standardise(y.reshape(n, -1)), y.reshape(n, -1).shape[1]
+
+    def _standardise(self, y2: np.ndarray) -> np.ndarray:
         self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
         self._y_std = np.where(std > 0, std, 1.0)
-        return ((y2 - self._y_mean) / self._y_std).astype(np.float32), y2.shape[1]
+        return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
+
+    def _encode_steps(self, steps, lengths):
+        steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
+        self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
+        flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1))
+        target = np.full((len(lengths), lengths.max(), flat.shape[1]), np.nan, dtype=np.float32)
+        for i, e in enumerate(np.split(flat, np.cumsum(lengths)[:-1])):
+            target[i, : len(e)] = e  # padded steps stay NaN and are skipped by the loss
+        return target, flat.shape[1]
 
     def _loss(self, pred, target):
-        return torch.nn.functional.mse_loss(pred, target)
+        real = ~torch.isnan(target)  # (B, [T,] k): False on padded steps
+        return torch.nn.functional.mse_loss(pred[real], target[real])
 
-    def predict(self, X) -> np.ndarray:
-        """Predicted targets, shape (N,) or (N, k) like the ``y`` seen in fit."""
-        pred = self._forward(X) * self._y_std + self._y_mean
-        return pred[:, 0] if self._y_ndim == 1 else pred
+    def predict(self, X):
+        """Predicted targets, in the form of the ``y`` seen in fit.
+
+        (N,) or (N, k); with ``output="sequence"`` (N, T) or (N, T, k), or a list of per-sequence
+        arrays for a list of sequences.
+        """
+        out = self._forward(X)
+        parts = out if isinstance(out, list) else [out]
+        parts = [p * self._y_std + self._y_mean for p in parts]
+        if self._squeeze:
+            parts = [p[..., 0] for p in parts]
+        return parts if isinstance(out, list) else parts[0]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R² of the predictions (over all steps for ``output="sequence"``)."""
+        if self.output == "sequence":
+            return float(r2_score(*self._flat_steps(X, y)))
+        return super().score(X, y, sample_weight)
