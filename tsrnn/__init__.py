@@ -7,6 +7,7 @@ from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
 from .evaluation import mase, rmse, smape
 from .forecasting import BaseForecaster, GRUForecaster, LSTMForecaster, RNNForecaster
 from .sequence import SequenceClassifier, SequenceRegressor
+from .text import CharLanguageModel
 from .windowing import SlidingWindowTransformer, make_windows
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ARIMAForecaster",
     "BaseForecaster",
+    "CharLanguageModel",
     "GRUForecaster",
     "LSTMForecaster",
     "RNNForecaster",

@@ -1,0 +1,149 @@
+"""The notes' character-level language model: one-hot characters in, the next character out.
+
+A thin shell over :class:`~tsrnn.SequenceClassifier` with ``output="sequence"`` (many-to-many
+synchronised: at every step, predict the next character), plus one-to-many generation by
+sampling each next character and feeding it back.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
+
+from .sequence import SequenceClassifier
+
+
+class CharLanguageModel(BaseEstimator):
+    """Character-level recurrent language model with sampling at a temperature.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+    seq_length : int, default=64
+        Characters per training sequence (consecutive sequences overlap by half).
+    hidden_size : int, default=128
+    learning_rate : float, default=3e-3
+    max_epochs : int, default=60
+    batch_size : int, default=32
+    random_state : int, RandomState or None
+    device : str, default="auto"
+
+    Attributes
+    ----------
+    vocabulary_ : ndarray of str
+        The characters of the training text, sorted; inputs are one-hot over them.
+    classifier_ : SequenceClassifier
+        The fitted network (``output="sequence"``), whose classes are vocabulary positions.
+
+    Examples
+    --------
+    >>> text = "abcabcabcabc" * 20
+    >>> lm = CharLanguageModel(seq_length=12, hidden_size=16, max_epochs=2, random_state=0)
+    >>> sample = lm.fit(text).sample(5, prompt="abc", random_state=0)
+    >>> len(sample), sample[:3]
+    (8, 'abc')
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        *,
+        seq_length: int = 64,
+        hidden_size: int = 128,
+        learning_rate: float = 3e-3,
+        max_epochs: int = 60,
+        batch_size: int = 32,
+        random_state=None,
+        device: str = "auto",
+    ):
+        self.cell = cell
+        self.seq_length = seq_length
+        self.hidden_size = hidden_size
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.device = device
+
+    def _one_hot(self, text: str) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.vocabulary_)}
+        unknown = sorted(set(text) - set(index))
+        if unknown:
+            raise ValueError(f"characters {unknown} were not in the training text.")
+        codes = np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
+        return np.eye(len(self.vocabulary_), dtype=np.float32)[codes]  # (len, V)
+
+    def fit(self, text: str):
+        """Learn to predict each next character of ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str; got {type(text).__name__}.")
+        check_scalar(self.seq_length, "seq_length", Integral, min_val=2)
+        if len(text) < self.seq_length + 1:
+            raise ValueError(
+                f"text has {len(text)} characters but seq_length={self.seq_length} needs at "
+                "least seq_length + 1; pass more text or lower seq_length."
+            )
+        self.vocabulary_ = np.array(sorted(set(text)))
+        onehot = self._one_hot(text)  # (len, V)
+        codes = onehot.argmax(axis=1)
+        L = self.seq_length
+        starts = np.arange(0, len(text) - L, max(1, L // 2))
+        X = onehot[starts[:, None] + np.arange(L)]  # (N, L, V)
+        y = codes[starts[:, None] + np.arange(1, L + 1)]  # (N, L): the next characters
+        self.classifier_ = SequenceClassifier(
+            self.cell, output="sequence", hidden_size=self.hidden_size,
+            learning_rate=self.learning_rate, max_epochs=self.max_epochs,
+            batch_size=self.batch_size, random_state=self.random_state, device=self.device,
+        ).fit(X, y)
+        return self
+
+    def _next_proba(self, text: str) -> np.ndarray:
+        """Probabilities over the vocabulary of the character after each one of ``text``."""
+        proba = self.classifier_.predict_proba([self._one_hot(text)])[0]  # (len, n_classes)
+        full = np.zeros((len(text), len(self.vocabulary_)))
+        full[:, self.classifier_.classes_] = proba
+        return full
+
+    def per_character_loss(self, text: str) -> float:
+        """Mean cross-entropy (nats) of predicting each next character of ``text``.
+
+        A model that knows nothing scores about ``log(len(vocabulary_))``.
+        """
+        check_is_fitted(self)
+        L = self.seq_length
+        losses = []
+        for start in range(0, len(text) - 1, L):
+            chunk = text[start : start + L + 1]
+            proba = self._next_proba(chunk[:-1])
+            nxt = self._one_hot(chunk[1:]).argmax(axis=1)
+            losses.append(-np.log(np.maximum(proba[np.arange(len(nxt)), nxt], 1e-12)))
+        return float(np.concatenate(losses).mean())
+
+    def sample(self, n_chars: int, prompt: str = "", temperature: float = 1.0,
+               random_state=None) -> str:
+        """Generate ``n_chars`` characters after ``prompt`` (one-to-many generation).
+
+        Each character is drawn from the model's next-character distribution sharpened
+        (temperature < 1) or flattened (temperature > 1) as ``p^(1/temperature)``, then fed back
+        as the next input. The model reads the last ``seq_length`` characters.
+
+        Returns
+        -------
+        str
+            ``prompt`` followed by the generated characters.
+        """
+        check_is_fitted(self)
+        check_scalar(n_chars, "n_chars", Integral, min_val=0)
+        check_scalar(temperature, "temperature", Real, min_val=0, include_boundaries="neither")
+        rng = np.random.default_rng(random_state)
+        text = prompt or str(rng.choice(self.vocabulary_))
+        for _ in range(n_chars):
+            p = self._next_proba(text[-self.seq_length :])[-1]
+            logp = np.log(np.maximum(p, 1e-300)) / temperature
+            p = np.exp(logp - logp.max())
+            text += str(self.vocabulary_[rng.choice(len(p), p=p / p.sum())])
+        return text if prompt else text[1:] if n_chars else ""
