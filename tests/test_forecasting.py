@@ -1,5 +1,6 @@
 import pickle
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,12 +135,16 @@ def test_future_covariates_are_used():
         with_x.predict()
 
 
-def test_pickle_and_random_state_give_identical_forecasts(seasonal_series):
+def test_pickle_joblib_and_random_state_give_identical_forecasts(seasonal_series, tmp_path):
     f = LSTMForecaster(window_length=12, horizon=3, **FAST).fit(seasonal_series)
     again = LSTMForecaster(window_length=12, horizon=3, **FAST).fit(seasonal_series)
     restored = pickle.loads(pickle.dumps(f))
+    joblib.dump(f, tmp_path / "model.joblib")
     pd.testing.assert_series_equal(f.predict(), again.predict(), check_exact=True)
     pd.testing.assert_series_equal(f.predict(), restored.predict(), check_exact=True)
+    pd.testing.assert_series_equal(
+        f.predict(), joblib.load(tmp_path / "model.joblib").predict(), check_exact=True
+    )
     other = LSTMForecaster(window_length=12, horizon=3, **{**FAST, "random_state": 1})
     assert not np.allclose(other.fit(seasonal_series).predict(), f.predict())
 
