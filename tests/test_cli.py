@@ -4,7 +4,7 @@ from tsrnn.cli import main
 from tsrnn.datasets import load_airpassengers
 
 
-def test_forecast_csv_in_csv_out(tmp_path, monkeypatch):
+def test_forecast_csv_in_csv_out(tmp_path):
     y = load_airpassengers()
     csv = tmp_path / "data.csv"
     pd.DataFrame({"ds": y.index, "y": y.to_numpy()}).to_csv(csv, index=False)

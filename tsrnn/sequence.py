@@ -17,6 +17,14 @@ _PREDICT_BATCH = 4096
 _IGNORE = -100  # label of padded steps, skipped by the loss
 
 
+def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
+    """Stack arrays of shapes (T_i, ...) into one (N, max T_i, ...) array, right-padded."""
+    out = np.full((len(parts), max(len(p) for p in parts), *parts[0].shape[1:]), fill, dtype=dtype)
+    for i, p in enumerate(parts):
+        out[i, : len(p)] = p
+    return out
+
+
 def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
     """Right-padded float32 sequences (N, T_max, D) and their lengths (N,).
 
@@ -36,11 +44,7 @@ def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
                 f"the sequences in {name} have different numbers of features D "
                 f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
             )
-        lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-        out = np.zeros((len(seqs), lengths.max(), seqs[0].shape[1]), dtype=np.float32)
-        for i, s in enumerate(seqs):
-            out[i, : len(s)] = s
-        return out, lengths
+        return pad(seqs, 0.0, np.float32), np.array([len(s) for s in seqs], dtype=np.int64)
     arr = as_float_array(X, name)
     if arr.ndim == 2:
         arr = arr[:, :, None]
@@ -308,10 +312,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encode_steps(self, steps, lengths):
         encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
-        target = np.full((len(lengths), lengths.max()), _IGNORE, dtype=np.int64)  # (N, T)
-        for i, e in enumerate(encoded):
-            target[i, : len(e)] = e
-        return target, len(self.classes_)
+        return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
 
     def _stratify(self, targets, n_val):
         if targets.ndim > 1:
@@ -373,7 +374,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
                 f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
             )
         self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
-        return self._standardise(y.reshape(n, -1)), y.reshape(n, -1).shape[1]
+        y2 = y.reshape(n, -1)
+        return self._standardise(y2), y2.shape[1]
 
     def _standardise(self, y2: np.ndarray) -> np.ndarray:
         self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
@@ -384,10 +386,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
         self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
         flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1))
-        target = np.full((len(lengths), lengths.max(), flat.shape[1]), np.nan, dtype=np.float32)
-        for i, e in enumerate(np.split(flat, np.cumsum(lengths)[:-1])):
-            target[i, : len(e)] = e  # padded steps stay NaN and are skipped by the loss
-        return target, flat.shape[1]
+        # padded steps are NaN and skipped by the loss
+        return pad(np.split(flat, np.cumsum(lengths)[:-1]), np.nan, np.float32), flat.shape[1]
 
     def _loss(self, pred, target):
         real = ~torch.isnan(target)  # (B, [T,] k): False on padded steps
