@@ -71,12 +71,13 @@ def read_series(y, name: str = "y") -> tuple[np.ndarray, SeriesFormat]:
             )
         fmt = SeriesFormat("frame", 2, y.index, columns=y.columns)
     else:
-        arr = np.asarray(y)
-        if arr.ndim not in (1, 2):
+        values = as_float_array(y, name)
+        if values.ndim not in (1, 2):
             raise ValueError(
-                f"{name} must be 1-D (one series) or 2-D (time, columns); got {arr.ndim}-D."
+                f"{name} must be 1-D (one series) or 2-D (time, columns); got {values.ndim}-D."
             )
-        fmt = SeriesFormat("ndarray", arr.ndim, pd.RangeIndex(len(arr)))
+        fmt = SeriesFormat("ndarray", values.ndim, pd.RangeIndex(len(values)))
+        return values.reshape(len(values), -1), fmt
     values = as_float_array(y, name)
     return values.reshape(len(values), -1), fmt
 

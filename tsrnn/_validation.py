@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_scalar
 
 from .networks import CELLS
@@ -37,23 +38,39 @@ def check_network_params(est, cell: str) -> None:
 
 
 def as_float_array(values, name: str) -> np.ndarray:
-    """A float64 copy of numeric ``values``; strings, objects and non-finite values are refused."""
+    """A float64 copy of numeric ``values``; strings, sparse, complex and non-finite values are
+    refused with an error that names the fix. Object arrays of numbers are converted."""
+    if sp.issparse(values):
+        raise TypeError(
+            f"{name} is a sparse matrix; sparse input is not supported: pass a dense array "
+            "(e.g. X.toarray())."
+        )
     arr = np.asarray(values)
-    if arr.dtype == object or arr.dtype.kind in "USO":
+    if arr.dtype.kind in "USO":
+        strings = arr.dtype.kind in "US" or any(isinstance(v, (str, bytes)) for v in arr.flat)
         try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
+            converted = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
             raise TypeError(
-                f"{name} holds non-numeric values (dtype {arr.dtype}); pass numbers only, "
+                f"{name} holds non-numeric values (dtype {arr.dtype}: {exc}); pass numbers only, "
                 "e.g. convert with pd.to_numeric or drop the non-numeric columns."
             ) from None
-        raise TypeError(
-            f"{name} holds numbers stored as {arr.dtype} (e.g. strings); convert them first, "
-            "e.g. with pd.to_numeric(...) or .astype(float)."
-        )
+        if strings:
+            raise TypeError(
+                f"{name} holds numbers stored as strings; convert them first, "
+                "e.g. with pd.to_numeric(...) or .astype(float)."
+            )
+        arr = converted
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; pass real numbers.")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} has dtype {arr.dtype}; pass numeric values (int or float).")
     arr = np.array(arr, dtype=np.float64)  # always a copy: the caller's data is never touched
+    if arr.ndim == 2 and len(arr) and arr.shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; "
+            "each row needs at least one value."
+        )
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass at least one observation.")
     if not np.isfinite(arr).all():

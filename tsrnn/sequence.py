@@ -7,7 +7,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
 from ._validation import as_float_array, check_choice, check_network_params
@@ -25,8 +26,8 @@ def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
     return out
 
 
-def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
-    """Right-padded float32 sequences (N, T_max, D) and their lengths (N,).
+def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
     ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
     (T_i, D) or (T_i,) with different lengths. Padding is zero and never reaches a result: the
@@ -44,19 +45,20 @@ def read_sequences(X, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
                 f"the sequences in {name} have different numbers of features D "
                 f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
             )
-        return pad(seqs, 0.0, np.float32), np.array([len(s) for s in seqs], dtype=np.int64)
+        return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
     arr = as_float_array(X, name)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
         raise ValueError(
             f"{name} must have shape (N, T, D), or (N, T) for one feature, or be a list of "
-            f"(T_i, D) arrays; got an array with {arr.ndim} dimension(s). For a single sequence "
+            f"(T_i, D) arrays; got an array with {arr.ndim} dimension(s). Reshape your data: for "
+            "a single sequence "
             "use X[None]; for one flat feature vector per sample use X[:, :, None]."
         )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
-    return arr.astype(np.float32), np.full(len(arr), arr.shape[1], dtype=np.int64)
+    return arr.astype(dtype, copy=False), np.full(len(arr), arr.shape[1], dtype=np.int64)
 
 
 def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
@@ -178,6 +180,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         -------
         self
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
         seqs, lengths = read_sequences(X)
@@ -299,11 +305,14 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encode_targets(self, y, n):
         y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
         return self._encode_labels(y), len(self.classes_)
 
     def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
+        check_classification_targets(labels)
         classes, encoded = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
@@ -366,6 +375,11 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
     >>> reg.predict(X).shape
     (40,)
     """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (N, k)
+        return tags
 
     def _encode_targets(self, y, n):
         y = as_float_array(y, "y")

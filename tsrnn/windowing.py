@@ -137,15 +137,19 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self.horizon = horizon
         self.stride = stride
 
-    def fit(self, y, X=None):
-        """Check the parameters and record the number of columns of ``y``."""
-        arrays, _ = _panel_starts(y, self.window_length, self.horizon, self.stride)
+    def fit(self, X, y=None):
+        """Check the parameters and record the number of columns of the series ``X``.
+
+        ``X`` is one series of shape (T,) or (T, D) (array, Series or DataFrame) or a list of
+        series; ``y`` is ignored.
+        """
+        arrays, _ = _panel_starts(X, self.window_length, self.horizon, self.stride)
         self.n_features_in_ = arrays[0].shape[1]
         return self
 
-    def _windows(self, y):
+    def _windows(self, series):
         check_is_fitted(self)
-        X, Y = make_windows(y, self.window_length, self.horizon, self.stride)
+        X, Y = make_windows(series, self.window_length, self.horizon, self.stride)
         if X.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"the series has {X.shape[2]} columns but the transformer was fit on "
@@ -153,10 +157,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             )
         return X, Y
 
-    def transform(self, y):
-        """Input windows of shape (N, window_length, D)."""
-        return self._windows(y)[0]
+    def transform(self, X):
+        """Input windows of shape (N, window_length, D) from the series ``X``."""
+        return self._windows(X)[0]
 
-    def transform_targets(self, y):
-        """Target blocks of shape (N, horizon, D), aligned with :meth:`transform`."""
-        return self._windows(y)[1]
+    def transform_targets(self, X):
+        """Target blocks of shape (N, horizon, D) from the series ``X``, aligned with
+        :meth:`transform`."""
+        return self._windows(X)[1]

@@ -1,0 +1,91 @@
+"""Row-preserving transformers for sequences: usable as Pipeline steps before the estimators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_choice
+from .sequence import read_sequences
+
+
+class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standardise sequences channel by channel, keeping one row per sequence.
+
+    Input and output have the same form: (N, T, D) arrays, (N, T) arrays or DataFrames read as
+    D = 1, or lists of (T_i, D) arrays of different lengths. With 2-D input the output is 2-D,
+    so ``set_output(transform="pandas")`` gives a DataFrame with the input's columns.
+
+    Parameters
+    ----------
+    method : {"global", "series"}, default="global"
+        "global": subtract each channel's mean and divide by its standard deviation, both
+        learned in ``fit`` over every step of every sequence. "series": z-normalise each
+        sequence on its own (per channel, over its own steps); nothing is learned.
+
+    Attributes
+    ----------
+    mean_, scale_ : ndarray of shape (D,)
+        Channel statistics learned in ``fit`` (``method="global"``).
+    n_features_in_ : int
+        Channels per step (D), not T.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
+    >>> SequenceScaler().fit_transform(X).round(2)
+    array([[-1.63, -0.82,  0.  ],
+           [ 0.  ,  0.82,  1.63]])
+    >>> SequenceScaler(method="series").fit_transform(X).round(2)
+    array([[-1.22,  0.  ,  1.22],
+           [-1.22,  0.  ,  1.22]])
+    """
+
+    def __init__(self, method: str = "global"):
+        self.method = method
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _read(self, X):
+        seqs, lengths = read_sequences(X, dtype=np.float64)
+        mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
+        return seqs, lengths, mask
+
+    def fit(self, X, y=None):
+        """Learn the channel statistics of ``X`` (nothing for ``method="series"``)."""
+        check_choice(self.method, "method", ("global", "series"))
+        seqs, _, mask = self._read(X)
+        std = seqs[mask].std(axis=0)
+        self.mean_ = seqs[mask].mean(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        self.n_features_in_ = seqs.shape[2]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return self
+
+    def transform(self, X):
+        """Standardised copy of ``X`` in the same form."""
+        check_is_fitted(self)
+        seqs, lengths, mask = self._read(X)
+        if seqs.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"X has {seqs.shape[2]} channel(s) per step but the scaler was fit with "
+                f"{self.n_features_in_}; pass sequences with the same channels."
+            )
+        if self.method == "global":
+            mean, scale = self.mean_, self.scale_
+        else:
+            n = lengths[:, None, None]
+            mean = (seqs * mask[..., None]).sum(axis=1, keepdims=True) / n  # (N, 1, D)
+            var = (((seqs - mean) * mask[..., None]) ** 2).sum(axis=1, keepdims=True) / n
+            scale = np.where(var > 0, np.sqrt(var), 1.0)
+        out = (seqs - mean) / scale * mask[..., None]
+        if isinstance(X, (list, tuple)):
+            return [o[:n] for o, n in zip(out, lengths)]
+        return out[:, :, 0] if np.asarray(X).ndim == 2 else out
