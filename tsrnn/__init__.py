@@ -4,8 +4,10 @@ behind the scikit-learn API."""
 from . import datasets
 from ._training import TrainingDivergedError
 from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
-from .evaluation import mase, rmse, smape
+from .compose import TransformedTargetForecaster
+from .evaluation import backtest, make_forecast_scorer, mase, rmse, smape
 from .forecasting import BaseForecaster, GRUForecaster, LSTMForecaster, RNNForecaster
+from .preprocessing import SequenceScaler
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import CharLanguageModel
 from .windowing import SlidingWindowTransformer, make_windows
@@ -22,9 +24,13 @@ __all__ = [
     "SeasonalNaiveForecaster",
     "SequenceClassifier",
     "SequenceRegressor",
+    "SequenceScaler",
     "SlidingWindowTransformer",
     "TrainingDivergedError",
+    "TransformedTargetForecaster",
+    "backtest",
     "datasets",
+    "make_forecast_scorer",
     "make_windows",
     "mase",
     "rmse",

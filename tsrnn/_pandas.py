@@ -108,6 +108,16 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
     return pd.RangeIndex(start, start + n * step, step, name=index.name)
 
 
+def extend_index(index: pd.Index, n: int) -> pd.Index:
+    """``index`` followed by its ``n`` next time stamps, keeping its frequency."""
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[0], periods=len(index) + n, freq=index.freq, name=index.name)
+    if isinstance(index, pd.DatetimeIndex):
+        return pd.date_range(index[0], periods=len(index) + n, freq=_datetime_freq(index),
+                             name=index.name)
+    return index.append(future_index(index, n))
+
+
 def season_length(index: pd.Index) -> int:
     """The seasonal period implied by the index's frequency (1 when it has none)."""
     if isinstance(index, pd.PeriodIndex):

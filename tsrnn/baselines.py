@@ -39,6 +39,9 @@ class SeasonalNaiveForecaster(BaseForecaster):
         m = min(m, len(values))
         self._last_season = values[-m:].copy()  # (m, D)
 
+    def _update_values(self, values, cov):
+        self._last_season = np.vstack([self._last_season, values])[-len(self._last_season) :]
+
     def _predict_values(self, h, future_cov):
         m = len(self._last_season)
         return self._last_season[np.arange(h) % m]
@@ -155,6 +158,9 @@ class ARIMAForecaster(BaseForecaster):
                 "the series for constant or extreme values."
             )
         return fits[spec(best)]
+
+    def _update_values(self, values, cov):
+        self._results = [r.append(col, exog=cov) for r, col in zip(self._results, values.T)]
 
     def _predict_values(self, h, future_cov):
         cols = [r.forecast(h, exog=future_cov) for r in self._results]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._validation import check_choice
 
 
 def _as_2d(a) -> np.ndarray:
@@ -64,3 +71,165 @@ def rmse(y_true, y_pred) -> float:
     3.5355339059327378
     """
     return float(np.sqrt(np.mean((_as_2d(y_true) - _as_2d(y_pred)) ** 2)))
+
+
+_METRICS = {"mase": None, "smape": smape, "rmse": rmse}
+
+
+def make_forecast_scorer(metric: str = "mase"):
+    """A scikit-learn scorer for forecasters: ``scorer(forecaster, y_test)``.
+
+    The forecast of ``y_test`` is made from the end of the training series and placed by the
+    test block's time stamps (see :meth:`BaseForecaster.score`). The scorer returns the
+    *negative* error, so higher is better, as ``GridSearchCV`` expects.
+
+    Parameters
+    ----------
+    metric : {"mase", "smape", "rmse"}
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    >>> from tsrnn import SeasonalNaiveForecaster, make_forecast_scorer
+    >>> from tsrnn.datasets import load_airpassengers
+    >>> search = GridSearchCV(SeasonalNaiveForecaster(horizon=12), {"season_length": [1, 12]},
+    ...                       cv=TimeSeriesSplit(3, test_size=12),
+    ...                       scoring=make_forecast_scorer("smape"))
+    >>> search.fit(load_airpassengers()).best_params_
+    {'season_length': 12}
+    """
+    if metric not in _METRICS:
+        raise ValueError(f"metric={metric!r} is not valid; choose one of {', '.join(_METRICS)}.")
+
+    def scorer(forecaster, y, X=None) -> float:
+        actual, forecast = forecaster._forecast_of(y, X)
+        if metric == "mase":
+            return -mase(actual, forecast, scale=forecaster.mase_scale_)
+        return -_METRICS[metric](actual, forecast)
+
+    scorer.__name__ = f"neg_{metric}"
+    return scorer
+
+
+@dataclass
+class BacktestResult:
+    """What :func:`backtest` measured.
+
+    Attributes
+    ----------
+    metrics : DataFrame
+        One row per forecast origin: ``origin`` (the last training time stamp), ``refit``,
+        ``train_size``, ``mase``, ``smape``, ``rmse``, ``fit_seconds``, ``predict_seconds``.
+    forecasts : DataFrame
+        One row per origin, step and column: ``origin``, ``time``, ``step``, ``column``,
+        ``actual``, ``forecast``.
+    """
+
+    metrics: pd.DataFrame
+    forecasts: pd.DataFrame
+
+
+def _rows(y, start: int, stop: int):
+    return None if y is None else y.iloc[start:stop] if hasattr(y, "iloc") else y[start:stop]
+
+
+def backtest(
+    forecaster,
+    y,
+    X=None,
+    *,
+    horizon: int | None = None,
+    n_origins: int = 5,
+    step: int | None = None,
+    window: str = "expanding",
+    train_size: int | None = None,
+    refit: bool | int = True,
+) -> BacktestResult:
+    """Rolling-origin evaluation of any forecaster (recurrent, ARIMA, naive, composed).
+
+    The last origin leaves exactly ``horizon`` observations to forecast; earlier origins lie
+    ``step`` observations apart. At each origin the forecaster forecasts the next ``horizon``
+    steps and is scored against them (MASE with the training window's seasonal naive scale).
+
+    Parameters
+    ----------
+    forecaster : forecaster
+        Cloned, never modified.
+    y : Series, DataFrame or array-like
+    X : DataFrame or array-like, optional
+        Covariates aligned with ``y``.
+    horizon : int, optional
+        Defaults to the forecaster's ``horizon``.
+    n_origins : int, default=5
+    step : int, optional
+        Observations between origins; defaults to ``horizon``.
+    window : {"expanding", "sliding"}, default="expanding"
+        Train on everything before the origin, or on the last ``train_size`` observations.
+    train_size : int, optional
+        Window for ``window="sliding"``; defaults to the length before the first origin.
+    refit : bool or int, default=True
+        True: fit anew at every origin. An int k: refit at every k-th origin and in between
+        only :meth:`~BaseForecaster.update` the fitted forecaster with the new observations.
+        False: fit at the first origin only.
+
+    Returns
+    -------
+    BacktestResult
+        ``.metrics`` (one row per origin) and ``.forecasts`` (tidy: one row per forecast value).
+
+    Examples
+    --------
+    >>> from tsrnn import SeasonalNaiveForecaster, backtest
+    >>> from tsrnn.datasets import load_airpassengers
+    >>> result = backtest(SeasonalNaiveForecaster(horizon=12), load_airpassengers(), n_origins=3)
+    >>> result.metrics[["origin", "mase"]].round(3)
+          origin   mase
+    0 1957-12-01  0.898
+    1 1958-12-01  1.262
+    2 1959-12-01  1.571
+    """
+    h = horizon or forecaster.horizon
+    step = step or h
+    n = len(y)
+    origins = [n - h - i * step for i in reversed(range(n_origins))]
+    if origins[0] < 2:
+        raise ValueError(
+            f"{n_origins} origins {step} steps apart with horizon {h} need more than {n - 2} "
+            "observations; lower n_origins, step or horizon."
+        )
+    check_choice(window, "window", ("expanding", "sliding"))
+    size = train_size or origins[0]
+    every = 1 if refit is True else (refit or 0)
+    metrics, forecasts, fitted, previous = [], [], None, None
+    for i, origin in enumerate(origins):
+        start = 0 if window == "expanding" else max(0, origin - size)
+        train, test = _rows(y, start, origin), _rows(y, origin, origin + h)
+        began = time.perf_counter()
+        do_refit = fitted is None or (every and i % every == 0)
+        if do_refit:
+            fitted = clone(forecaster).fit(train, _rows(X, start, origin))
+        else:
+            fitted.update(_rows(y, previous, origin), _rows(X, previous, origin))
+        fit_seconds, began = time.perf_counter() - began, time.perf_counter()
+        actual, pred = fitted._forecast_of(test, _rows(X, origin, origin + h))
+        predict_seconds = time.perf_counter() - began
+        train_values = np.asarray(train, dtype=np.float64)
+        times = test.index if hasattr(test, "index") else np.arange(origin, origin + h)
+        columns = list(test.columns) if isinstance(test, pd.DataFrame) else [getattr(test, "name", 0)]
+        metrics.append({
+            "origin": train.index[-1] if hasattr(train, "index") else origin - 1,
+            "refit": bool(do_refit),
+            "train_size": len(train),
+            "mase": mase(actual, pred, train_values, fitted.season_length_),
+            "smape": smape(actual, pred),
+            "rmse": rmse(actual, pred),
+            "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds,
+        })
+        for j, column in enumerate(columns):
+            forecasts.append(pd.DataFrame({
+                "origin": metrics[-1]["origin"], "time": times, "step": np.arange(1, h + 1),
+                "column": column, "actual": actual[:, j], "forecast": pred[:, j],
+            }))
+        previous = origin
+    return BacktestResult(pd.DataFrame(metrics), pd.concat(forecasts, ignore_index=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -85,18 +86,56 @@ class BaseForecaster(BaseEstimator):
         values = self._predict_values(h, self._future_covariates(X, index))
         return _pandas.write_series(values, self._format, index)
 
-    def _future_covariates(self, X, index) -> np.ndarray | None:
+    def update(self, y, X=None):
+        """Append new observations without refitting; forecasts then start after them.
+
+        The fitted parameters stay as they are; only the history the forecaster reads from moves
+        on (for ARIMA, the state is filtered through the new values). Use it to forecast from
+        later origins, e.g. in a backtest, without paying for a new fit.
+
+        Parameters
+        ----------
+        y : Series, DataFrame or array-like
+            The observations that follow the series seen so far, in the same form and columns.
+        X : DataFrame or array-like, optional
+            Their covariates, required when the forecaster was fit with ``X``.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        values, fmt = _pandas.read_series(y)
+        if values.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"y has {values.shape[1]} column(s) but the forecaster was fit on "
+                f"{self.n_targets_}; pass the same columns."
+            )
+        if fmt.kind != "ndarray" and self._format.kind != "ndarray":
+            steps = _pandas.steps_after(self._format.index, fmt.index)
+            if not np.array_equal(steps, np.arange(1, len(values) + 1)):
+                raise ValueError(
+                    "the new observations must start right after the end of the series seen so "
+                    f"far ({self.cutoff_}) and leave no gap."
+                )
+        index = _pandas.extend_index(self._format.index, len(values))
+        self._update_values(values, self._future_covariates(X, index[-len(values) :], "update"))
+        self._format = replace(self._format, index=index)
+        self.cutoff_ = index[-1]
+        return self
+
+    def _future_covariates(self, X, index, method: str = "predict") -> np.ndarray | None:
         if not self.n_covariates_:
             if X is not None:
                 raise ValueError(
-                    "X was passed to predict but the forecaster was fit without covariates; "
+                    f"X was passed to {method} but the forecaster was fit without covariates; "
                     "fit it with X, or leave X out."
                 )
             return None
         if X is None:
             raise ValueError(
-                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so predict needs "
-                f"their future values: pass X with {len(index)} rows for the forecast steps."
+                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so {method} "
+                f"needs their values: pass X with {len(index)} rows, one per step."
             )
         n = len(X)
         if n < len(index):
@@ -128,6 +167,11 @@ class BaseForecaster(BaseEstimator):
         -------
         float
         """
+        actual, forecast = self._forecast_of(y, X)
+        return -mase(actual, forecast, scale=self.mase_scale_)
+
+    def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
+        """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
         values, fmt = _pandas.read_series(y)
         steps = (
@@ -137,7 +181,7 @@ class BaseForecaster(BaseEstimator):
         )
         index = _pandas.future_index(self._format.index, int(steps[-1]))
         pred = self._predict_values(int(steps[-1]), self._future_covariates(X, index))
-        return -mase(values, pred[steps - 1], scale=self.mase_scale_)
+        return values, pred[steps - 1]
 
 
 _SCALINGS = ("local", "standard", None)
@@ -355,6 +399,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self._block = h
         self._center, self._scale = center, scale
         self._history = data[-w:].copy()  # (w, C): the last window, unscaled
+
+    def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
+        data = values if cov is None else np.hstack([values, cov])
+        self._history = np.vstack([self._history, data])[-self.window_length_ :]
 
     def _build_module(self, d: int, k: int, h: int) -> torch.nn.Module:
         net = dict(hidden_size=self.hidden_size, num_layers=self.num_layers,

@@ -1,0 +1,53 @@
+"""The forecaster battery, one line per forecaster, and proof that it can fail."""
+
+import pytest
+
+from tsrnn import (
+    ARIMAForecaster,
+    GRUForecaster,
+    LSTMForecaster,
+    RNNForecaster,
+    SeasonalNaiveForecaster,
+    TransformedTargetForecaster,
+)
+from tsrnn.estimator_checks import CHECKS, check_forecaster
+
+FAST = dict(window_length=12, horizon=3, max_epochs=3, hidden_size=8, random_state=0)
+FORECASTERS = [
+    RNNForecaster(**FAST),
+    LSTMForecaster(**FAST),
+    GRUForecaster(**FAST, strategy="seq2seq"),
+    LSTMForecaster(**FAST, strategy="recursive"),
+    SeasonalNaiveForecaster(horizon=3),
+    ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 1, 0)),
+    TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=3), transform="diff"),
+    TransformedTargetForecaster(LSTMForecaster(**FAST), transform="log"),
+]
+
+
+@pytest.mark.parametrize("forecaster", FORECASTERS, ids=lambda f: repr(f)[:60])
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_forecaster_battery(forecaster, check):
+    check(forecaster)
+
+
+class Nameless(SeasonalNaiveForecaster):
+    def predict(self, horizon=None, X=None):
+        return super().predict(horizon, X).rename(None)
+
+
+class Mutating(SeasonalNaiveForecaster):
+    def fit(self, y, X=None):
+        super().fit(y, X)
+        y.iloc[0] = -1.0
+        return self
+
+
+def test_battery_catches_a_forecaster_that_drops_the_name():
+    with pytest.raises(AssertionError, match="Nameless fails check_index_and_name"):
+        check_forecaster(Nameless(horizon=3))
+
+
+def test_battery_catches_a_forecaster_that_mutates_its_input():
+    with pytest.raises(AssertionError, match="fails check_data_not_mutated"):
+        check_forecaster(Mutating(horizon=3))

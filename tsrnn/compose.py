@@ -1,0 +1,101 @@
+"""Composition: a target transform around any forecaster, inverted on the forecast."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import inv_boxcox
+from scipy.stats import boxcox
+from sklearn.base import clone
+
+from ._validation import check_choice
+from .forecasting import BaseForecaster
+
+_TRANSFORMS = ("log", "boxcox", "diff")
+
+
+class TransformedTargetForecaster(BaseForecaster):
+    """Fit a forecaster on a transformed series and invert the transform on its forecast.
+
+    Like scikit-learn's ``TransformedTargetRegressor``, for forecasters: the wrapped forecaster
+    sees only the transformed series; ``predict`` returns forecasts on the original scale, in
+    the form and index of the original series.
+
+    Parameters
+    ----------
+    forecaster : forecaster
+        Any tsrnn forecaster; cloned on fit. Its ``horizon`` is this forecaster's horizon.
+    transform : {"log", "boxcox", "diff"}, default="log"
+        "log": natural log (positive series only), inverted with exp. "boxcox": Box-Cox with its
+        λ estimated per column by maximum likelihood (positive series only). "diff": first
+        differences, inverted by cumulating the forecast from the last observed value.
+
+    Attributes
+    ----------
+    forecaster_ : forecaster
+        The fitted clone of ``forecaster``.
+    lambdas_ : ndarray
+        The Box-Cox λ of each column (``transform="boxcox"``).
+
+    Examples
+    --------
+    >>> from tsrnn import SeasonalNaiveForecaster
+    >>> from tsrnn.datasets import load_airpassengers
+    >>> y = load_airpassengers()
+    >>> f = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=12), transform="diff")
+    >>> f.fit(y).predict().index[0]
+    Timestamp('1961-01-01 00:00:00')
+    """
+
+    def __init__(self, forecaster, transform: str = "log"):
+        self.forecaster = forecaster
+        self.transform = transform
+
+    @property
+    def horizon(self) -> int:
+        return self.forecaster.horizon
+
+    @property
+    def season_length(self):
+        return getattr(self.forecaster, "season_length", None)
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice(self.transform, "transform", _TRANSFORMS)
+
+    def _forward(self, values: np.ndarray) -> np.ndarray:
+        if self.transform == "diff":
+            return np.diff(np.vstack([self._last, values]), axis=0)
+        if self.transform == "log":
+            return np.log(values)
+        return np.column_stack([boxcox(c, lmbda=lam) for c, lam in zip(values.T, self.lambdas_)])
+
+    def _fit_values(self, values, cov, m):
+        if self.transform in ("log", "boxcox") and (values <= 0).any():
+            raise ValueError(
+                f"transform={self.transform!r} needs a strictly positive series but y has values "
+                "≤ 0; use transform='diff', or shift the series first."
+            )
+        if self.transform == "boxcox":
+            self.lambdas_ = np.array([boxcox(c)[1] for c in values.T])
+        if self.transform == "diff":  # the first step has no difference
+            z, cov = np.diff(values, axis=0), None if cov is None else cov[1:]
+        else:
+            z = self._forward(values)
+        forecaster = clone(self.forecaster)
+        if forecaster.get_params().get("season_length", m) is None:  # keep the series' season
+            forecaster.set_params(season_length=m)
+        self.forecaster_ = forecaster.fit(z, cov)
+        self._last = values[-1:]
+
+    def _update_values(self, values, cov):
+        z = self._forward(values)
+        self.forecaster_.update(z, cov)
+        self._last = values[-1:]
+
+    def _predict_values(self, h, future_cov):
+        z = self.forecaster_.predict(h, X=future_cov)  # (h, D) on the transformed scale
+        if self.transform == "diff":
+            return self._last + np.cumsum(z, axis=0)
+        if self.transform == "log":
+            return np.exp(z)
+        return np.column_stack([inv_boxcox(c, lam) for c, lam in zip(z.T, self.lambdas_)])
