@@ -186,3 +186,40 @@ def test_sequence_output_regressor_learns_running_mean():
                             learning_rate=3e-3, random_state=0).fit(X[:250], y[:250])
     assert reg.predict(X[250:]).shape == (50, 12)
     assert reg.score(X[250:], y[250:]) > 0.9
+
+
+def test_sample_weight_two_equals_a_repeated_sample_in_full_batch_training():
+    X, y = _two_classes(30)
+    weights = np.ones(30)
+    weights[:5] = 2.0
+    kw = dict(max_epochs=5, batch_size=100, random_state=0)
+    weighted = SequenceClassifier(**kw).fit(X, y, sample_weight=weights)
+    repeated = SequenceClassifier(**kw).fit(np.concatenate([X, X[:5]]), np.r_[y, y[:5]])
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5)
+    unweighted = SequenceClassifier(**kw).fit(X, y)
+    assert not np.allclose(unweighted.predict_proba(X), weighted.predict_proba(X), atol=1e-5)
+
+
+def test_class_weight_zero_removes_a_class_and_balanced_matches_its_dict():
+    X, y = _two_classes(60)
+    kw = dict(max_epochs=20, batch_size=100, learning_rate=1e-2, random_state=0)
+    only_ramp = SequenceClassifier(class_weight={"ramp": 1.0, "wave": 0.0}, **kw).fit(X, y)
+    assert (only_ramp.predict(X) == "ramp").all()
+    counts = {c: (y == c).sum() for c in ("ramp", "wave")}
+    as_dict = {c: len(y) / (2 * n) for c, n in counts.items()}
+    balanced = SequenceClassifier(class_weight="balanced", **kw).fit(X, y)
+    explicit = SequenceClassifier(class_weight=as_dict, **kw).fit(X, y)
+    np.testing.assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
+    with pytest.raises(ValueError, match="class_weight applies to classifiers only"):
+        SequenceRegressor(class_weight="balanced").fit(X, np.zeros(60))
+
+
+def test_warm_start_continues_training_the_same_network():
+    X, y = _two_classes(100)
+    clf = SequenceClassifier(max_epochs=5, warm_start=True, random_state=0).fit(X, y)
+    first_curve, module = clf.loss_curve_, clf.module_
+    clf.fit(X, y)
+    assert clf.module_ is module
+    assert clf.loss_curve_[0] < first_curve[0] and clf.loss_curve_[0] <= first_curve[-1] * 1.05
+    with pytest.raises(ValueError, match=r"labels \['new'\] were not seen in the first fit"):
+        clf.fit(X[:3], ["ramp", "wave", "new"])

@@ -18,6 +18,11 @@ LISTS = (
     "a list is variable-length input (one array per sequence) and comes back as a list of "
     "sequences; the check's second half passes X.tolist() and expects an array"
 )
+WEIGHTS = (
+    "mini-batch training: repeating a sample instead of weighting it changes the number of "
+    "batches and their draw, so the two fits differ although the loss weights are the same "
+    "(tests/test_sequence.py checks the weighting itself)"
+)
 WINDOWING = (
     "windowing turns series into windows: it changes the number of samples and returns (N, T, D) "
     "arrays by design, so it is not a Pipeline step (STYLE.md) and reads 2-D input as one "
@@ -31,10 +36,12 @@ EXPECTED = {
         "check_n_features_in": N_FEATURES,
         "check_n_features_in_after_fitting": N_FEATURES,
         "check_classifiers_train": LENGTH,
+        "check_sample_weight_equivalence_on_dense_data": WEIGHTS,
     },
     "SequenceRegressor": {
         "check_n_features_in": N_FEATURES,
         "check_n_features_in_after_fitting": N_FEATURES,
+        "check_sample_weight_equivalence_on_dense_data": WEIGHTS,
     },
     "SequenceScaler": {
         "check_n_features_in": N_FEATURES,

@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
 from ._validation import as_float_array, check_choice, check_network_params
@@ -116,6 +117,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     random_state : int, RandomState or None
     device : str, default="auto"
     verbose : bool, default=False
+    class_weight : dict, "balanced" or None, default=None
+        Classifier only: weight of each class in the loss ({label: weight}, or "balanced" for
+        weights inversely proportional to the class frequencies). Multiplies ``sample_weight``.
+    warm_start : bool, default=False
+        When the estimator is already fitted, ``fit`` continues training the same network (and
+        keeps its input and target scaling) instead of starting anew.
 
     Attributes
     ----------
@@ -145,6 +152,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         random_state=None,
         device: str = "auto",
         verbose: bool = False,
+        class_weight=None,
+        warm_start: bool = False,
     ):
         self.cell = cell
         self.output = output
@@ -162,19 +171,23 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.class_weight = class_weight
+        self.warm_start = warm_start
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences ``X`` and targets ``y``.
 
         Parameters
         ----------
         X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
         y : array-like of shape (N,) (or (N, k) for the regressor)
+        sample_weight : array-like of shape (N,), optional
+            Weight of each sequence in the loss (of each of its steps, ``output="sequence"``).
 
         Returns
         -------
@@ -187,26 +200,43 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
         seqs, lengths = read_sequences(X)
+        warm = self.warm_start and hasattr(self, "module_")
+        if warm and seqs.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"warm_start: X has {seqs.shape[2]} feature(s) per step but the fitted network "
+                f"reads {self.n_features_in_}; pass the same features or set warm_start=False."
+            )
+        sample_weight = _check_sample_weight(sample_weight, seqs[:, 0, 0], dtype=np.float64)
         if self.output == "last":
             targets, output_size = self._encode_targets(y, len(seqs))
         else:
             targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
-        mean = seqs[mask].mean(axis=0)
-        std = seqs[mask].std(axis=0)
-        std = np.where(std > 0, std, 1.0).astype(np.float32)
+        if warm:
+            mean, std = self._mean, self._std
+        else:
+            step_w = (sample_weight[:, None] * mask)[..., None]  # (N, T, 1), 0 on padding
+            mean = (step_w * seqs).sum(axis=(0, 1)) / step_w.sum()
+            std = np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum())
+            mean, std = mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+        # one weight per loss element: the sample's weight, zero on padded steps
+        weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
+        weights = weights * self._target_weights(targets)
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
         x_all = torch.as_tensor((seqs - mean) / std * mask[..., None], device=device)  # (N, T, D)
         len_all = torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
+        w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
         def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-            return self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T,] out)
+            loss = self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T])
+            w = w_all[idx]
+            return (loss * w).sum() / w.sum()
 
         with seeded(seed, device):
-            module = RecurrentNetwork(
+            module = self.module_.to(device) if warm else RecurrentNetwork(
                 self.cell, seqs.shape[2], output_size, hidden_size=self.hidden_size,
                 num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
                 output=self.output,
@@ -224,6 +254,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self._mean, self._std = mean, std
         return self
+
+    def _target_weights(self, targets: np.ndarray):
+        if self.class_weight is not None:
+            raise ValueError("class_weight applies to classifiers only; leave it None here.")
+        return 1.0
 
     def _split(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(len(targets))
@@ -313,6 +348,14 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
         check_classification_targets(labels)
+        if self.warm_start and hasattr(self, "module_"):
+            unseen = np.setdiff1d(labels, self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"warm_start: labels {unseen.tolist()} were not seen in the first fit "
+                    f"(classes_ = {self.classes_.tolist()}); set warm_start=False to refit."
+                )
+            return np.searchsorted(self.classes_, labels).astype(np.int64)
         classes, encoded = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
@@ -329,11 +372,24 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         counts = np.bincount(targets)
         return targets if counts.min() >= 2 and n_val >= len(counts) else None
 
-    def _loss(self, logits, target):
-        # logits (B, C) or (B, T, C); padded steps carry the label _IGNORE
-        return torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE
+    def _target_weights(self, targets: np.ndarray):
+        if self.class_weight is None:
+            return 1.0
+        known = targets[targets != _IGNORE]
+        weight = compute_class_weight(
+            self.class_weight, classes=np.arange(len(self.classes_)), y=known
+        ) if self.class_weight == "balanced" else np.array(
+            [self.class_weight.get(c, 1.0) for c in self.classes_]
         )
+        return np.where(targets != _IGNORE, weight[np.maximum(targets, 0)], 0.0)
+
+    def _loss(self, logits, target):
+        # logits (B, C) or (B, T, C) -> per-element loss (B,) or (B, T); padding gives 0
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE,
+            reduction="none",
+        )
+        return loss.view_as(target)
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
@@ -392,8 +448,9 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return self._standardise(y2), y2.shape[1]
 
     def _standardise(self, y2: np.ndarray) -> np.ndarray:
-        self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
-        self._y_std = np.where(std > 0, std, 1.0)
+        if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
+            self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
+            self._y_std = np.where(std > 0, std, 1.0)
         return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
 
     def _encode_steps(self, steps, lengths):
@@ -404,9 +461,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return pad(np.split(flat, np.cumsum(lengths)[:-1]), np.nan, np.float32), flat.shape[1]
 
     def _loss(self, pred, target):
-        real = ~torch.isnan(target)  # (B, [T,] k): False on padded steps
-        err = torch.where(real, pred - target.nan_to_num(), 0.0)  # no host sync, unlike pred[real]
-        return (err**2).sum() / real.sum()
+        # (B, [T,] k) -> per-element squared error (B,) or (B, T); padded (NaN) steps give 0
+        return ((pred - target.nan_to_num()) ** 2).mean(dim=-1)
 
     def predict(self, X):
         """Predicted targets, in the form of the ``y`` seen in fit.
