@@ -54,6 +54,11 @@ def test_relu_elman_and_relu_rejected_for_gated_cells(seasonal_series):
         pd.date_range("2001-01-01", periods=60, freq="D"),
         pd.date_range("2001-01-01", periods=60, freq="h"),
         pd.date_range("2001-01-01", periods=60, freq="B"),
+        pd.date_range("2001-01-07", periods=60, freq="W-SUN"),
+        pd.date_range("2001-01-01", periods=60, freq="QS"),
+        pd.date_range("1901-01-01", periods=60, freq="YS"),
+        pd.date_range("1901-12-31", periods=60, freq="YE"),
+        pd.date_range("2001-01-01", periods=60, freq="h", tz="Europe/Madrid"),
         pd.period_range("1950", periods=60, freq="Y"),
         pd.period_range("2001-01", periods=60, freq="M"),
         pd.RangeIndex(60),
@@ -155,7 +160,7 @@ def test_score_is_negative_mase_and_places_values_by_time_stamp(seasonal_series)
     assert f.score(test) == pytest.approx(-mase(test, f.predict(), train, 12))
     later = test[4:]  # a gap of four steps after the training data
     assert f.score(later) == pytest.approx(-mase(later, f.predict(12)[4:], train, 12))
-    with pytest.raises(ValueError, match="not a run of steps after the end"):
+    with pytest.raises(ValueError, match="do not follow the end of the series seen so far"):
         f.score(train[-3:])
 
 

@@ -155,8 +155,7 @@ def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
     pos = future.get_indexer(later)
     if (pos < 0).any():
         raise ValueError(
-            f"the index of the series to score ({later[0]} … {later[-1]}) is not a run of "
-            f"steps after the end of the training data ({index[-1]}); pass the values that "
-            "follow the series the forecaster was fit on."
+            f"the time stamps {later[0]} … {later[-1]} do not follow the end of the series "
+            f"seen so far ({index[-1]}) step by step; pass the values that come after it."
         )
     return pos + 1

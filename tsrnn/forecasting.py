@@ -116,7 +116,7 @@ class BaseForecaster(BaseEstimator):
             if not np.array_equal(steps, np.arange(1, len(values) + 1)):
                 raise ValueError(
                     "the new observations must start right after the end of the series seen so "
-                    f"far ({self.cutoff_}) and leave no gap."
+                    f"far ({self.cutoff_}), with no gap."
                 )
         index = _pandas.extend_index(self._format.index, len(values))
         self._update_values(values, self._future_covariates(X, index[-len(values) :], "update"))

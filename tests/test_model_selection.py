@@ -1,0 +1,170 @@
+"""Forecasters and sequence estimators inside scikit-learn's model selection and pipelines."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+
+from tsrnn import (
+    ARIMAForecaster,
+    GRUForecaster,
+    LSTMForecaster,
+    SeasonalNaiveForecaster,
+    SequenceClassifier,
+    SequenceRegressor,
+    SequenceScaler,
+    TransformedTargetForecaster,
+    backtest,
+    make_forecast_scorer,
+    mase,
+    smape,
+)
+from tsrnn.datasets import load_airpassengers
+
+Y = load_airpassengers()
+
+
+def test_grid_search_scores_each_fold_by_its_test_block():
+    cv = TimeSeriesSplit(n_splits=3, test_size=12)
+    search = GridSearchCV(SeasonalNaiveForecaster(horizon=12), {"season_length": [1, 12]}, cv=cv)
+    search.fit(Y)
+    assert search.best_params_ == {"season_length": 12}
+    train, test = next(iter(cv.split(Y)))
+    expected = -mase(Y.iloc[test], Y.iloc[train].iloc[-12:].to_numpy(), Y.iloc[train], 12)
+    assert search.cv_results_["split0_test_score"][1] == pytest.approx(expected)
+
+
+def test_grid_search_over_an_lstm_as_in_the_issue():
+    search = GridSearchCV(
+        LSTMForecaster(horizon=12, max_epochs=5, random_state=0),
+        {"hidden_size": [16, 32], "window_length": [12, 24]},
+        cv=TimeSeriesSplit(n_splits=3, test_size=12),
+    ).fit(Y)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 4 and np.isfinite(scores).all() and (scores < 0).all()
+    assert search.best_estimator_.predict().index[0] == pd.Timestamp("1961-01-01")
+
+
+def test_gap_places_the_forecast_by_time_stamp():
+    cv = TimeSeriesSplit(n_splits=2, test_size=12, gap=3)
+    search = GridSearchCV(SeasonalNaiveForecaster(horizon=12), {"season_length": [12]}, cv=cv)
+    search.fit(Y)
+    train, test = next(iter(cv.split(Y)))
+    f = SeasonalNaiveForecaster(horizon=12).fit(Y.iloc[train])
+    expected = -mase(Y.iloc[test], f.predict(15).iloc[3:], Y.iloc[train], 12)
+    assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected)
+
+
+def test_randomized_search_in_two_processes_with_another_metric():
+    search = RandomizedSearchCV(
+        GRUForecaster(horizon=12, max_epochs=3, random_state=0),
+        {"hidden_size": [8, 16], "learning_rate": [1e-3, 1e-2]}, n_iter=2, random_state=0,
+        cv=TimeSeriesSplit(n_splits=2, test_size=12), scoring=make_forecast_scorer("smape"),
+        n_jobs=2,
+    ).fit(Y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_forecast_scorers_match_the_metrics():
+    f = SeasonalNaiveForecaster(horizon=12).fit(Y[:-12])
+    assert make_forecast_scorer("mase")(f, Y[-12:]) == pytest.approx(f.score(Y[-12:]))
+    assert make_forecast_scorer("smape")(f, Y[-12:]) == pytest.approx(-smape(Y[-12:], f.predict()))
+    with pytest.raises(ValueError, match="metric='mape' is not valid"):
+        make_forecast_scorer("mape")
+
+
+def _sequences(n=200, T=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = 50 + 10 * rng.normal(size=(n, T))  # far from unit scale: the scaler matters
+    # the label compares the last steps with the sequence's own mean: scale-free
+    return X, X.mean(axis=1), np.where(X[:, -3:].mean(axis=1) > X.mean(axis=1), "hi", "lo")
+
+
+def test_pipeline_with_sequence_scaler_tunes_a_regressor_and_a_classifier():
+    X, y_reg, y_clf = _sequences()
+    reg = GridSearchCV(
+        make_pipeline(SequenceScaler(), SequenceRegressor(max_epochs=40, learning_rate=1e-2,
+                                                          random_state=0)),
+        {"sequenceregressor__hidden_size": [8, 16]}, cv=2,
+    ).fit(X[:150], y_reg[:150])
+    assert reg.score(X[150:], y_reg[150:]) > 0.8  # R²; predicting the mean scores 0
+    clf = GridSearchCV(
+        make_pipeline(SequenceScaler(method="series"), SequenceClassifier(max_epochs=30,
+                                                                          random_state=0)),
+        {"sequenceclassifier__cell": ["gru", "lstm"]}, cv=2,
+    ).fit(X[:150], y_clf[:150])
+    assert clf.score(X[150:], y_clf[150:]) > 0.8  # chance ≈ 0.5
+
+
+def test_scaler_set_output_pandas_and_feature_names():
+    X = pd.DataFrame(np.arange(12.0).reshape(3, 4), columns=["t0", "t1", "t2", "t3"])
+    scaler = SequenceScaler().set_output(transform="pandas").fit(X)
+    out = scaler.transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["t0", "t1", "t2", "t3"]
+    assert out.to_numpy().mean() == pytest.approx(0.0) and out.to_numpy().std() == pytest.approx(1.0)
+    assert list(scaler.get_feature_names_out()) == ["t0", "t1", "t2", "t3"]
+
+
+def test_series_scaling_with_variable_lengths():
+    seqs = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 30.0])]
+    out = SequenceScaler(method="series").fit_transform(seqs)
+    np.testing.assert_allclose(out[0][:, 0], [-1.2247449, 0, 1.2247449], atol=1e-6)
+    np.testing.assert_allclose(out[1][:, 0], [-1.0, 1.0])
+
+
+@pytest.mark.parametrize("transform", ["log", "boxcox"])
+def test_target_transforms_invert_exactly(transform):
+    f = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=3, season_length=1), transform)
+    pred = f.fit(Y).predict()
+    np.testing.assert_allclose(pred.to_numpy(), Y.iloc[-1], rtol=1e-10)
+    pd.testing.assert_index_equal(pred.index, pd.date_range("1961-01-01", periods=3, freq="MS", name="month"))
+
+
+def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
+    y = pd.Series(3.0 * np.arange(20) + 5, index=pd.RangeIndex(20), name="line")
+    f = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=4, season_length=1), "diff")
+    np.testing.assert_allclose(f.fit(y).predict().to_numpy(), 3.0 * np.arange(20, 24) + 5)
+    with pytest.raises(ValueError, match="needs a strictly positive series"):
+        TransformedTargetForecaster(SeasonalNaiveForecaster(), "log").fit(y - 10)
+
+
+def test_log_arima_beats_arima_on_air_passengers():
+    train, test = Y[:-12], Y[-12:]
+    plain = ARIMAForecaster(horizon=12).fit(train).predict()
+    logged = TransformedTargetForecaster(ARIMAForecaster(horizon=12), "log").fit(train).predict()
+    assert mase(test, logged, train, 12) < mase(test, plain, train, 12)
+
+
+def test_update_moves_the_origin_without_refitting():
+    f = SeasonalNaiveForecaster(horizon=12).fit(Y[:-12])
+    pd.testing.assert_series_equal(f.update(Y[-12:]).predict(),
+                                   SeasonalNaiveForecaster(horizon=12).fit(Y).predict())
+    assert f.cutoff_ == Y.index[-1]
+    g = LSTMForecaster(window_length=12, horizon=3, max_epochs=2, random_state=0).fit(Y[:-5])
+    weights = {k: v.clone() for k, v in g.module_.state_dict().items()}
+    g.update(Y[-5:])
+    assert all((weights[k] == v).all() for k, v in g.module_.state_dict().items())
+    np.testing.assert_array_equal(g._history[:, 0], Y[-12:].to_numpy())
+    with pytest.raises(ValueError, match="do not follow the end of the series seen so far"):
+        g.update(Y[-3:])
+
+
+def test_backtest_matches_manual_rolling_origins():
+    result = backtest(SeasonalNaiveForecaster(horizon=12), Y, n_origins=3)
+    for i, origin in enumerate([108, 120, 132]):
+        train, test = Y[:origin], Y[origin : origin + 12]
+        expected = mase(test, train[-12:].to_numpy(), train, 12)
+        assert result.metrics.loc[i, "mase"] == pytest.approx(expected)
+    assert len(result.forecasts) == 36 and set(result.forecasts["step"]) == set(range(1, 13))
+    no_refit = backtest(SeasonalNaiveForecaster(horizon=12), Y, n_origins=3, refit=False)
+    assert no_refit.metrics["refit"].tolist() == [True, False, False]
+    np.testing.assert_allclose(no_refit.metrics["mase"], result.metrics["mase"])
+
+
+def test_backtest_sliding_window_and_refit_every_k():
+    result = backtest(ARIMAForecaster(horizon=6, order=(1, 1, 0), seasonal_order=(0, 1, 0)), Y,
+                      n_origins=4, step=6, window="sliding", train_size=60, refit=2)
+    assert result.metrics["refit"].tolist() == [True, False, True, False]
+    assert result.metrics["train_size"].tolist() == [60] * 4
+    assert (result.metrics["mase"] < 2).all()
