@@ -145,7 +145,7 @@ def test_update_moves_the_origin_without_refitting():
     weights = {k: v.clone() for k, v in g.module_.state_dict().items()}
     g.update(Y[-5:])
     assert all((weights[k] == v).all() for k, v in g.module_.state_dict().items())
-    np.testing.assert_array_equal(g._history[:, 0], Y[-12:].to_numpy())
+    np.testing.assert_array_equal(g._history[0, :, 0], Y[-12:].to_numpy())
     with pytest.raises(ValueError, match="do not follow the end of the series seen so far"):
         g.update(Y[-3:])
 

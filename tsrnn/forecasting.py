@@ -357,39 +357,42 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         return center, np.where(scale > 0, scale, 1.0)
 
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
-        n, d = values.shape
+        self._fit_arrays([values], None if cov is None else [cov], m)
+
+    def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
+        self._fit_arrays(series, None, m)
+
+    def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
+        """Train one (global) model on all windows of all series, each scaled on its own."""
+        d = series[0].shape[1]
+        lengths = [len(v) for v in series]
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
-        w = self._resolve_window(n, m, h)
-        data = values if cov is None else np.hstack([values, cov])  # (T, C)
-        center, scale = self._scaling_stats(data, d)
+        w = self._resolve_window(max(lengths), m, h)
+        data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
+        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d) for x in data)))  # (S, C)
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
-        series = torch.as_tensor((data - center) / scale, dtype=torch.float32, device=device)
-        starts = torch.as_tensor(window_starts([n], w, h), device=device)  # (N,)
-        n_val = int(len(starts) * self.validation_fraction) if self.early_stopping else 0
-        if self.early_stopping and not 1 <= n_val < len(starts):
-            raise ValueError(
-                f"early_stopping needs validation windows but {len(starts)} window(s) x "
-                f"validation_fraction={self.validation_fraction} leaves {n_val}; raise "
-                "validation_fraction, pass a longer series, or set early_stopping=False."
-            )
+        scaled = np.concatenate([(x - c) / s for x, c, s in zip(data, center, scale)])
+        series_t = torch.as_tensor(scaled, dtype=torch.float32, device=device)  # (sum T_i, C)
+        starts = window_starts(lengths, w, h)  # series by series, in time order within each
+        val = self._validation_mask(lengths, w, h)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
+        starts_t = torch.as_tensor(starts, device=device)
 
         def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-            seg = series[starts[idx, None] + span]  # (B, w+h, C)
+            seg = series_t[starts_t[idx, None] + span]  # (B, w+h, C)
             x, future, target, _ = _split_segments(seg, w, d, local)
             return criterion(self._apply(module, x, future, target), target)
 
         order = torch.arange(len(starts), device=device)
+        val_t = torch.as_tensor(val, device=device)
         with seeded(seed, device):
-            module = self._build_module(d, data.shape[1] - d, h).to(device)
+            module = self._build_module(d, data[0].shape[1] - d, h).to(device)
             generator = torch.Generator(device).manual_seed(seed)
-            result = train(
-                module, batch_loss, order[: len(order) - n_val], order[len(order) - n_val :],
-                self._train_config(), generator,
-            )
+            result = train(module, batch_loss, order[~val_t], order[val_t],
+                           self._train_config(), generator)
         self.module_ = module
         self.device_ = device
         self.loss_curve_ = result.loss_curve
@@ -398,11 +401,26 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
-        self._history = data[-w:].copy()  # (w, C): the last window, unscaled
+        # the last window of each series, unscaled; a short series is padded with its first row
+        self._history = np.stack([np.vstack([np.repeat(x[:1], max(0, w - len(x)), 0), x])[-w:]
+                                  for x in data])  # (S, w, C)
+
+    def _validation_mask(self, lengths: list[int], w: int, h: int) -> np.ndarray:
+        """True for the last ``validation_fraction`` of each series' windows (time order)."""
+        counts = [max(0, n - w - h + 1) for n in lengths]
+        n_val = [int(c * self.validation_fraction) if self.early_stopping else 0 for c in counts]
+        mask = np.concatenate([np.arange(c) >= c - v for c, v in zip(counts, n_val)])
+        if self.early_stopping and not 1 <= mask.sum() < len(mask):
+            raise ValueError(
+                f"early_stopping needs validation windows but {len(mask)} window(s) x "
+                f"validation_fraction={self.validation_fraction} leaves {mask.sum()}; raise "
+                "validation_fraction, pass a longer series, or set early_stopping=False."
+            )
+        return mask
 
     def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
         data = values if cov is None else np.hstack([values, cov])
-        self._history = np.vstack([self._history, data])[-self.window_length_ :]
+        self._history = np.vstack([self._history[0], data])[None, -self.window_length_ :]
 
     def _build_module(self, d: int, k: int, h: int) -> torch.nn.Module:
         net = dict(hidden_size=self.hidden_size, num_layers=self.num_layers,
@@ -421,25 +439,33 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         return module(x, context=context).view_as(target)
 
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        return self._predict_arrays(h, None if future_cov is None else future_cov[None])[0]
+
+    def _predict_panel(self, h: int) -> np.ndarray:
+        return self._predict_arrays(h, None)
+
+    def _predict_arrays(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, h, K)."""
         w, block, d = self.window_length_, self._block, self.n_targets_
         if future_cov is not None:  # repeat the last row to fill the final block
-            pad = np.repeat(future_cov[-1:], -h % block, axis=0)
-            future_cov = np.vstack([future_cov, pad])
+            pad = np.repeat(future_cov[:, -1:], -h % block, axis=1)
+            future_cov = np.concatenate([future_cov, pad], axis=1)
         window, out = self._history, []
+        center, scale = self._center[:, None], self._scale[:, None]  # (S, 1, C)
         for start in range(0, h, block):
-            future = np.zeros((block, window.shape[1]))
+            future = np.zeros((len(window), block, window.shape[2]))  # (S, H, C)
             if future_cov is not None:
-                future[:, d:] = future_cov[start : start + block]
-            seg = (np.vstack([window, future]) - self._center) / self._scale  # (w+H, C)
-            seg = torch.as_tensor(seg[None], dtype=torch.float32, device=self.device_)
+                future[:, :, d:] = future_cov[:, start : start + block]
+            seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
+            seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
             with torch.inference_mode():
                 x, future_, target, level = _split_segments(seg, w, d, self.scaling == "local")
-                pred = self._apply(self.module_, x, future_, target) + level  # (1, H, D)
-            pred = pred[0].double().cpu().numpy() * self._scale[:d] + self._center[:d]
+                pred = self._apply(self.module_, x, future_, target) + level  # (S, H, D)
+            pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)
-            future[:, :d] = pred
-            window = np.vstack([window, future])[-w:]
-        return np.vstack(out)[:h]
+            future[:, :, :d] = pred
+            window = np.concatenate([window, future], axis=1)[:, -w:]
+        return np.concatenate(out, axis=1)[:, :h]
 
 
 class RNNForecaster(_RecurrentForecaster):
