@@ -159,3 +159,62 @@ def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
             f"seen so far ({index[-1]}) step by step; pass the values that come after it."
         )
     return pos + 1
+
+
+PANEL_COLUMNS = ("unique_id", "ds", "y")
+
+
+def is_panel(y) -> bool:
+    """Whether ``y`` is a long-format panel: a DataFrame with unique_id, ds and y columns."""
+    return isinstance(y, pd.DataFrame) and set(PANEL_COLUMNS) <= set(y.columns)
+
+
+def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], list[SeriesFormat], list]:
+    """Split a long-format panel into per-series (T_i, 1) arrays, formats and ids.
+
+    Every series must be regular with the panel's common frequency (inferred from the longest
+    series when the time column holds datetimes).
+    """
+    extra = [c for c in y.columns if c not in PANEL_COLUMNS]
+    if extra:
+        raise ValueError(
+            f"the long-format panel has extra column(s) {extra}; pass only unique_id, ds and y "
+            "(covariates in long format are not supported yet)."
+        )
+    groups = [(uid, g.sort_values("ds")) for uid, g in y.groupby("unique_id", sort=False)]
+    datetime = pd.api.types.is_datetime64_any_dtype(y["ds"])
+    freq = None
+    if datetime:
+        longest = max(groups, key=lambda ug: len(ug[1]))[1]
+        freq = _datetime_freq(pd.DatetimeIndex(longest["ds"]))
+        if freq is None:
+            raise ValueError(
+                "the frequency of the panel's ds column cannot be inferred; make every series "
+                "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS'))."
+            )
+    series, formats = [], []
+    for uid, g in groups:
+        if datetime:
+            try:
+                index = pd.DatetimeIndex(g["ds"], freq=freq, name="ds")
+            except ValueError:
+                raise ValueError(
+                    f"series {uid!r} of the panel is not regular at the panel's frequency "
+                    f"{freq.freqstr}: fill or resample its missing time stamps."
+                ) from None
+        else:
+            index = pd.Index(g["ds"].to_numpy(), name="ds")
+        values, fmt = read_series(pd.Series(g["y"].to_numpy(), index=index), f"series {uid!r}")
+        series.append(values)
+        formats.append(fmt)
+    return series, formats, [uid for uid, _ in groups]
+
+
+def write_panel(values: np.ndarray, formats: list[SeriesFormat], ids: list) -> pd.DataFrame:
+    """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1)."""
+    h = values.shape[1]
+    parts = [
+        pd.DataFrame({"unique_id": uid, "ds": future_index(fmt.index, h), "y": v[:, 0]})
+        for uid, fmt, v in zip(ids, formats, values)
+    ]
+    return pd.concat(parts, ignore_index=True)

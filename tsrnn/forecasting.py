@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
@@ -46,6 +46,8 @@ class BaseForecaster(BaseEstimator):
         -------
         self
         """
+        if _pandas.is_panel(y):
+            return self._fit_long(y, X)
         values, fmt = _pandas.read_series(y)
         cov = None if X is None else _pandas.read_covariates(X, len(values), fmt.index)
         self._check_params()
@@ -56,8 +58,42 @@ class BaseForecaster(BaseEstimator):
         self.n_targets_ = values.shape[1]
         self.n_covariates_ = 0 if cov is None else cov.shape[1]
         self.cutoff_ = fmt.index[-1]
-        self._format = fmt
+        self._format, self._panel = fmt, None
         return self
+
+    def _fit_long(self, y, X):
+        """Fit a long-format panel (columns unique_id, ds, y) of many series."""
+        if X is not None:
+            raise ValueError("covariates X are not supported with a long-format panel yet.")
+        series, formats, ids = _pandas.read_panel(y)
+        self._check_params()
+        m = self.season_length or _pandas.season_length(formats[0].index)
+        self._fit_panel(series, m)
+        self.season_length_ = m
+        self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
+        self.n_targets_, self.n_covariates_ = 1, 0
+        self.cutoff_ = max(fmt.index[-1] for fmt in formats)
+        self._format, self._panel = None, (formats, ids)
+        return self
+
+    def _refuse_panel(self, method: str) -> None:
+        if self._panel is not None:
+            raise ValueError(
+                f"{method} is not supported yet for a forecaster fit on a long-format panel; "
+                "predict the panel, or fit and score one series at a time."
+            )
+
+    def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
+        """One model per series (forecasters without a global model override this)."""
+        self._members = []
+        for values in series:
+            member = clone(self)
+            member._fit_values(values, None, m)
+            member.n_targets_ = 1
+            self._members.append(member)
+
+    def _predict_panel(self, h: int) -> np.ndarray:
+        return np.stack([member._predict_values(h, None) for member in self._members])
 
     def _check_params(self) -> None:
         check_scalar(self.horizon, "horizon", Integral, min_val=1)
@@ -82,6 +118,10 @@ class BaseForecaster(BaseEstimator):
         check_is_fitted(self)
         h = self.horizon if horizon is None else horizon
         check_scalar(h, "horizon", Integral, min_val=1)
+        if self._panel is not None:
+            if X is not None:
+                raise ValueError("covariates X are not supported with a long-format panel yet.")
+            return _pandas.write_panel(self._predict_panel(h), *self._panel)
         index = _pandas.future_index(self._format.index, h)
         values = self._predict_values(h, self._future_covariates(X, index))
         return _pandas.write_series(values, self._format, index)
@@ -105,6 +145,7 @@ class BaseForecaster(BaseEstimator):
         self
         """
         check_is_fitted(self)
+        self._refuse_panel("update")
         values, fmt = _pandas.read_series(y)
         if values.shape[1] != self.n_targets_:
             raise ValueError(
@@ -173,6 +214,7 @@ class BaseForecaster(BaseEstimator):
     def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
         """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
+        self._refuse_panel("score")
         values, fmt = _pandas.read_series(y)
         steps = (
             np.arange(1, len(values) + 1)
@@ -358,6 +400,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
+
+    def _refuse_panel(self, method: str) -> None:
+        if self._panel is not None:
+            raise ValueError(
+                f"{method} is not supported yet for a forecaster fit on a long-format panel; "
+                "predict the panel, or fit and score one series at a time."
+            )
 
     def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
         self._fit_arrays(series, None, m)

@@ -1,0 +1,70 @@
+"""Long-format panels (unique_id, ds, y) as one global model."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsrnn import GRUForecaster, SeasonalNaiveForecaster, mase
+
+
+def _panel(n_series=12, seed=0):
+    """Monthly series sharing a seasonal shape, with different levels, scales and end dates."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(n_series):
+        n = int(rng.integers(48, 96))
+        t = np.arange(n)
+        level, amp, slope = rng.uniform(10, 1000), rng.uniform(1, 50), rng.uniform(-0.2, 0.2)
+        y = level + amp * (slope * t + np.sin(2 * np.pi * t / 12)) + rng.normal(0, 0.05 * amp, n)
+        end = pd.Timestamp("2020-01-01") - pd.DateOffset(months=int(rng.integers(0, 6)))
+        parts.append(pd.DataFrame({"unique_id": f"s{i}", "y": y,
+                                   "ds": pd.date_range(end=end, periods=n, freq="MS")}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _split(df, h):
+    test = df.groupby("unique_id").tail(h)
+    return df.drop(test.index), test
+
+
+def test_global_model_beats_seasonal_naive_and_returns_long_format():
+    train, test = _split(_panel(), 12)
+    model = GRUForecaster(horizon=12, max_epochs=40, random_state=0).fit(train)
+    pred = model.predict()
+    assert list(pred.columns) == ["unique_id", "ds", "y"] and len(pred) == 12 * 12
+    merged = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
+    assert len(merged) == len(test)  # every forecast lands on its series' own future dates
+    naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
+    merged_naive = test.merge(naive, on=["unique_id", "ds"], suffixes=("", "_hat"))
+
+    def mean_mase(m):
+        return np.mean([
+            mase(g["y"], g["y_hat"], train.loc[train.unique_id == uid, "y"], 12)
+            for uid, g in m.groupby("unique_id")
+        ])
+
+    assert mean_mase(merged) < 0.7 * mean_mase(merged_naive)
+
+
+def test_a_series_shorter_than_one_window_is_still_forecast():
+    df = _panel(4)
+    short = pd.DataFrame({"unique_id": "tiny", "ds": pd.date_range("2019-01-01", periods=5,
+                                                                   freq="MS"), "y": 1.0})
+    pred = GRUForecaster(horizon=3, max_epochs=2, random_state=0).fit(
+        pd.concat([df, short])).predict()
+    tiny = pred[pred.unique_id == "tiny"]
+    assert tiny["ds"].tolist() == list(pd.date_range("2019-06-01", periods=3, freq="MS"))
+    assert np.isfinite(tiny["y"]).all()
+
+
+def test_panel_errors_name_the_fix():
+    df = _panel(3)
+    shortest = df.groupby("unique_id").size().idxmin()
+    gap = df.index[df.unique_id == shortest][10]
+    with pytest.raises(ValueError, match=f"series '{shortest}' of the panel is not regular"):
+        GRUForecaster().fit(df.drop(index=[gap]))
+    with pytest.raises(ValueError, match="extra column"):
+        GRUForecaster().fit(df.assign(price=1.0))
+    f = SeasonalNaiveForecaster(horizon=2).fit(df)
+    with pytest.raises(ValueError, match="score is not supported yet"):
+        f.score(df)
