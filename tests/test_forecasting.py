@@ -5,7 +5,6 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 
 from tsrnn import (
     GRUForecaster,

@@ -37,8 +37,8 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     >>> import numpy as np
     >>> X = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
     >>> SequenceScaler().fit_transform(X).round(2)
-    array([[-1.63, -0.82,  0.  ],
-           [ 0.  ,  0.82,  1.63]])
+    array([[-1.55, -0.77,  0.  ],
+           [ 0.  ,  0.77,  1.55]])
     >>> SequenceScaler(method="series").fit_transform(X).round(2)
     array([[-1.22,  0.  ,  1.22],
            [-1.22,  0.  ,  1.22]])
