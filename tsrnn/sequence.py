@@ -9,7 +9,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
 from ._validation import as_float_array, check_choice, check_network_params
@@ -60,6 +60,18 @@ def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
     return arr.astype(dtype, copy=False), np.full(len(arr), arr.shape[1], dtype=np.int64)
+
+
+def _sample_weight(sample_weight, n: int) -> np.ndarray:
+    """Validated weights of shape (n,): ones when None; negative or all-zero weights refused."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = as_float_array(sample_weight, "sample_weight").reshape(-1)
+    if len(w) != n:
+        raise ValueError(f"sample_weight has {len(w)} values but X has {n} sequences.")
+    if (w < 0).any() or not w.any():
+        raise ValueError("sample_weight must be non-negative and not all zero.")
+    return w
 
 
 def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
@@ -206,7 +218,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"warm_start: X has {seqs.shape[2]} feature(s) per step but the fitted network "
                 f"reads {self.n_features_in_}; pass the same features or set warm_start=False."
             )
-        sample_weight = _check_sample_weight(sample_weight, seqs[:, 0, 0], dtype=np.float64)
+        sample_weight = _sample_weight(sample_weight, len(seqs))
         if self.output == "last":
             targets, output_size = self._encode_targets(y, len(seqs))
         else:
