@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from tsrnn import ARIMAForecaster, SeasonalNaiveForecaster, mase
+from tsrnn import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster, mase
 from tsrnn.datasets import load_airpassengers
 
 
@@ -30,3 +30,15 @@ def test_auto_arima_beats_seasonal_naive_on_air_passengers():
     assert seasonal[1] == 1  # the yearly season is differenced
     naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
     assert mase(test, arima.predict(), train, 12) < 0.6 * mase(test, naive, train, 12)
+
+
+def test_ets_chooses_a_seasonal_trend_model_for_air_passengers_and_updates():
+    y = load_airpassengers()
+    train, test = y[:-12], y[-12:]
+    ets = ETSForecaster(horizon=12).fit(train)
+    assert ets.forms_ == [("add", "add")]
+    naive = SeasonalNaiveForecaster(horizon=12).fit(train).predict()
+    assert mase(test, ets.predict(), train, 12) < 0.5 * mase(test, naive, train, 12)
+    early = ETSForecaster(horizon=12).fit(train[:-12]).update(train[-12:])
+    assert early.predict().index[0] == test.index[0]
+    assert mase(test, early.predict(), train, 12) < 0.5 * mase(test, naive, train, 12)

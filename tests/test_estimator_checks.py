@@ -4,6 +4,7 @@ import pytest
 
 from tsrnn import (
     ARIMAForecaster,
+    ETSForecaster,
     GRUForecaster,
     LSTMForecaster,
     RNNForecaster,
@@ -20,6 +21,7 @@ FORECASTERS = [
     LSTMForecaster(**FAST, strategy="recursive"),
     SeasonalNaiveForecaster(horizon=3),
     ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 1, 0)),
+    ETSForecaster(horizon=3),
     TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=3), transform="diff"),
     TransformedTargetForecaster(LSTMForecaster(**FAST), transform="log"),
 ]

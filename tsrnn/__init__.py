@@ -3,7 +3,7 @@ behind the scikit-learn API."""
 
 from . import datasets
 from ._training import TrainingDivergedError
-from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
+from .baselines import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster
 from .compose import TransformedTargetForecaster
 from .evaluation import backtest, make_forecast_scorer, mase, rmse, smape
 from .forecasting import BaseForecaster, GRUForecaster, LSTMForecaster, RNNForecaster
@@ -18,6 +18,7 @@ __all__ = [
     "ARIMAForecaster",
     "BaseForecaster",
     "CharLanguageModel",
+    "ETSForecaster",
     "GRUForecaster",
     "LSTMForecaster",
     "RNNForecaster",

@@ -165,3 +165,62 @@ class ARIMAForecaster(BaseForecaster):
     def _predict_values(self, h, future_cov):
         cols = [r.forecast(h, exog=future_cov) for r in self._results]
         return np.column_stack(cols)
+
+
+class ETSForecaster(BaseForecaster):
+    """Exponential smoothing (statsmodels ETSModel) with the form chosen by AICc.
+
+    Candidates: additive errors; no trend or an additive damped trend; no season or an additive
+    season of ``season_length`` (when the series covers two seasons). Each column of a
+    multivariate series gets its own model; covariates are ignored.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+    season_length : int, optional
+        Inferred from the index frequency when None.
+
+    Attributes
+    ----------
+    forms_ : list of tuple
+        ``(trend, seasonal)`` chosen for each column.
+    """
+
+    def __init__(self, horizon: int = 1, *, season_length: int | None = None):
+        self.horizon = horizon
+        self.season_length = season_length
+
+    def _fit_values(self, values, cov, m):
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        seasonal = [None, "add"] if m > 1 and len(values) >= 2 * m + 2 else [None]
+        self._results, self.forms_ = [], []
+        for col in values.T:
+            best = None
+            for trend, season in itertools.product([None, "add"], seasonal):
+                model = ETSModel(col, error="add", trend=trend, damped_trend=trend is not None,
+                                 seasonal=season, seasonal_periods=m if season else None)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        res = model.fit(disp=False)
+                    except (np.linalg.LinAlgError, ValueError):
+                        continue
+                if np.isfinite(res.aicc) and (best is None or res.aicc < best.aicc):
+                    best, form = res, (trend, season)
+            if best is None:
+                raise ValueError("no ETS model could be fit; check the series for extreme values.")
+            self._results.append(best)
+            self.forms_.append(form)
+
+    def _update_values(self, values, cov):
+        # same form and parameters, state filtered through the longer series
+        self._results = [
+            type(r.model)(np.r_[r.model.endog, col], error="add", trend=r.model.trend,
+                          damped_trend=r.model.damped_trend, seasonal=r.model.seasonal,
+                          seasonal_periods=r.model.seasonal_periods).smooth(r.params)
+            for r, col in zip(self._results, values.T)
+        ]
+
+    def _predict_values(self, h, future_cov):
+        return np.column_stack([r.forecast(h) for r in self._results])

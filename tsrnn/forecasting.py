@@ -230,18 +230,24 @@ _SCALINGS = ("local", "standard", None)
 _STRATEGIES = ("direct", "recursive", "seq2seq")
 
 
-def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
-    """Network inputs from scaled segments of ``w`` past and ``h`` future steps.
+def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, lag: int):
+    """Network inputs and targets from scaled segments of ``w`` past and ``h`` future steps.
 
-    Returns inputs (B, w, C), future covariates (B, h, K) or None, targets (B, h, D) and the
-    level (B, 1, D) that was subtracted from the target columns (zero unless ``local``).
+    Returns inputs (B, w, C) (target columns minus the window's last value when ``local``),
+    future covariates (B, h, K) or None, targets (B, h, D) relative to the base forecast, and
+    the base (B, h, D): the window's seasonal naive forecast at ``lag`` (lag 1: its last value;
+    lag 0: zero). The network learns the correction to the base.
     """
     y = seg[..., :d]  # (B, w+h, D)
+    h = seg.size(1) - w
     level = y[:, w - 1 : w] if local else torch.zeros_like(y[:, :1])  # (B, 1, D)
-    y = y - level
-    x = torch.cat([y[:, :w], seg[:, :w, d:]], dim=2)  # (B, w, C)
+    x = torch.cat([y[:, :w] - level, seg[:, :w, d:]], dim=2)  # (B, w, C)
     future = seg[:, w:, d:] if seg.size(2) > d else None  # (B, h, K)
-    return x, future, y[:, w:], level
+    if lag:
+        base = y[:, w - lag + torch.arange(h, device=seg.device) % lag]  # (B, h, D)
+    else:
+        base = torch.zeros_like(y[:, w:])
+    return x, future, y[:, w:] - base, base
 
 
 class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
@@ -269,11 +275,16 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     nonlinearity : {"tanh", "relu"}, default="tanh"
         Activation of the Elman cell; the gated cells (LSTM, GRU) accept only "tanh".
     scaling : {"local", "standard", None}, default="local"
-        "local": each window's last value is subtracted from it and from its targets, and the
-        series is divided by its mean absolute first difference (a level-free scale that suits
-        trending series). "standard": the series is z-scored with its training mean and standard
+        "local": each series is divided by its mean absolute seasonal difference (the MASE
+        scale; level-free, so it suits trending series) and each input window is shifted by its
+        last value. "standard": each series is z-scored with its training mean and standard
         deviation. None: raw values. Covariates are z-scored unless ``scaling=None``. Every
         scaling is inverted on the forecast.
+    anchor : {"seasonal", "last", None}, default="seasonal"
+        What the network's output is added to: the window's seasonal naive forecast
+        ("seasonal"; the naive one when the window is shorter than a season), its last value
+        ("last"), or nothing (None). With an anchor the network learns only the correction to a
+        strong baseline (as in ES-RNN, the M4 winner).
     season_length : int, optional
         Seasonal period; inferred from the index frequency (12 for monthly, 4 quarterly, 7 daily,
         24 hourly, 1 when there is none). Used for the default window and for MASE.
@@ -333,6 +344,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         scaling: str | None = "local",
+        anchor: str | None = "seasonal",
         season_length: int | None = None,
         loss: str = "mse",
         learning_rate: float = 3e-3,
@@ -354,6 +366,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.dropout = dropout
         self.nonlinearity = nonlinearity
         self.scaling = scaling
+        self.anchor = anchor
         self.season_length = season_length
         self.loss = loss
         self.learning_rate = learning_rate
@@ -372,6 +385,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_network_params(self, self._cell)
         check_choice(self.scaling, "scaling", _SCALINGS)
         check_choice(self.strategy, "strategy", _STRATEGIES)
+        check_choice(self.anchor, "anchor", ("seasonal", "last", None))
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
             check_scalar(self.window_length, "window_length", Integral, min_val=1)
@@ -388,12 +402,11 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             )
         return w
 
-    def _scaling_stats(self, data: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         center, scale = data.mean(axis=0), data.std(axis=0)
         if self.scaling == "local":
             center[:d] = 0.0
-            diffs = np.abs(np.diff(data[:, :d], axis=0))
-            scale[:d] = diffs.mean(axis=0) if len(diffs) else 0.0
+            scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
         elif self.scaling is None:
             center[:], scale[:] = 0.0, 1.0
         return center, np.where(scale > 0, scale, 1.0)
@@ -418,7 +431,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
         w = self._resolve_window(max(lengths), m, h)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
-        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d) for x in data)))  # (S, C)
+        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m) for x in data)))  # (S, C)
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         scaled = np.concatenate([(x - c) / s for x, c, s in zip(data, center, scale)])
@@ -427,12 +440,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         val = self._validation_mask(lengths, w, h)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
+        lag = {None: 0, "last": 1, "seasonal": m if w >= m else 1}[self.anchor]
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
         starts_t = torch.as_tensor(starts, device=device)
 
         def batch_loss(idx: torch.Tensor) -> torch.Tensor:
             seg = series_t[starts_t[idx, None] + span]  # (B, w+h, C)
-            x, future, target, _ = _split_segments(seg, w, d, local)
+            x, future, target, _ = _split_segments(seg, w, d, local, lag)
             return criterion(self._apply(module, x, future, target), target)
 
         order = torch.arange(len(starts), device=device)
@@ -448,7 +462,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
         self.window_length_ = w
-        self._block = h
+        self._block, self._lag = h, lag
         self._center, self._scale = center, scale
         # the last window of each series, unscaled; a short series is padded with its first row
         self._history = np.stack([np.vstack([np.repeat(x[:1], max(0, w - len(x)), 0), x])[-w:]
@@ -508,8 +522,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
             with torch.inference_mode():
-                x, future_, target, level = _split_segments(seg, w, d, self.scaling == "local")
-                pred = self._apply(self.module_, x, future_, target) + level  # (S, H, D)
+                x, future_, target, base = _split_segments(
+                    seg, w, d, self.scaling == "local", self._lag)
+                pred = self._apply(self.module_, x, future_, target) + base  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)
             future[:, :, :d] = pred
