@@ -46,13 +46,13 @@ from tsrnn import (  # noqa: E402
 from tsrnn._pandas import season_length  # noqa: E402
 
 HORIZON = {"Y": 6, "A": 6, "Q": 8, "M": 12, "W": 13, "D": 14}
-MODELS = {
-    "seasonal_naive": SeasonalNaiveForecaster,
-    "ets": ETSForecaster,
-    "arima": ARIMAForecaster,
-    "rnn": RNNForecaster,
-    "lstm": LSTMForecaster,
-    "gru": GRUForecaster,
+MODELS = {  # name -> (horizon, seed) -> forecaster with its defaults
+    "seasonal_naive": lambda h, seed: SeasonalNaiveForecaster(horizon=h),
+    "ets": lambda h, seed: ETSForecaster(horizon=h),
+    "arima": lambda h, seed: ARIMAForecaster(horizon=h),
+    "rnn": lambda h, seed: RNNForecaster(horizon=h, random_state=seed),
+    "lstm": lambda h, seed: LSTMForecaster(horizon=h, random_state=seed),
+    "gru": lambda h, seed: GRUForecaster(horizon=h, random_state=seed),
 }
 
 
@@ -89,9 +89,8 @@ def evaluate(name, panel, models, n_origins):
         train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2))
         if train.empty:
             continue
-        for model_name, cls in models.items():
-            model = cls(horizon=h) if model_name not in ("rnn", "lstm", "gru") else cls(
-                horizon=h, random_state=k)
+        for model_name, make in models.items():
+            model = make(h, k)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

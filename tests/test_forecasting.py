@@ -125,7 +125,8 @@ def test_future_covariates_are_used():
     y = pd.Series(3 * x + rng.normal(0, 0.1, 300), index=pd.RangeIndex(300))
     X = pd.DataFrame({"x": x}, index=y.index)
     train, test = slice(0, 290), slice(290, 300)
-    kw = dict(window_length=5, horizon=10, max_epochs=60, scaling="standard", random_state=0)
+    kw = dict(window_length=5, horizon=10, max_epochs=60, scaling="standard", learning_rate=1e-2,
+              random_state=0)
     with_x = LSTMForecaster(**kw).fit(y[train], X[train])
     pred = with_x.predict(X=X[test].set_axis(y.index[test]))
     without = LSTMForecaster(**kw).fit(y[train]).predict()
@@ -191,7 +192,8 @@ def test_bad_parameters_are_named_at_fit(params, message, seasonal_series):
 def test_divergence_raises_a_clear_error():
     y = np.random.default_rng(0).normal(size=100) * 1e30
     with pytest.raises(TrainingDivergedError, match="lower learning_rate or set gradient_clip"):
-        LSTMForecaster(window_length=4, scaling=None, max_epochs=3, gradient_clip=None).fit(y)
+        LSTMForecaster(window_length=4, scaling=None, loss="mse", max_epochs=3,
+                       gradient_clip=None).fit(y)
 
 
 def test_caller_data_is_not_mutated(seasonal_series):

@@ -288,9 +288,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     season_length : int, optional
         Seasonal period; inferred from the index frequency (12 for monthly, 4 quarterly, 7 daily,
         24 hourly, 1 when there is none). Used for the default window and for MASE.
-    loss : {"mse", "mae"}, default="mse"
-        Training loss on the scaled targets.
-    learning_rate : float, default=3e-3
+    loss : {"mae", "mse"}, default="mae"
+        Training loss on the scaled targets. With the default scaling, MAE on them is MASE.
+    learning_rate : float, default=1e-3
         Adam's step size.
     max_epochs : int, default=300
     batch_size : int, default=32
@@ -346,8 +346,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         scaling: str | None = "local",
         anchor: str | None = "seasonal",
         season_length: int | None = None,
-        loss: str = "mse",
-        learning_rate: float = 3e-3,
+        loss: str = "mae",
+        learning_rate: float = 1e-3,
         max_epochs: int = 300,
         batch_size: int = 32,
         early_stopping: bool = False,
