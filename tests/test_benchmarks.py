@@ -60,3 +60,17 @@ def test_forecasting_quick(tmp_path):
     naive = table[(table.dataset == "airpassengers") & (table.model == "seasonal_naive")]
     assert naive["mase"].iloc[0] == pytest.approx(1.571, abs=1e-3)
     assert (tmp_path / "forecasting_mase.png").stat().st_size > 0
+
+
+def test_classification_quick(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "benchmarks/classification.py", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(tmp_path / "classification.csv")
+    assert set(table["model"]) == {"1nn_euclidean", "logistic_flat", "sequence_classifier"}
+    assert table["accuracy"].between(0, 1).all()
+    # 1-NN Euclidean on GunPoint's standard split: 0.913, the UCR archive's published figure
+    nn = table[(table.dataset == "gunpoint") & (table.model == "1nn_euclidean")]
+    assert nn["accuracy"].iloc[0] == pytest.approx(0.913, abs=1e-3)

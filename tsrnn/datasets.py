@@ -1,4 +1,8 @@
-"""Loaders for the real series shipped in ``datasets/`` (provenance in datasets/README.md).
+"""Loaders for the real data shipped in ``datasets/`` (provenance in datasets/README.md).
+
+Three kinds: single series (a ``pd.Series`` with a regular DatetimeIndex, or a PeriodIndex for
+yearly data), panels (a long ``pd.DataFrame`` with columns ``unique_id``, ``ds``, ``y``) and
+sequence-classification sets (``(X, y)`` with the archive's own train/test split).
 
 The files travel inside the installed package (``tsrnn/_data``), so the loaders work offline and
 from a non-editable install; in a source checkout they read ``datasets/`` directly.
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 _HERE = Path(__file__).resolve().parent
@@ -32,6 +37,30 @@ def _load(filename: str, freq: str, name: str, period: bool = False) -> pd.Serie
     else:
         index = pd.DatetimeIndex(pd.to_datetime(frame[time].astype(str)), freq=freq, name=time)
     return pd.Series(frame[values].to_numpy(dtype=float), index=index, name=name)
+
+
+def _load_panel(filename: str) -> pd.DataFrame:
+    """A long panel file (unique_id, ds, y) with ``ds`` as ISO dates ("1972", "1939-01")."""
+    frame = pd.read_csv(data_path(filename), dtype={"unique_id": str, "ds": str})
+    frame["ds"] = pd.to_datetime(frame["ds"], format="ISO8601")
+    frame["y"] = frame["y"].astype(float)
+    return frame.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def _load_classification(filename: str, split: str, ragged: bool = False):
+    """``(X, y)`` of one split from a long file (split, case, t, label, dim_0, ...).
+
+    The rows are ordered by split, case and t, so a case starts where ``t`` is 0. ``X`` is an
+    array (cases, time, channels), or a list of (time, channels) arrays when ``ragged``.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    frame = pd.read_csv(data_path(filename), dtype={"split": str, "label": str})
+    frame = frame[frame["split"] == split]
+    starts = np.flatnonzero(frame["t"].to_numpy() == 0)
+    cases = np.split(frame.filter(like="dim_").to_numpy(dtype=float), starts[1:])
+    labels = frame["label"].to_numpy(dtype=str)[starts]
+    return (cases if ragged else np.stack(cases)), labels
 
 
 def load_airpassengers() -> pd.Series:
@@ -90,16 +119,165 @@ def load_sunspots() -> pd.Series:
     return _load("sunspots.csv", "Y", "sunactivity", period=True)
 
 
-DATASETS = {
+def load_elnino() -> pd.Series:
+    """Monthly mean sea surface temperature in the Nino 1+2 region (deg C), 1950-01 to 2010-12.
+
+    732 values; a strong yearly cycle with irregular El Nino warm episodes (1982-83, 1997-98).
+
+    Examples
+    --------
+    >>> y = load_elnino()
+    >>> len(y), y.index.freqstr, str(y.index[-1].date())
+    (732, 'MS', '2010-12-01')
+    """
+    return _load("elnino.csv", "MS", "sst_celsius")
+
+
+def load_us_realgdp() -> pd.Series:
+    """Quarterly US real GDP (billions of chained 2005 dollars, SAAR), 1959Q1 to 2009Q3.
+
+    203 values, time stamped at the first day of each quarter; smooth growth with recessions.
+
+    Examples
+    --------
+    >>> y = load_us_realgdp()
+    >>> len(y), y.index.freqstr, str(y.index[-1].date())
+    (203, 'QS-JAN', '2009-07-01')
+    """
+    return _load("us_realgdp.csv", "QS", "realgdp")
+
+
+def load_us_gasoline() -> pd.Series:
+    """Weekly US finished motor gasoline product supplied (million barrels per day).
+
+    1,355 weeks from ISO week 1991-W06 to 2017-W03, time stamped at the Monday of each ISO week
+    (freq ``W-MON``); a noisy yearly cycle of about 52.18 weeks on a trend.
+
+    Examples
+    --------
+    >>> y = load_us_gasoline()
+    >>> len(y), y.index.freqstr, str(y.index[0].date())
+    (1355, 'W-MON', '1991-02-04')
+    """
+    return _load("us_gasoline.csv", "W-MON", "barrels")
+
+
+def load_m1_yearly() -> pd.DataFrame:
+    """The 181 yearly series of the M1 forecasting competition, as a long panel.
+
+    Columns ``unique_id`` ("T1" to "T181"), ``ds`` (yearly time stamps, 1 January) and ``y``;
+    15 to 58 values a series, 4,515 in all. The years are nominal start years from the M1 files
+    (the 51st series' start year is unknown and set to 1900).
+
+    Examples
+    --------
+    >>> panel = load_m1_yearly()
+    >>> list(panel.columns), panel["unique_id"].nunique(), len(panel)
+    (['unique_id', 'ds', 'y'], 181, 4515)
+    >>> sizes = panel.groupby("unique_id").size()
+    >>> int(sizes.min()), int(sizes.max())
+    (15, 58)
+    """
+    return _load_panel("m1_yearly.csv")
+
+
+def load_us_employment() -> pd.DataFrame:
+    """Monthly US employment (thousands, not seasonally adjusted), 22 series, 1939-01 to 2019-09.
+
+    A long panel (``unique_id``, ``ds``, ``y``) of the BLS series complete over the whole span:
+    total nonfarm (``PAYNSA``), total private and the supersectors (``CEU...``), 969 months each.
+
+    Examples
+    --------
+    >>> panel = load_us_employment()
+    >>> panel["unique_id"].nunique(), len(panel), str(panel["ds"].max().date())
+    (22, 21318, '2019-09-01')
+    """
+    return _load_panel("us_employment.csv")
+
+
+def load_gunpoint(split: str = "train"):
+    """GunPoint (UCR): x coordinate of a hand drawing a gun or pointing, 2 classes.
+
+    Returns ``(X, y)``: X of shape (50, 150, 1) for "train" and (150, 150, 1) for "test", y the
+    string labels "1" (gun) and "2" (point).
+
+    Examples
+    --------
+    >>> X, y = load_gunpoint("test")
+    >>> X.shape, sorted(set(y.tolist()))
+    ((150, 150, 1), ['1', '2'])
+    """
+    return _load_classification("gunpoint.csv", split)
+
+
+def load_italy_power_demand(split: str = "train"):
+    """ItalyPowerDemand (UCR): 24 hourly electricity demand values a day, 2 classes (season).
+
+    Returns ``(X, y)``: X of shape (67, 24, 1) for "train" and (1029, 24, 1) for "test"; label
+    "1" is October to March, "2" April to September.
+
+    Examples
+    --------
+    >>> X, y = load_italy_power_demand()
+    >>> X.shape, y.shape
+    ((67, 24, 1), (67,))
+    """
+    return _load_classification("italy_power_demand.csv", split)
+
+
+def load_basic_motions(split: str = "train"):
+    """BasicMotions (UEA): smart-watch accelerometer and gyroscope, 6 channels, 4 activities.
+
+    Returns ``(X, y)``: X of shape (40, 100, 6) for each split, 10 cases of each of "Badminton",
+    "Running", "Standing" and "Walking".
+
+    Examples
+    --------
+    >>> X, y = load_basic_motions("test")
+    >>> X.shape, sorted(set(y.tolist()))
+    ((40, 100, 6), ['Badminton', 'Running', 'Standing', 'Walking'])
+    """
+    return _load_classification("basic_motions.csv", split)
+
+
+def load_japanese_vowels(split: str = "train"):
+    """JapaneseVowels (UCI, in the UEA archive): 12 LPC cepstrum coefficients, 9 speakers.
+
+    Variable length: returns ``(X, y)`` with X a list of (T_i, 12) arrays, T_i from 7 to 29;
+    270 cases for "train" (30 per speaker), 370 for "test"; labels "1" to "9".
+
+    Examples
+    --------
+    >>> X, y = load_japanese_vowels("test")
+    >>> len(X), X[0].shape[1], min(len(x) for x in X), max(len(x) for x in X), len(set(y))
+    (370, 12, 7, 29, 9)
+    """
+    return _load_classification("japanese_vowels.csv", split, ragged=True)
+
+
+DATASETS = {  # forecasting: name -> loader of a Series or a long panel
     "airpassengers": load_airpassengers,
     "co2": load_co2,
     "lynx": load_lynx,
     "sunspots": load_sunspots,
+    "elnino": load_elnino,
+    "us_realgdp": load_us_realgdp,
+    "us_gasoline": load_us_gasoline,
+    "m1_yearly": load_m1_yearly,
+    "us_employment": load_us_employment,
+}
+
+CLASSIFICATION_DATASETS = {  # name -> loader of (X, y) for split="train" or "test"
+    "gunpoint": load_gunpoint,
+    "italy_power_demand": load_italy_power_demand,
+    "basic_motions": load_basic_motions,
+    "japanese_vowels": load_japanese_vowels,
 }
 
 
-def load(name: str) -> pd.Series:
-    """Load a bundled dataset by name (one of ``DATASETS``)."""
+def load(name: str) -> pd.Series | pd.DataFrame:
+    """Load a bundled forecasting dataset by name (one of ``DATASETS``)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     return DATASETS[name]()
