@@ -22,3 +22,11 @@ def test_evaluate_prints_both_models_and_mase(capsys):
     out = capsys.readouterr().out
     assert "seasonal_naive" in out and "arima" in out and "MASE" in out
     assert "1.571" in out  # seasonal naive's MASE on the last year (FINDINGS.md: 1.571)
+
+
+def test_evaluate_a_panel_reports_mean_mase(capsys):
+    assert main(["evaluate", "--dataset", "m1_yearly", "--horizon", "6",
+                 "--models", "seasonal_naive"]) == 0
+    out = capsys.readouterr().out
+    assert "of every series held out" in out
+    assert "4.894" in out  # M1 yearly, naive, last 6 years (FINDINGS.md: 4.894)

@@ -236,3 +236,9 @@ def test_seq2seq_feeds_back_its_own_output_at_inference_and_the_truth_in_trainin
     free = net(x, horizon=6)  # (4, 6, 1), each step fed the previous prediction
     assert torch.allclose(net(x, teacher=free), free, atol=1e-6)  # same as feeding them in
     assert not torch.allclose(net(x, teacher=torch.zeros_like(free)), free)
+
+
+def test_max_steps_bounds_training_on_long_series(seasonal_series):
+    # 132 windows in batches of 32: 5 steps an epoch, so 12 steps end inside the third epoch
+    f = LSTMForecaster(window_length=12, max_steps=12, max_epochs=100, random_state=0)
+    assert len(f.fit(seasonal_series).loss_curve_) == 3

@@ -37,6 +37,7 @@ class TrainConfig:
     n_iter_no_change: int
     gradient_clip: float | None
     verbose: bool
+    max_steps: int | None = None
     tol: float = 1e-4
 
 
@@ -150,12 +151,12 @@ def train(
     batch_size = min(config.batch_size, n)
     best_loss, best_state, stale = math.inf, None, 0
     started = time.perf_counter()
-    epoch = 0
+    epoch = steps = 0
     try:
         for epoch in range(config.max_epochs):
             module.train()
             order = train_idx[torch.randperm(n, generator=generator, device=generator.device)]
-            total = torch.zeros((), device=train_idx.device)
+            total, seen = torch.zeros((), device=train_idx.device), 0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 loss = batch_loss(idx)
@@ -165,7 +166,10 @@ def train(
                     nn.utils.clip_grad_norm_(module.parameters(), config.gradient_clip)
                 optimizer.step()
                 total += loss.detach() * len(idx)
-            train_loss = float(total / n)
+                seen, steps = seen + len(idx), steps + 1
+                if config.max_steps and steps >= config.max_steps:
+                    break
+            train_loss = float(total / seen)
             result.loss_curve.append(train_loss)
             monitored = train_loss
             if config.early_stopping:
@@ -198,6 +202,8 @@ def train(
                 stale += 1
                 if config.early_stopping and stale >= config.n_iter_no_change:
                     break
+            if config.max_steps and steps >= config.max_steps:
+                break
     except KeyboardInterrupt:
         if best_state is None:
             raise
@@ -261,4 +267,5 @@ class TorchEstimatorMixin:
             n_iter_no_change=self.n_iter_no_change,
             gradient_clip=self.gradient_clip,
             verbose=bool(self.verbose),
+            max_steps=getattr(self, "max_steps", None),
         )

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 
 from . import datasets
@@ -88,19 +89,33 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(forecast.to_string())
         return 0
-    train, test = y.iloc[: -args.horizon], y.iloc[-args.horizon :]
-    table, scores = pd.DataFrame({"actual": test}), {}
+    h = args.horizon
+    panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
+    if panel:  # hold out the last h steps of every series
+        last = y.groupby("unique_id").cumcount(ascending=False) < h
+        train, test = y[~last], y[last]
+    else:
+        train, test = y.iloc[:-h], y.iloc[-h:]
+    table, scores = test.copy() if panel else pd.DataFrame({"actual": test}), {}
     for name in args.models:
-        model = make_model(name, args.horizon, args.random_state)
+        model = make_model(name, h, args.random_state)
         start = time.perf_counter()
-        table[name] = model.fit(train).predict()
-        scores[name] = (mase(test, table[name], train, model.season_length_),
-                        time.perf_counter() - start)
-    print(f"{args.dataset or args.csv}: last {args.horizon} steps held out\n")
-    print(table.round(1).to_string())
-    print("\nmodel            MASE   fit+predict s")
+        pred = model.fit(train).predict()
+        m = model.season_length_
+        if panel:
+            merged = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
+            score = np.mean([mase(g["y"], g["y_hat"], train.loc[train.unique_id == uid, "y"], m)
+                             for uid, g in merged.groupby("unique_id")])
+        else:
+            table[name], score = pred, mase(test, pred, train, m)
+        scores[name] = (score, time.perf_counter() - start)
+    what = "of every series " if panel else ""
+    print(f"{args.dataset or args.csv}: last {h} steps {what}held out\n")
+    if not panel:
+        print(table.round(1).to_string() + "\n")
+    print(f"model          {'mean MASE' if panel else 'MASE':>9}   fit+predict s")
     for name, (score, seconds) in scores.items():
-        print(f"{name:<14} {score:6.3f} {seconds:10.1f}")
+        print(f"{name:<14} {score:9.3f} {seconds:10.1f}")
     return 0
 
 

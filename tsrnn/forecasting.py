@@ -293,6 +293,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     learning_rate : float, default=1e-3
         Adam's step size.
     max_epochs : int, default=300
+    max_steps : int or None, default=2000
+        Stop after this many gradient steps even before ``max_epochs`` (long series and panels
+        have many windows per epoch); None: no limit.
     batch_size : int, default=32
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the windows (in time order), stop when their
@@ -349,6 +352,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         loss: str = "mae",
         learning_rate: float = 1e-3,
         max_epochs: int = 300,
+        max_steps: int | None = 2000,
         batch_size: int = 32,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -371,6 +375,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.loss = loss
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -389,6 +394,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
             check_scalar(self.window_length, "window_length", Integral, min_val=1)
+        if self.max_steps is not None:
+            check_scalar(self.max_steps, "max_steps", Integral, min_val=1)
 
     def _resolve_window(self, n: int, m: int, h: int) -> int:
         if self.window_length is not None:
