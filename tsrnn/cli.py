@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import datasets
-from .baselines import ARIMAForecaster, SeasonalNaiveForecaster
+from .baselines import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster
 from .evaluation import mase
 from .forecasting import GRUForecaster, LSTMForecaster, RNNForecaster
 
@@ -24,6 +24,7 @@ MODELS = {
     "lstm": LSTMForecaster,
     "gru": GRUForecaster,
     "arima": ARIMAForecaster,
+    "ets": ETSForecaster,
     "seasonal_naive": SeasonalNaiveForecaster,
 }
 
