@@ -42,3 +42,14 @@ def test_ets_chooses_a_seasonal_trend_model_for_air_passengers_and_updates():
     early = ETSForecaster(horizon=12).fit(train[:-12]).update(train[-12:])
     assert early.predict().index[0] == test.index[0]
     assert mase(test, early.predict(), train, 12) < 0.5 * mase(test, naive, train, 12)
+
+
+def test_auto_arima_does_not_overfit_a_tiny_series():
+    # M1 yearly series T53 without its last 6 years (12 values): without a guard on parameters
+    # per observation, AICc picked ARIMA(2,0,2) with a constant and forecast -2.8e12.
+    y = np.array([137598.0, 151945.0, 153433.0, 187552.0, 187981.0, 182672.0, 165506.0,
+                  173459.0, 164732.0, 195228.0, 185486.0, 147233.0])
+    f = ARIMAForecaster(horizon=6).fit(y)
+    (order, _), = f.orders_
+    assert sum(order) - order[1] <= 2  # few parameters for 12 observations
+    assert np.all(np.abs(f.predict() - y[-1]) < 3 * np.ptp(y))

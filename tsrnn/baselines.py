@@ -133,6 +133,10 @@ class ARIMAForecaster(BaseForecaster):
             return order, seasonal
 
         def aicc(k):
+            (p, _, q), (sp, _, sq) = spec(k)
+            n_params = p + q + sp + sq + (d + big_d == 0)  # + the constant
+            if len(y) - d - big_d * m < 3 * (n_params + 1):  # too many parameters for the data
+                return np.inf
             if spec(k) not in fits:
                 try:
                     fits[spec(k)] = self._fit_one(y, cov, *spec(k), m)
