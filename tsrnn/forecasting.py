@@ -421,13 +421,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 
-    def _refuse_panel(self, method: str) -> None:
-        if self._panel is not None:
-            raise ValueError(
-                f"{method} is not supported yet for a forecaster fit on a long-format panel; "
-                "predict the panel, or fit and score one series at a time."
-            )
-
     def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
         self._fit_arrays(series, None, m)
 
