@@ -8,10 +8,13 @@ the baselines) and scored by MASE (scale: the series' in-sample seasonal naive e
 and RMSE, averaged over series and origins. Origins lie ``h // 2`` steps apart; a series
 shorter than ``2 h`` at an origin is left out there for every model alike.
 
-    python benchmarks/forecasting.py [--quick] [--out DIR]
+    python benchmarks/forecasting.py [--quick] [--jobs N] [--out DIR] [--reuse MODEL ...]
 
-Writes forecasting.md, forecasting.csv, forecasting_mase.png (MASE relative to ARIMA) and one
-forecast-vs-actual PNG per dataset into DIR (default benchmarks/results).
+Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
+series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
+relative to ARIMA) and one forecast-vs-actual PNG per dataset into DIR (default
+benchmarks/results). ``--reuse`` takes the named models' rows from those files instead of
+running the models again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import argparse
 import sys
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import matplotlib
@@ -81,47 +86,58 @@ def split(panel: pd.DataFrame, h: int, cut: int) -> tuple[pd.DataFrame, pd.DataF
     return kept[rank >= h], kept[rank < h]
 
 
-def evaluate(name, panel, models, n_origins):
+def load_panel(name: str, quick: bool) -> pd.DataFrame:
+    panel = as_panel(name, datasets.load(name))
+    if quick:
+        panel = panel[panel.unique_id.isin(panel.unique_id.unique()[:5])]
+    return panel
+
+
+def evaluate(name: str, model_name: str, quick: bool, n_origins: int):
+    """Rows of metrics (one per series and origin) and the last origin's forecasts, of one model
+    on one dataset. Runs in a worker process with one torch thread."""
+    torch.set_num_threads(1)
+    panel = load_panel(name, quick)
     h, m = horizon_of(panel)
-    rows, last = [], {}
+    rows, pred = [], None
     for k in range(n_origins):
         train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2))
         if train.empty:
             continue
-        for model_name, make in models.items():
-            model = make(h, k)
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(train)
-                fit_s = time.perf_counter() - start
-                pred = model.predict()
-            predict_s = time.perf_counter() - start - fit_s
-            merged = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
-            assert len(merged) == len(test), "forecasts must land on the held-out dates"
-            for uid, g in merged.groupby("unique_id", sort=False):
-                history = train.loc[train.unique_id == uid, "y"].to_numpy()
-                rows.append({
-                    "dataset": name, "model": model_name, "origin": k, "series": uid,
-                    "mase": mase(g["y"], g["y_hat"], history, m),
-                    "smape": smape(g["y"], g["y_hat"]), "rmse": rmse(g["y"], g["y_hat"]),
-                    "fit_s": fit_s, "predict_s": predict_s,
-                })
-            last[model_name] = (train, test, pred)
-        print(f"  {name}: origin {k + 1}/{n_origins} done", flush=True)
-    return rows, last, h
+        model = MODELS[model_name](h, k)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(train)
+            fit_s = time.perf_counter() - start
+            pred = model.predict()
+        predict_s = time.perf_counter() - start - fit_s
+        merged = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
+        assert len(merged) == len(test), "forecasts must land on the held-out dates"
+        for uid, g in merged.groupby("unique_id", sort=False):
+            history = train.loc[train.unique_id == uid, "y"].to_numpy()
+            rows.append({
+                "dataset": name, "model": model_name, "origin": k, "series": uid,
+                "mase": mase(g["y"], g["y_hat"], history, m),
+                "smape": smape(g["y"], g["y_hat"]), "rmse": rmse(g["y"], g["y_hat"]),
+                "fit_s": fit_s, "predict_s": predict_s,
+            })
+    print(f"  {name} {model_name}: {n_origins} origin(s) done", flush=True)
+    return rows, pred.assign(dataset=name, model=model_name)
 
 
-def plot_forecasts(name, last, out: Path) -> None:
+def plot_forecasts(name: str, panel: pd.DataFrame, forecasts: pd.DataFrame, out: Path) -> None:
+    """The first series' last origin: history, actual values and every model's forecast."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    train, test, _ = next(iter(last.values()))
-    uid = test.unique_id.iloc[0]
-    hist = train[train.unique_id == uid].tail(60)
+    uid = panel.unique_id.iloc[0]
+    series = panel[panel.unique_id == uid]
+    own = forecasts[(forecasts.dataset == name) & (forecasts.unique_id == uid)]
+    start = own.ds.min()
+    hist = series[series.ds < start].tail(60)
+    actual = series[series.ds >= start]
     ax.plot(hist.ds, hist.y, color="black", label="history")
-    ax.plot(test[test.unique_id == uid].ds, test[test.unique_id == uid].y, color="black",
-            linestyle="--", label="actual")
-    for model_name, (_, _, pred) in last.items():
-        p = pred[pred.unique_id == uid]
+    ax.plot(actual.ds, actual.y, color="black", linestyle="--", label="actual")
+    for model_name, p in own.groupby("model", sort=False):
         ax.plot(p.ds, p.y, label=model_name)
     ax.set_title(f"{name} ({uid}): last origin")
     ax.legend(fontsize=7, ncol=4)
@@ -144,54 +160,75 @@ def main(argv=None) -> int:
                         help="3 datasets, at most 5 series each, 1 origin (for CI)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--datasets", nargs="*", help="names from tsrnn.datasets.DATASETS")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worker processes, each with one torch thread (default 1)")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS),
+                        metavar="MODEL", help=f"models to report (default: all of {list(MODELS)})")
+    parser.add_argument("--reuse", nargs="*", default=[], choices=list(MODELS), metavar="MODEL",
+                        help="take these models' results from the previous run's files in --out "
+                             "instead of running them (e.g. the baselines, after a change that "
+                             "touched only the recurrent forecasters)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(1)
     names = args.datasets or (["airpassengers", "lynx"] + [
         n for n in datasets.DATASETS if n.startswith("m1")][:1] if args.quick
         else list(datasets.DATASETS))
     n_origins = 1 if args.quick else 3
-    print(f"torch.set_num_threads(1); {n_origins} origin(s) per series; models with defaults")
-    rows = []
+    print(f"torch.set_num_threads(1) in each of {args.jobs} worker(s); {n_origins} origin(s) "
+          "per series; models with defaults")
+    models = args.models
+    tasks = [(n, m) for n in names for m in models if m not in args.reuse]
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+            done = list(pool.map(evaluate, *zip(*tasks), [args.quick] * len(tasks),
+                                 [n_origins] * len(tasks)))
+    else:
+        done = [evaluate(n, m, args.quick, n_origins) for n, m in tasks]
+    rows = [row for task_rows, _ in done for row in task_rows]
+    forecasts = [pred for _, pred in done]
+    if args.reuse:
+        def previous(frame):
+            return frame[frame.model.isin(args.reuse) & frame.dataset.isin(names)]
+        read = dict(dtype={"series": str, "unique_id": str})
+        rows += previous(pd.read_csv(out / "forecasting_detail.csv", **read)).to_dict("records")
+        forecasts.append(previous(pd.read_csv(out / "forecasts.csv", parse_dates=["ds"], **read)))
+    forecasts = pd.concat(forecasts)
+    pd.DataFrame(rows).to_csv(out / "forecasting_detail.csv", index=False)
+    forecasts.to_csv(out / "forecasts.csv", index=False)
     for name in names:
-        panel = as_panel(name, datasets.load(name))
-        if args.quick:
-            panel = panel[panel.unique_id.isin(panel.unique_id.unique()[:5])]
-        new_rows, last, h = evaluate(name, panel, MODELS, n_origins)
-        rows += new_rows
-        plot_forecasts(name, last, out)
+        plot_forecasts(name, load_panel(name, args.quick), forecasts, out)
     detail = pd.DataFrame(rows)
     table = detail.groupby(["dataset", "model"], sort=False).agg(
         series=("series", "nunique"), mase=("mase", "mean"), smape=("smape", "mean"),
         rmse=("rmse", "mean"), fit_s=("fit_s", "mean"), predict_s=("predict_s", "mean"))
     table.to_csv(out / "forecasting.csv")
-    mase_table = table["mase"].unstack("model")[list(MODELS)]
+    mase_table = table["mase"].unstack("model").loc[names, models]
     mase_table.loc["mean"] = mase_table.mean()
-    relative = mase_table.div(mase_table["arima"], axis=0)
-    lines = ["MASE (mean over series and origins; lower is better)", "",
-             markdown(mase_table), "",
-             "MASE relative to auto-ARIMA (< 1: better than ARIMA)", "",
-             markdown(relative), "",
+    lines = ["MASE (mean over series and origins; lower is better)", "", markdown(mase_table), "",
              "Mean seconds per fit (one dataset, all its series)", "",
-             markdown(table["fit_s"].unstack("model")[list(MODELS)], 2)]
-    beats = {m: int((mase_table.drop("mean")[m] < mase_table.drop("mean")["arima"]).sum())
-             for m in ("rnn", "lstm", "gru")}
-    losses = {m: int((mase_table.drop("mean")[m] > mase_table.drop("mean")["seasonal_naive"]).sum())
-              for m in ("rnn", "lstm", "gru")}
-    n = len(mase_table) - 1
-    lines += ["", "Targets (issue 5): " + "; ".join(
-        f"{m}: mean MASE {mase_table.loc['mean', m]:.3f} vs ARIMA "
-        f"{mase_table.loc['mean', 'arima']:.3f}, beats ARIMA on {beats[m]}/{n}, "
-        f"worse than seasonal naive on {losses[m]}/{n}" for m in beats)]
+             markdown(table["fit_s"].unstack("model").loc[names, models], 2)]
+    if "arima" in models:
+        relative = mase_table.div(mase_table["arima"], axis=0)
+        lines += ["", "MASE relative to auto-ARIMA (< 1: better than ARIMA)", "",
+                  markdown(relative)]
+        ax = relative.drop("mean").plot.bar(figsize=(9, 4), rot=30)
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_ylabel("MASE / ARIMA's MASE")
+        ax.figure.tight_layout()
+        ax.figure.savefig(out / "forecasting_mase.png", dpi=90)
+    recurrent = [m for m in ("rnn", "lstm", "gru") if m in models]
+    if {"arima", "seasonal_naive"} <= set(models) and recurrent:
+        per_dataset, n = mase_table.drop("mean"), len(mase_table) - 1
+        lines += ["", "Targets (issue 5): " + "; ".join(
+            f"{m}: mean MASE {mase_table.loc['mean', m]:.3f} vs ARIMA "
+            f"{mase_table.loc['mean', 'arima']:.3f}, beats ARIMA on "
+            f"{int((per_dataset[m] < per_dataset['arima']).sum())}/{n}, worse than seasonal "
+            f"naive on {int((per_dataset[m] > per_dataset['seasonal_naive']).sum())}/{n}"
+            for m in recurrent)]
     report = "\n".join(lines)
     (out / "forecasting.md").write_text(report + "\n")
     print(report)
-    ax = relative.drop("mean").plot.bar(figsize=(9, 4), rot=30)
-    ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set_ylabel("MASE / ARIMA's MASE")
-    ax.figure.tight_layout()
-    ax.figure.savefig(out / "forecasting_mase.png", dpi=90)
     return 0
 
 

@@ -15,7 +15,7 @@ from tsrnn import (
     mase,
 )
 
-FAST = dict(max_epochs=30, hidden_size=16, random_state=0, device="cpu")
+FAST = dict(max_epochs=30, hidden_size=16, random_state=0, device="cpu", ensemble_size=1)
 
 
 def test_lstm_learns_seasonal_series_far_better_than_seasonal_naive(seasonal_series):
@@ -33,14 +33,14 @@ def test_lstm_learns_seasonal_series_far_better_than_seasonal_naive(seasonal_ser
 @pytest.mark.parametrize("cls", [RNNForecaster, LSTMForecaster, GRUForecaster])
 def test_each_cell_trains_and_forecasts(cls, seasonal_series):
     f = cls(window_length=24, horizon=6, **FAST).fit(seasonal_series)
-    assert f.module_.rnn.mode == {"rnn": "RNN_TANH", "lstm": "LSTM", "gru": "GRU"}[cls._cell]
+    assert f.module_.net.rnn.mode == {"rnn": "RNN_TANH", "lstm": "LSTM", "gru": "GRU"}[cls._cell]
     assert f.loss_curve_[-1] < f.loss_curve_[0]
     assert np.isfinite(f.predict()).all()
 
 
 def test_relu_elman_and_relu_rejected_for_gated_cells(seasonal_series):
     f = RNNForecaster(window_length=12, nonlinearity="relu", **FAST).fit(seasonal_series)
-    assert f.module_.rnn.mode == "RNN_RELU"
+    assert f.module_.net.rnn.mode == "RNN_RELU"
     with pytest.raises(ValueError, match="nonlinearity='relu' is not valid; choose one of 'tanh'"):
         LSTMForecaster(nonlinearity="relu").fit(seasonal_series)
 
@@ -219,7 +219,7 @@ def test_every_strategy_beats_seasonal_naive(strategy, seasonal_series):
 def test_recursive_strategy_is_a_one_step_model_fed_its_own_forecasts(seasonal_series):
     f = LSTMForecaster(window_length=12, horizon=5, strategy="recursive", **FAST)
     f.fit(seasonal_series)
-    assert f.module_.head.out_features == 1  # one step at a time
+    assert f.module_.net.head.out_features == 1  # one step at a time
     five = f.predict()
     g = copy.deepcopy(f).update(five[:2])  # the same model, fed its first two forecasts
     assert np.allclose(g.predict(horizon=3), five[2:], atol=1e-5)
@@ -242,3 +242,65 @@ def test_max_steps_bounds_training_on_long_series(seasonal_series):
     # 132 windows in batches of 32: 5 steps an epoch, so 12 steps end inside the third epoch
     f = LSTMForecaster(window_length=12, max_steps=12, max_epochs=100, random_state=0)
     assert len(f.fit(seasonal_series).loss_curve_) == 3
+
+
+def test_ensemble_forecast_is_the_median_of_its_members(seasonal_series):
+    kw = dict(window_length=24, horizon=6, max_epochs=20, hidden_size=8, random_state=3)
+    f = GRUForecaster(ensemble_size=3, **kw).fit(seasonal_series)
+    assert len(f.module_.members) == 3
+    members = []
+    for net in f.module_.members:
+        one = copy.deepcopy(f)
+        one.module_ = net
+        members.append(one.predict().to_numpy())
+    members = np.stack(members)
+    assert not np.allclose(members[0], members[1])  # different seeds, different networks
+    np.testing.assert_allclose(f.predict().to_numpy(), np.median(members, axis=0), rtol=1e-6)
+    # the first member is the single model of the same random_state, bit for bit
+    single = GRUForecaster(ensemble_size=1, **kw).fit(seasonal_series)
+    np.testing.assert_array_equal(single.predict().to_numpy(), members[0])
+
+
+def test_ensemble_median_of_an_even_number_averages_the_middle_two():
+    import torch
+
+    from tsrnn.networks import Ensemble
+
+    class Const(torch.nn.Module):
+        def __init__(self, value):
+            super().__init__()
+            self.value = value
+
+        def forward(self, x):
+            return torch.full_like(x, self.value)
+
+    x = torch.zeros(2, 3)
+    assert (Ensemble([Const(v) for v in (1.0, 10.0, 2.0, 4.0)])(x) == 3.0).all()
+    assert (Ensemble([Const(v) for v in (1.0, 10.0, 2.0)])(x) == 2.0).all()
+    assert (Ensemble([Const(v) for v in (1.0, 10.0)], reduce="mean")(x) == 5.5).all()
+
+
+@pytest.mark.parametrize("strategy", ["direct", "seq2seq"])
+def test_a_network_that_outputs_zero_forecasts_its_anchor(strategy, seasonal_series):
+    """The network learns the correction to a baseline: silence it and the baseline remains."""
+    import torch
+
+    def silenced(anchor, ensemble_size=1):
+        f = GRUForecaster(window_length=24, horizon=6, anchor=anchor, strategy=strategy,
+                          ensemble_size=ensemble_size, max_epochs=1, random_state=0)
+        f.fit(seasonal_series)
+        members = getattr(f.module_, "members", [f.module_])
+        for member in members:
+            with torch.no_grad():
+                member.net.head.weight.zero_()
+                member.net.head.bias.zero_()
+        return f.predict().to_numpy()
+
+    y = seasonal_series.to_numpy()
+    snaive = y[-12:-6]
+    np.testing.assert_allclose(silenced("seasonal"), snaive, rtol=1e-5)
+    np.testing.assert_allclose(silenced("last"), np.repeat(y[-1], 6), rtol=1e-5)
+    # members alternate seasonal / last value; the median of two is their mean
+    np.testing.assert_allclose(silenced("both", 2), (snaive + y[-1]) / 2, rtol=1e-5)
+    # no anchor: with local scaling the forecast is still relative to the window's last value
+    np.testing.assert_allclose(silenced(None), np.repeat(y[-1], 6), rtol=1e-5)

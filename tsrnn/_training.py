@@ -8,6 +8,7 @@ seeding without touching the global random state, device-safe pickling.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import sys
 import time
@@ -20,6 +21,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from torch import nn
+
+from .networks import Ensemble
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -223,6 +226,49 @@ def train(
         module.load_state_dict(best_state)
     module.eval()
     return result
+
+
+def train_members(
+    build: Callable[[int], nn.Module],
+    batch_loss: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    train_idx: torch.Tensor,
+    val_idx: torch.Tensor | None,
+    config: TrainConfig,
+    seed: int,
+    device: torch.device,
+    n_members: int = 1,
+    reduce: str = "median",
+) -> tuple[nn.Module, TrainResult]:
+    """Build (``build(i)``) and :func:`train` ``n_members`` networks, member ``i`` under seed
+    ``seed + i``.
+
+    ``batch_loss(module, idx)`` is the loss of ``module`` on the samples ``idx``. Returns the one
+    network, or an :class:`~tsrnn.networks.Ensemble` of them, and the first member's result. An
+    interrupted member ends the loop: the ensemble keeps the members trained so far.
+    """
+    members, results = [], []
+    for i in range(n_members):
+        with seeded(seed + i, device):
+            module = build(i).to(device)
+            generator = torch.Generator(device).manual_seed(seed + i)
+            loss = functools.partial(batch_loss, module)
+            try:
+                results.append(train(module, loss, train_idx, val_idx, config, generator))
+            except KeyboardInterrupt:
+                if not members:
+                    raise
+                warnings.warn(
+                    f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
+                    f"the estimator keeps the {len(members)} member(s) trained so far.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                break
+        members.append(module)
+        if results[-1].interrupted:
+            break
+    network = members[0] if len(members) == 1 else Ensemble(members, reduce)
+    return network, results[0]
 
 
 def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):

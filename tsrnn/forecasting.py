@@ -12,10 +12,10 @@ from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from . import _pandas
-from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
+from ._training import TorchEstimatorMixin, draw_seed, resolve_device, train_members
 from ._validation import check_choice, check_network_params
 from .evaluation import mase, mase_scale
-from .networks import RecurrentNetwork, Seq2SeqNetwork
+from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork
 from .windowing import window_starts
 
 
@@ -230,24 +230,20 @@ _SCALINGS = ("local", "standard", None)
 _STRATEGIES = ("direct", "recursive", "seq2seq")
 
 
-def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, lag: int):
+def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
     """Network inputs and targets from scaled segments of ``w`` past and ``h`` future steps.
 
-    Returns inputs (B, w, C) (target columns minus the window's last value when ``local``),
-    future covariates (B, h, K) or None, targets (B, h, D) relative to the base forecast, and
-    the base (B, h, D): the window's seasonal naive forecast at ``lag`` (lag 1: its last value;
-    lag 0: zero). The network learns the correction to the base.
+    Returns inputs (B, w, 2D + K): the target columns (minus the window's last value when
+    ``local``), their first differences and the covariates; future covariates (B, h, K) or None;
+    targets (B, h, D) on the inputs' level; and that level (B, 1, D), to add back to a forecast.
     """
     y = seg[..., :d]  # (B, w+h, D)
-    h = seg.size(1) - w
     level = y[:, w - 1 : w] if local else torch.zeros_like(y[:, :1])  # (B, 1, D)
-    x = torch.cat([y[:, :w] - level, seg[:, :w, d:]], dim=2)  # (B, w, C)
+    past = y[:, :w]  # (B, w, D)
+    diff = torch.diff(past, dim=1, prepend=past[:, :1])  # (B, w, D), 0 at the first step
+    x = torch.cat([past - level, diff, seg[:, :w, d:]], dim=2)  # (B, w, 2D+K)
     future = seg[:, w:, d:] if seg.size(2) > d else None  # (B, h, K)
-    if lag:
-        base = y[:, w - lag + torch.arange(h, device=seg.device) % lag]  # (B, h, D)
-    else:
-        base = torch.zeros_like(y[:, w:])
-    return x, future, y[:, w:] - base, base
+    return x, future, y[:, w:] - level, level
 
 
 class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
@@ -280,11 +276,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         last value. "standard": each series is z-scored with its training mean and standard
         deviation. None: raw values. Covariates are z-scored unless ``scaling=None``. Every
         scaling is inverted on the forecast.
-    anchor : {"seasonal", "last", None}, default="seasonal"
+    anchor : {"both", "seasonal", "last", None}, default="both"
         What the network's output is added to: the window's seasonal naive forecast
         ("seasonal"; the naive one when the window is shorter than a season), its last value
         ("last"), or nothing (None). With an anchor the network learns only the correction to a
-        strong baseline (as in ES-RNN, the M4 winner).
+        strong baseline (as in ES-RNN, the M4 winner). "both": the ensemble's members alternate
+        between the seasonal anchor (even members) and the last value (odd members), so the
+        median forecast is not tied to one baseline; with ``ensemble_size=1`` it is "seasonal".
     season_length : int, optional
         Seasonal period; inferred from the index frequency (12 for monthly, 4 quarterly, 7 daily,
         24 hourly, 1 when there is none). Used for the default window and for MASE.
@@ -307,6 +305,11 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     random_state : int, RandomState or None
         Seeds weight initialisation, dropout and batch order. The global random state of numpy
         and torch is left untouched.
+    ensemble_size : int, default=5
+        Networks trained on the same windows from different seeds (member ``i`` under the seed
+        drawn from ``random_state`` plus ``i``); the forecast is their element-wise median.
+        Single networks swing widely from seed to seed on short series; the median of a few is
+        steadier and, in ``benchmarks/forecasting.py``, more accurate. Fit time grows with it.
     device : str, default="auto"
         "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     verbose : bool, default=False
@@ -315,11 +318,12 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     Attributes
     ----------
     module_ : torch.nn.Module
-        The trained network.
+        The trained network; with ``ensemble_size > 1`` a :class:`tsrnn.networks.Ensemble`
+        whose ``members`` are the networks.
     loss_curve_, validation_loss_curve_ : list of float
-        Mean loss per epoch on the training (and validation) windows.
+        Mean loss per epoch on the training (and validation) windows (of the first member).
     best_epoch_ : int
-        The epoch (from 0) with the lowest monitored loss.
+        The epoch (from 0) with the lowest monitored loss (of the first member).
     window_length_, season_length_ : int
     n_targets_, n_covariates_ : int
         Columns of ``y`` and of ``X``.
@@ -347,7 +351,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         scaling: str | None = "local",
-        anchor: str | None = "seasonal",
+        anchor: str | None = "both",
         season_length: int | None = None,
         loss: str = "mae",
         learning_rate: float = 1e-3,
@@ -359,6 +363,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         n_iter_no_change: int = 10,
         gradient_clip: float | None = 1.0,
         random_state=None,
+        ensemble_size: int = 5,
         device: str = "auto",
         verbose: bool = False,
     ):
@@ -382,15 +387,17 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.n_iter_no_change = n_iter_no_change
         self.gradient_clip = gradient_clip
         self.random_state = random_state
+        self.ensemble_size = ensemble_size
         self.device = device
         self.verbose = verbose
 
     def _check_params(self) -> None:
         super()._check_params()
+        check_scalar(self.ensemble_size, "ensemble_size", Integral, min_val=1)
         check_network_params(self, self._cell)
         check_choice(self.scaling, "scaling", _SCALINGS)
         check_choice(self.strategy, "strategy", _STRATEGIES)
-        check_choice(self.anchor, "anchor", ("seasonal", "last", None))
+        check_choice(self.anchor, "anchor", ("both", "seasonal", "last", None))
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
             check_scalar(self.window_length, "window_length", Integral, min_val=1)
@@ -440,29 +447,30 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         val = self._validation_mask(lengths, w, h)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
-        lag = {None: 0, "last": 1, "seasonal": m if w >= m else 1}[self.anchor]
+        seasonal = m if w >= m else 1
+        lags = {None: [0], "last": [1], "seasonal": [seasonal], "both": [seasonal, 1]}[self.anchor]
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
         starts_t = torch.as_tensor(starts, device=device)
 
-        def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        def batch_loss(module: torch.nn.Module, idx: torch.Tensor) -> torch.Tensor:
             seg = series_t[starts_t[idx, None] + span]  # (B, w+h, C)
-            x, future, target, _ = _split_segments(seg, w, d, local, lag)
+            x, future, target, _ = _split_segments(seg, w, d, local)
             return criterion(self._apply(module, x, future, target), target)
+
+        def build(member: int) -> torch.nn.Module:
+            return self._build_module(d, data[0].shape[1] - d, h, lags[member % len(lags)])
 
         order = torch.arange(len(starts), device=device)
         val_t = torch.as_tensor(val, device=device)
-        with seeded(seed, device):
-            module = self._build_module(d, data[0].shape[1] - d, h).to(device)
-            generator = torch.Generator(device).manual_seed(seed)
-            result = train(module, batch_loss, order[~val_t], order[val_t],
-                           self._train_config(), generator)
+        module, result = train_members(build, batch_loss, order[~val_t], order[val_t],
+                                       self._train_config(), seed, device, self.ensemble_size)
         self.module_ = module
         self.device_ = device
         self.loss_curve_ = result.loss_curve
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
         self.window_length_ = w
-        self._block, self._lag = h, lag
+        self._block = h
         self._center, self._scale = center, scale
         # the last window of each series, unscaled; a short series is padded with its first row
         self._history = np.stack([np.vstack([np.repeat(x[:1], max(0, w - len(x)), 0), x])[-w:]
@@ -485,21 +493,20 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         data = values if cov is None else np.hstack([values, cov])
         self._history = np.vstack([self._history[0], data])[None, -self.window_length_ :]
 
-    def _build_module(self, d: int, k: int, h: int) -> torch.nn.Module:
+    def _build_module(self, d: int, k: int, h: int, lag: int) -> torch.nn.Module:
         net = dict(hidden_size=self.hidden_size, num_layers=self.num_layers,
                    dropout=self.dropout, nonlinearity=self.nonlinearity)
         if self.strategy == "seq2seq":
-            return Seq2SeqNetwork(self._cell, d, k, **net)
-        return RecurrentNetwork(self._cell, d + k, h * d, context_size=h * k, **net)
+            core = Seq2SeqNetwork(self._cell, d, k, input_size=2 * d + k, **net)
+        else:
+            core = RecurrentNetwork(self._cell, 2 * d + k, h * d, context_size=h * k, **net)
+        return Anchored(core, h, d, lag)
 
-    def _apply(self, module, x, future, target) -> torch.Tensor:
-        """Forecast (B, h, D) in scaled units; ``target`` gives the shape and, when training a
-        seq2seq network, the teacher-forced inputs."""
-        if self.strategy == "seq2seq":
-            teacher = target if module.training else None
-            return module(x, future, teacher=teacher, horizon=target.size(1))
-        context = None if future is None else future.flatten(1)  # (B, h*K)
-        return module(x, context=context).view_as(target)
+    @staticmethod
+    def _apply(module, x, future, target) -> torch.Tensor:
+        """Forecast (B, h, D) on the inputs' level; when training, ``target`` is fed to a
+        seq2seq decoder (teacher forcing)."""
+        return module(x, future, teacher=target if module.training else None)
 
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         return self._predict_arrays(h, None if future_cov is None else future_cov[None])[0]
@@ -522,9 +529,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
             with torch.inference_mode():
-                x, future_, target, base = _split_segments(
-                    seg, w, d, self.scaling == "local", self._lag)
-                pred = self._apply(self.module_, x, future_, target) + base  # (S, H, D)
+                x, future_, _, level = _split_segments(seg, w, d, self.scaling == "local")
+                pred = self.module_(x, future_) + level  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)
             future[:, :, :d] = pred

@@ -119,6 +119,9 @@ class Seq2SeqNetwork(nn.Module):
         Covariate columns K (inputs of the encoder and, for future steps, of the decoder).
     hidden_size, num_layers, dropout, nonlinearity
         As in :func:`make_recurrent`, for both encoder and decoder.
+    input_size : int, optional
+        Channels of the encoder's input, whose first ``n_targets`` are the targets (default
+        ``n_targets + n_covariates``).
     """
 
     def __init__(
@@ -131,11 +134,13 @@ class Seq2SeqNetwork(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
+        input_size: int | None = None,
     ) -> None:
         super().__init__()
         self.n_targets = n_targets
         size = n_targets + n_covariates
-        self.encoder = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
+        self.encoder = make_recurrent(
+            cell, input_size or size, hidden_size, num_layers, dropout, nonlinearity)
         self.decoder = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
         self.head = nn.Linear(hidden_size, n_targets)
 
@@ -162,3 +167,69 @@ class Seq2SeqNetwork(nn.Module):
             prev = self.head(out)  # (N, 1, D)
             outputs.append(prev)
         return torch.cat(outputs, dim=1)  # (N, h, D)
+
+
+class Ensemble(nn.Module):
+    """Networks trained apart on the same data, their outputs combined element-wise.
+
+    Parameters
+    ----------
+    members : list of nn.Module
+        Networks with the same call signature and output shape.
+    reduce : {"median", "mean"}
+        "median" is robust to one member that learned badly (forecasts); "mean" averages.
+    """
+
+    def __init__(self, members: list[nn.Module], reduce: str = "median") -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.reduce = reduce
+
+    def forward(self, *args, **kwargs) -> torch.Tensor:
+        out = torch.stack([member(*args, **kwargs) for member in self.members])  # (K, ...)
+        if self.reduce == "mean":
+            return out.mean(dim=0)
+        k, ordered = len(self.members), out.sort(dim=0).values
+        return (ordered[(k - 1) // 2] + ordered[k // 2]) / 2  # the median, even K included
+
+
+class Anchored(nn.Module):
+    """A forecasting network that learns the correction to a baseline read off its own input.
+
+    The baseline is the input window's seasonal naive forecast at ``lag`` (lag 1: its last
+    value; lag 0: zero), taken from the first ``n_targets`` input channels; the network's output
+    is added to it (as in ES-RNN, the M4 winner). Members of one :class:`Ensemble` may use
+    different lags, since each returns a whole forecast.
+
+    Parameters
+    ----------
+    net : RecurrentNetwork or Seq2SeqNetwork
+        Emits ``horizon * n_targets`` values per window, or (N, horizon, n_targets).
+    horizon, n_targets : int
+    lag : int
+    """
+
+    def __init__(self, net: nn.Module, horizon: int, n_targets: int, lag: int) -> None:
+        super().__init__()
+        self.net, self.horizon, self.n_targets, self.lag = net, horizon, n_targets, lag
+
+    def baseline(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (N, T, C) -> (N, horizon, D)
+        if not self.lag:
+            return x.new_zeros(x.size(0), self.horizon, self.n_targets)
+        steps = x.size(1) - self.lag + torch.arange(self.horizon, device=x.device) % self.lag
+        return x[:, steps, : self.n_targets]
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        future: torch.Tensor | None = None,
+        teacher: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        # x: (N, T, C); future: (N, h, K) or None; teacher: (N, h, D) true values or None
+        base = self.baseline(x)  # (N, h, D)
+        if isinstance(self.net, Seq2SeqNetwork):
+            fed = None if teacher is None else teacher - base  # the decoder works in corrections
+            return self.net(x, future, teacher=fed, horizon=self.horizon) + base
+        context = None if future is None else future.flatten(1)  # (N, h*K)
+        return self.net(x, context=context).view_as(base) + base  # (N, h, D)
