@@ -7,6 +7,7 @@ from .baselines import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster
 from .compose import TransformedTargetForecaster
 from .evaluation import backtest, make_forecast_scorer, mase, rmse, smape
 from .forecasting import BaseForecaster, GRUForecaster, LSTMForecaster, RNNForecaster
+from .persistence import load
 from .preprocessing import SequenceScaler
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import CharLanguageModel
@@ -31,6 +32,7 @@ __all__ = [
     "TransformedTargetForecaster",
     "backtest",
     "datasets",
+    "load",
     "make_forecast_scorer",
     "make_windows",
     "mase",

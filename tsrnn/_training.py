@@ -22,7 +22,8 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
-from .networks import Ensemble
+from .networks import combine
+from .persistence import SaveMixin
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -267,8 +268,7 @@ def train_members(
         members.append(module)
         if results[-1].interrupted:
             break
-    network = members[0] if len(members) == 1 else Ensemble(members, reduce)
-    return network, results[0]
+    return combine(members, reduce), results[0]
 
 
 def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):
@@ -281,8 +281,8 @@ def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResul
     print(line, end="", file=sys.stderr, flush=True)
 
 
-class TorchEstimatorMixin:
-    """Device-safe pickling for estimators holding a fitted ``module_``.
+class TorchEstimatorMixin(SaveMixin):
+    """Device-safe pickling and :meth:`save` for estimators holding a fitted ``module_``.
 
     A pickle always holds the weights on the CPU; unpickling moves them back to the device the
     estimator was fit on when it exists, else keeps them on the CPU (a GPU-trained model loads on a

@@ -15,7 +15,7 @@ from . import _pandas
 from ._training import TorchEstimatorMixin, draw_seed, resolve_device, train_members
 from ._validation import check_choice, check_network_params
 from .evaluation import mase, mase_scale
-from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork
+from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .windowing import window_starts
 
 
@@ -464,6 +464,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         val_t = torch.as_tensor(val, device=device)
         module, result = train_members(build, batch_loss, order[~val_t], order[val_t],
                                        self._train_config(), seed, device, self.ensemble_size)
+        n_members = len(getattr(module, "members", [module]))
+        self._module_spec = dict(d=d, k=data[0].shape[1] - d, h=h,
+                                 lags=[lags[i % len(lags)] for i in range(n_members)])
         self.module_ = module
         self.device_ = device
         self.loss_curve_ = result.loss_curve
@@ -501,6 +504,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         else:
             core = RecurrentNetwork(self._cell, 2 * d + k, h * d, context_size=h * k, **net)
         return Anchored(core, h, d, lag)
+
+    def _make_module(self, d: int, k: int, h: int, lags: list[int]) -> torch.nn.Module:
+        """The untrained network(s) of a fitted forecaster's ``_module_spec`` (for loading)."""
+        return combine([self._build_module(d, k, h, lag) for lag in lags])
 
     @staticmethod
     def _apply(module, x, future, target) -> torch.Tensor:

@@ -193,6 +193,11 @@ class Ensemble(nn.Module):
         return (ordered[(k - 1) // 2] + ordered[k // 2]) / 2  # the median, even K included
 
 
+def combine(members: list[nn.Module], reduce: str = "median") -> nn.Module:
+    """The one network, or an :class:`Ensemble` of several."""
+    return members[0] if len(members) == 1 else Ensemble(members, reduce)
+
+
 class Anchored(nn.Module):
     """A forecasting network that learns the correction to a baseline read off its own input.
 

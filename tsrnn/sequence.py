@@ -247,18 +247,15 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             w = w_all[idx]
             return (loss * w).sum() / w.sum()
 
+        spec = dict(input_size=seqs.shape[2], output_size=output_size)
         with seeded(seed, device):
-            module = self.module_.to(device) if warm else RecurrentNetwork(
-                self.cell, seqs.shape[2], output_size, hidden_size=self.hidden_size,
-                num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
-                output=self.output,
-            ).to(device)
+            module = (self.module_ if warm else self._make_module(**spec)).to(device)
             generator = torch.Generator(device).manual_seed(seed)
             result = train(
                 module, batch_loss, torch.as_tensor(train_idx, device=device),
                 torch.as_tensor(val_idx, device=device), self._train_config(), generator,
             )
-        self.module_ = module
+        self.module_, self._module_spec = module, spec
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
         self.loss_curve_ = result.loss_curve
@@ -266,6 +263,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self._mean, self._std = mean, std
         return self
+
+    def _make_module(self, input_size: int, output_size: int) -> torch.nn.Module:
+        return RecurrentNetwork(
+            self.cell, input_size, output_size, hidden_size=self.hidden_size,
+            num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
+            output=self.output,
+        )
 
     def _target_weights(self, targets: np.ndarray):
         if self.class_weight is not None:

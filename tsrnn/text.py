@@ -14,10 +14,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from .persistence import SaveMixin
 from .sequence import SequenceClassifier
 
 
-class CharLanguageModel(BaseEstimator):
+class CharLanguageModel(SaveMixin, BaseEstimator):
     """Character-level recurrent language model with sampling at a temperature.
 
     Parameters

@@ -1,0 +1,167 @@
+"""estimator.save / tsrnn.load: tensors + JSON, never pickle; exact round trips; clear refusals."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+import tsrnn
+from tsrnn import (
+    ARIMAForecaster,
+    CharLanguageModel,
+    GRUForecaster,
+    LSTMForecaster,
+    RNNForecaster,
+    SequenceClassifier,
+    SequenceRegressor,
+)
+from tsrnn.persistence import _digest
+
+FAST = dict(max_epochs=3, hidden_size=8, random_state=0, ensemble_size=2)
+
+
+def _round_trip(est, tmp_path):
+    path = tmp_path / "model.tsrnn"
+    est.save(path)
+    return tsrnn.load(path)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2001-01-01", periods=48, freq="MS"),
+        pd.date_range("2001-01-01", periods=48, freq="h", tz="Europe/Madrid"),
+        pd.period_range("1950", periods=48, freq="Y"),
+        pd.RangeIndex(10, 106, 2),
+    ],
+)
+@pytest.mark.parametrize("cls", [RNNForecaster, LSTMForecaster, GRUForecaster])
+def test_forecaster_round_trip_predicts_identically(cls, index, tmp_path):
+    y = pd.Series(np.sin(np.arange(48) / 3) + np.arange(48) / 10, index=index, name="load")
+    f = cls(window_length=12, horizon=4, **FAST).fit(y)
+    g = _round_trip(f, tmp_path)
+    assert type(g) is cls and g.get_params() == f.get_params()
+    pd.testing.assert_series_equal(g.predict(), f.predict())  # values bit for bit, index, name
+    pd.testing.assert_series_equal(g.predict(7), f.predict(7))
+    assert g.cutoff_ == f.cutoff_ and g.loss_curve_ == f.loss_curve_
+    # the loaded forecaster keeps working: update moves its origin like the original's
+    nxt = pd.Series([1.0, 2.0], index=tsrnn._pandas.future_index(y.index, 2), name="load")
+    pd.testing.assert_series_equal(g.update(nxt).predict(), f.update(nxt).predict())
+
+
+def test_frame_with_covariates_and_panel_round_trip(tmp_path):
+    idx = pd.date_range("2000-01-01", periods=60, freq="MS")
+    y = pd.DataFrame({"a": np.sin(np.arange(60.)), "b": np.cos(np.arange(60.))}, index=idx)
+    X = pd.DataFrame({"promo": np.arange(60.) % 3}, index=idx)
+    future = pd.DataFrame({"promo": [0.0, 1.0, 2.0]}, index=tsrnn._pandas.future_index(idx, 3))
+    f = GRUForecaster(window_length=12, horizon=3, **FAST).fit(y, X)
+    pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(X=future), f.predict(X=future))
+
+    panel = pd.DataFrame({"unique_id": np.repeat(["s1", "s2"], 40),
+                          "ds": np.tile(pd.date_range("2000-01-01", periods=40, freq="D"), 2),
+                          "y": np.r_[np.arange(40.0), np.arange(40.0) ** 0.5]})
+    f = GRUForecaster(window_length=7, horizon=2, **FAST).fit(panel)
+    pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(), f.predict())
+
+
+def test_sequence_estimators_and_language_model_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 8, 2))
+    labels = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    clf = SequenceClassifier(max_epochs=3, random_state=0).fit(X, labels)
+    loaded = _round_trip(clf, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.classes_.tolist() == ["down", "up"] and loaded.score(X, labels) == clf.score(X, labels)
+
+    reg = SequenceRegressor(max_epochs=3, random_state=0).fit(list(X), X.sum(axis=(1, 2)))
+    np.testing.assert_array_equal(_round_trip(reg, tmp_path).predict(list(X)), reg.predict(list(X)))
+
+    lm = CharLanguageModel(seq_length=8, max_epochs=2, random_state=0).fit("abcabd " * 20)
+    assert _round_trip(lm, tmp_path).sample(30, random_state=1) == lm.sample(30, random_state=1)
+
+
+def test_file_is_plain_tensors_and_json_with_versions(tmp_path):
+    f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    f.save(tmp_path / "m")
+    blob = torch.load(tmp_path / "m", weights_only=True)  # loads without any unpickling
+    assert blob["format"] == "tsrnn-model" and blob["format_version"] == 1
+    assert blob["tsrnn_version"] == tsrnn.__version__
+    meta = json.loads(blob["meta"])
+    assert meta["class"] == "tsrnn.forecasting.GRUForecaster" and meta["params"]["horizon"] == 2
+    assert all(isinstance(t, torch.Tensor) for t in blob["tensors"].values())
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))  # creating the file is the "attack"
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_a_file_crafted_to_run_code_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    torch.save({"format": "tsrnn-model", "payload": _RunsCode(str(marker))}, tmp_path / "evil")
+    with pytest.raises(ValueError, match="refused: it holds objects other than tensors"):
+        tsrnn.load(tmp_path / "evil")
+    assert not marker.exists()
+    # a plain pickle (what joblib writes) is refused the same way
+    (tmp_path / "evil.pkl").write_bytes(pickle.dumps(_RunsCode(str(marker))))
+    with pytest.raises(ValueError, match="not a readable tsrnn model file|refused"):
+        tsrnn.load(tmp_path / "evil.pkl")
+    assert not marker.exists()
+
+
+def test_truncated_altered_foreign_and_newer_files_give_clear_errors(tmp_path):
+    f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    f.save(tmp_path / "m")
+    data = (tmp_path / "m").read_bytes()
+    (tmp_path / "cut").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="not a readable tsrnn model file .truncated or corrupted"):
+        tsrnn.load(tmp_path / "cut")
+
+    blob = torch.load(tmp_path / "m", weights_only=True)
+    torch.save(dict(blob, meta=blob["meta"].replace('"horizon": 2', '"horizon": 3')),
+               tmp_path / "edited")
+    with pytest.raises(ValueError, match="was altered after it was saved"):
+        tsrnn.load(tmp_path / "edited")
+    key = next(iter(blob["tensors"]))
+    tensors = dict(blob["tensors"], **{key: blob["tensors"][key] + 1})
+    torch.save(dict(blob, tensors=tensors), tmp_path / "weights")
+    with pytest.raises(ValueError, match="was altered after it was saved"):
+        tsrnn.load(tmp_path / "weights")
+
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign")
+    with pytest.raises(ValueError, match="is not a tsrnn model file"):
+        tsrnn.load(tmp_path / "foreign")
+    torch.save(dict(blob, format_version=99), tmp_path / "newer")
+    with pytest.raises(ValueError, match="format version 99, newer than this tsrnn reads"):
+        tsrnn.load(tmp_path / "newer")
+
+
+def test_model_saved_on_a_gpu_loads_on_the_cpu(tmp_path):
+    f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    f.save(tmp_path / "m")
+    blob = torch.load(tmp_path / "m", weights_only=True)
+    meta = blob["meta"].replace('{"__device__": "cpu"}', '{"__device__": "cuda:0"}')
+    assert meta != blob["meta"]  # the file now says it was trained on a GPU
+    torch.save(dict(blob, meta=meta, sha256=_digest(meta, blob["tensors"])), tmp_path / "gpu")
+    g = tsrnn.load(tmp_path / "gpu")
+    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
+    assert str(g.device_) == expected and str(next(g.module_.parameters()).device) == expected
+    np.testing.assert_array_equal(g.predict(), f.predict())
+
+
+def test_unsupported_and_unfitted_estimators_are_refused(tmp_path):
+    with pytest.raises(NotFittedError):
+        GRUForecaster().save(tmp_path / "m")
+    arima = ARIMAForecaster(horizon=2).fit(np.sin(np.arange(40.0)))
+    with pytest.raises(TypeError, match="save it with joblib.dump instead"):
+        tsrnn.persistence.save(arima, tmp_path / "a")
+    assert not os.path.exists(tmp_path / "a")

@@ -1,0 +1,334 @@
+"""Save and load fitted estimators without pickle: tensors plus plain JSON.
+
+A model file is one ``torch.save`` archive holding only tensors, strings and numbers: the
+network weights and numeric fitted arrays as tensors, the estimator's class, parameters and
+other fitted state as a JSON document, a format version, the tsrnn version that wrote it and a
+SHA-256 digest of the content. :func:`load` reads it with ``torch.load(weights_only=True)``, so no
+object is ever unpickled and no code in the file can run; it rebuilds the network from the
+recorded architecture, checks the digest and maps GPU weights to the CPU when no GPU is present.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import pickle
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ._pandas import SeriesFormat
+
+FORMAT = "tsrnn-model"
+FORMAT_VERSION = 1
+_CLASSES = (  # the estimators a file may name; nothing else is ever constructed on load
+    "tsrnn.forecasting.RNNForecaster",
+    "tsrnn.forecasting.LSTMForecaster",
+    "tsrnn.forecasting.GRUForecaster",
+    "tsrnn.sequence.SequenceClassifier",
+    "tsrnn.sequence.SequenceRegressor",
+    "tsrnn.text.CharLanguageModel",
+)
+
+
+def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
+    """Write a fitted tsrnn estimator to ``path`` (tensors + JSON, no pickle).
+
+    Parameters
+    ----------
+    estimator : fitted RNNForecaster, LSTMForecaster, GRUForecaster, SequenceClassifier,
+        SequenceRegressor or CharLanguageModel
+    path : str or path-like
+
+    Raises
+    ------
+    TypeError
+        For estimators whose state is not plain data (ARIMA, ETS: save those with joblib, and
+        load such pickles only from sources you trust).
+    """
+    tensors: dict[str, torch.Tensor] = {}
+    meta = json.dumps(_encode_estimator(estimator, tensors, ""))
+    from . import __version__
+
+    torch.save(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "tsrnn_version": __version__,
+            "meta": meta,
+            "tensors": tensors,
+            "sha256": _digest(meta, tensors),
+        },
+        path,
+    )
+
+
+def load(path: str | os.PathLike) -> BaseEstimator:
+    """Read an estimator written by :func:`save` (or ``estimator.save``).
+
+    Only tensors and plain data are read (``torch.load(weights_only=True)``); a file holding
+    anything else is refused before any of it runs. Weights saved on a GPU are loaded on the CPU
+    when no GPU is available.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    estimator
+        Fitted, predicting exactly as the saved one did.
+
+    Raises
+    ------
+    ValueError
+        The file is truncated, corrupted, altered after saving, not a tsrnn model, or written by
+        a newer format version.
+    """
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} was refused: it holds objects other than tensors and plain "
+            "data, which tsrnn never writes (a file crafted to run code on load looks like "
+            f"this). Nothing in it was run. Details: {str(exc).splitlines()[0]}"
+        ) from None
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # torch raises RuntimeError, EOFError, zip errors, ... here
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a readable tsrnn model file (truncated or corrupted?): "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise ValueError(f"{os.fspath(path)!r} is not a tsrnn model file (no {FORMAT!r} header).")
+    version = blob.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{os.fspath(path)!r} has format version {version!r}, newer than this tsrnn reads "
+            f"({FORMAT_VERSION}); it was written by tsrnn {blob.get('tsrnn_version')}: upgrade "
+            "tsrnn to load it."
+        )
+    meta, tensors = blob.get("meta"), blob.get("tensors")
+    if not isinstance(meta, str) or not isinstance(tensors, dict):
+        raise ValueError(f"{os.fspath(path)!r} is incomplete: its content was altered.")
+    if _digest(meta, tensors) != blob.get("sha256"):
+        raise ValueError(
+            f"{os.fspath(path)!r} was altered after it was saved (its SHA-256 digest does not "
+            "match); save the model again from its source."
+        )
+    return _decode_estimator(json.loads(meta), tensors)
+
+
+class SaveMixin:
+    """``save(path)`` for the estimators :func:`load` reads back."""
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted estimator to ``path`` as tensors and JSON (no pickle).
+
+        Read it back with :func:`tsrnn.load`, which never unpickles anything. The file also
+        records its format version and the tsrnn version that wrote it.
+
+        Parameters
+        ----------
+        path : str or path-like
+        """
+        save(self, path)
+
+
+def _digest(meta: str, tensors: dict[str, torch.Tensor]) -> str:
+    h = hashlib.sha256(meta.encode())
+    for key in sorted(tensors):
+        t = tensors[key]
+        h.update(f"{key}:{t.dtype}:{tuple(t.shape)}".encode())
+        h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _class_name(obj) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _encode_estimator(est: BaseEstimator, tensors: dict, prefix: str) -> dict:
+    name = _class_name(est)
+    if name not in _CLASSES:
+        raise TypeError(
+            f"{type(est).__name__} cannot be saved without pickle; save it with joblib.dump "
+            "instead, and load such files only from sources you trust."
+        )
+    check_is_fitted(est)
+    params = est.get_params(deep=False)
+    if not isinstance(params.get("random_state"), (int, np.integer, type(None))):
+        params["random_state"] = None  # a RandomState instance only mattered for fitting
+    state = {k: v for k, v in vars(est).items() if k not in params}
+    module = state.pop("module_", None)
+    doc = {
+        "class": name,
+        "prefix": prefix,  # of its tensors' keys
+        "params": _encode(params, tensors, prefix),
+        "state": _encode(state, tensors, prefix),
+    }
+    if module is not None:
+        for key, value in module.state_dict().items():
+            tensors[f"{prefix}module.{key}"] = value.detach().cpu().clone()
+    return doc
+
+
+def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
+    name, prefix = doc.get("class"), doc.get("prefix", "")
+    if name not in _CLASSES:
+        raise ValueError(f"the file names class {name!r}, which is not a tsrnn estimator.")
+    module_name, cls_name = name.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    est = cls(**_decode(doc["params"], tensors))
+    for key, value in _decode(doc["state"], tensors).items():
+        setattr(est, key, value)
+    weights = {k[len(prefix) + 7 :]: v for k, v in tensors.items()
+               if k.startswith(f"{prefix}module.")}
+    if weights:
+        if getattr(est, "device_", None) is not None and not _available(est.device_):
+            est.device_ = torch.device("cpu")
+        module = est._make_module(**est._module_spec)
+        try:
+            module.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"the saved weights do not fit the recorded network: {str(exc).splitlines()[0]}"
+            ) from None
+        est.module_ = module.to(est.device_).eval()
+    return est
+
+
+def _available(device: torch.device) -> bool:
+    return device.type == "cpu" or (
+        torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count())
+
+
+def _tensor_ref(value: torch.Tensor, tensors: dict, prefix: str) -> str:
+    key = f"{prefix}state.{len(tensors)}"
+    tensors[key] = value.detach().cpu().clone()
+    return key
+
+
+def _encode(value: Any, tensors: dict, prefix: str) -> Any:
+    """A JSON-ready form of ``value``; numeric arrays go to ``tensors``."""
+    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(
+            value, np.generic):
+        return value
+    if isinstance(value, np.generic):
+        return {"__scalar__": value.item(), "dtype": value.dtype.str}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":
+            ref = _tensor_ref(torch.from_numpy(np.ascontiguousarray(value)), tensors, prefix)
+            return {"__array__": ref, "dtype": value.dtype.str}
+        return {"__ndarray__": _encode(value.tolist(), tensors, prefix),
+                "dtype": value.dtype.str if value.dtype.kind in "US" else "object",
+                "shape": list(value.shape)}
+    if isinstance(value, torch.Tensor):
+        return {"__tensor__": _tensor_ref(value, tensors, prefix)}
+    if isinstance(value, torch.device):
+        return {"__device__": str(value)}
+    if isinstance(value, list):
+        return [_encode(v, tensors, prefix) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, tensors, prefix) for v in value]}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: _encode(v, tensors, prefix) for k, v in value.items()}  # plain JSON
+        return {"__dict__": [[_encode(k, tensors, prefix), _encode(v, tensors, prefix)]
+                             for k, v in value.items()]}
+    if isinstance(value, pd.Timestamp):
+        return {"__timestamp__": value.isoformat(), "unit": value.unit}
+    if isinstance(value, pd.Period):
+        return {"__period__": str(value), "freq": value.freqstr}
+    if isinstance(value, pd.Index):
+        return {"__index__": _encode_index(value, tensors, prefix)}
+    if isinstance(value, SeriesFormat):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {"__format__": _encode(fields, tensors, prefix)}
+    if isinstance(value, BaseEstimator):
+        return {"__estimator__": _encode_estimator(value, tensors, f"{prefix}{len(tensors)}.")}
+    raise TypeError(
+        f"a fitted attribute of type {type(value).__name__} cannot be saved without pickle; "
+        "save this estimator with joblib.dump instead (load it only from trusted sources)."
+    )
+
+
+def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
+    out = {"name": _encode(index.name, tensors, prefix)}
+    if isinstance(index, pd.RangeIndex):
+        return {**out, "kind": "range", "start": index.start, "stop": index.stop,
+                "step": index.step}
+    if isinstance(index, pd.DatetimeIndex):
+        return {**out, "kind": "datetime", "values": [t.isoformat() for t in index],
+                "freq": index.freqstr, "tz": None if index.tz is None else str(index.tz),
+                "unit": index.unit}
+    if isinstance(index, pd.PeriodIndex):
+        return {**out, "kind": "period", "values": [str(p) for p in index],
+                "freq": index.freqstr}
+    return {**out, "kind": "index", "values": _encode(index.to_numpy(), tensors, prefix)}
+
+
+def _decode_index(doc: dict, tensors: dict) -> pd.Index:
+    name = _decode(doc["name"], tensors)
+    kind = doc["kind"]
+    if kind == "range":
+        return pd.RangeIndex(doc["start"], doc["stop"], doc["step"], name=name)
+    if kind == "datetime":
+        index = pd.DatetimeIndex(pd.to_datetime(doc["values"], utc=doc["tz"] is not None),
+                                 name=name)
+        if doc["tz"] is not None:
+            index = index.tz_convert(doc["tz"])
+        return pd.DatetimeIndex(index.as_unit(doc["unit"]), freq=doc["freq"])
+    if kind == "period":
+        return pd.PeriodIndex(doc["values"], freq=doc["freq"], name=name)
+    return pd.Index(_decode(doc["values"], tensors), name=name)
+
+
+def _decode(value: Any, tensors: dict) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, tensors) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__scalar__" in value:
+        return np.dtype(value["dtype"]).type(value["__scalar__"])
+    if "__array__" in value:
+        return tensors[value["__array__"]].numpy().astype(value["dtype"], copy=False)
+    if "__ndarray__" in value:
+        items = _decode(value["__ndarray__"], tensors)
+        if value["dtype"] == "object":
+            arr = np.empty(len(items), dtype=object)
+            arr[:] = items
+            return arr.reshape(value["shape"])
+        return np.array(items, dtype=value["dtype"]).reshape(value["shape"])
+    if "__tensor__" in value:
+        return tensors[value["__tensor__"]]
+    if "__device__" in value:
+        return torch.device(value["__device__"])
+    if "__tuple__" in value:
+        return tuple(_decode(v, tensors) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {_hashable(_decode(k, tensors)): _decode(v, tensors) for k, v in value["__dict__"]}
+    if "__timestamp__" in value:
+        return pd.Timestamp(value["__timestamp__"]).as_unit(value["unit"])
+    if "__period__" in value:
+        return pd.Period(value["__period__"], freq=value["freq"])
+    if "__index__" in value:
+        return _decode_index(value["__index__"], tensors)
+    if "__format__" in value:
+        return SeriesFormat(**_decode(value["__format__"], tensors))
+    if "__estimator__" in value:
+        return _decode_estimator(value["__estimator__"], tensors)
+    return {k: _decode(v, tensors) for k, v in value.items()}
+
+
+def _hashable(key):
+    return tuple(key) if isinstance(key, list) else key
