@@ -33,6 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run against this checkout
 from tsrnn import (  # noqa: E402
@@ -95,8 +96,13 @@ def load_panel(name: str, quick: bool) -> pd.DataFrame:
 
 def evaluate(name: str, model_name: str, quick: bool, n_origins: int):
     """Rows of metrics (one per series and origin) and the last origin's forecasts, of one model
-    on one dataset. Runs in a worker process with one torch thread."""
+    on one dataset, with one thread for torch and for numpy's BLAS (statsmodels)."""
     torch.set_num_threads(1)
+    with threadpool_limits(1):
+        return _evaluate(name, model_name, quick, n_origins)
+
+
+def _evaluate(name: str, model_name: str, quick: bool, n_origins: int):
     panel = load_panel(name, quick)
     h, m = horizon_of(panel)
     rows, pred = [], None
@@ -175,7 +181,7 @@ def main(argv=None) -> int:
         n for n in datasets.DATASETS if n.startswith("m1")][:1] if args.quick
         else list(datasets.DATASETS))
     n_origins = 1 if args.quick else 3
-    print(f"torch.set_num_threads(1) in each of {args.jobs} worker(s); {n_origins} origin(s) "
+    print(f"one thread (torch and BLAS) in each of {args.jobs} worker(s); {n_origins} origin(s) "
           "per series; models with defaults")
     models = args.models
     tasks = [(n, m) for n in names for m in models if m not in args.reuse]

@@ -426,10 +426,27 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return self.classes_[logits.argmax(axis=-1)]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Mean accuracy (over all steps for ``output="sequence"``)."""
+        """Mean accuracy (over all steps for ``output="sequence"``).
+
+        Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
+        never predict them, so the score would silently count them as errors.
+        """
         if self.output == "sequence":
-            return float(accuracy_score(*self._flat_steps(X, y)))
+            truth, pred = self._flat_steps(X, y)
+            self._check_known(truth)
+            return float(accuracy_score(truth, pred))
+        check_is_fitted(self)
+        self._check_known(np.asarray(y).ravel())
         return super().score(X, y, sample_weight)
+
+    def _check_known(self, labels: np.ndarray) -> None:
+        unseen = np.setdiff1d(labels, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y holds label(s) {unseen.tolist()[:10]} never seen in fit (classes_ = "
+                f"{self.classes_.tolist()[:10]}); score on the fitted classes, or refit with "
+                "data that has these labels."
+            )
 
 
 class SequenceRegressor(RegressorMixin, _SequenceEstimator):
