@@ -44,7 +44,7 @@ def test_long_memory_quick(tmp_path):
 
 def test_forecasting_quick(tmp_path):
     result = subprocess.run(
-        [sys.executable, "benchmarks/forecasting.py", "--quick", "--out", str(tmp_path)],
+        [sys.executable, "benchmarks/forecasting.py", "--quick", "--jobs", "2", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr

@@ -305,8 +305,32 @@ def test_same_random_state_is_bit_identical_across_processes_and_after_save_load
     assert copy.deepcopy(f).predict().equals(here)
 
 
-def test_random_state_none_varies():
-    y = tsrnn.datasets.load_airpassengers()
-    a, b = (GRUForecaster(horizon=3, max_steps=20, ensemble_size=1).fit(y).predict()
-            for _ in range(2))
-    assert not np.array_equal(a, b)
+
+# ----------------------------------------------------------------------------- faults in training
+
+
+@pytest.mark.parametrize("make, data", [
+    (lambda: GRUForecaster(window_length=12, horizon=3, max_epochs=50, ensemble_size=2,
+                           random_state=0), lambda: (tsrnn.datasets.load_airpassengers(),)),
+    (lambda: SequenceClassifier(max_epochs=50, batch_size=8, random_state=0),
+     lambda: (np.random.default_rng(0).normal(size=(40, 6, 1)), np.arange(40) % 2)),
+])
+def test_ctrl_c_during_fit_leaves_a_usable_estimator_and_says_so(make, data, monkeypatch):
+    import torch
+
+    step, calls = torch.optim.Adam.step, {"n": 0}
+
+    def interrupted_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 40:  # Ctrl-C in the middle of training
+            raise KeyboardInterrupt
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", interrupted_step)
+    est = make()
+    with pytest.warns(RuntimeWarning, match="interrupted .*keeps the best weights so far"):
+        est.fit(*data())
+    monkeypatch.undo()
+    out = est.predict() if isinstance(est, GRUForecaster) else est.predict_proba(data()[0])
+    assert np.isfinite(np.asarray(out, dtype=float)).all()
+    assert len(est.loss_curve_) < 50  # it did stop early
