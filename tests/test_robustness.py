@@ -185,7 +185,7 @@ def test_labels_never_seen_in_fit_are_named_at_score():
 
 def _snapshot(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
-        return obj.copy(deep=True), obj.index.freq, obj.flags.allows_duplicate_labels
+        return obj.copy(deep=True), getattr(obj.index, "freq", None), obj.flags.allows_duplicate_labels
     if isinstance(obj, list):
         return [(a.copy(), a.flags.writeable) for a in obj]
     return obj.copy(), obj.flags.writeable
@@ -193,9 +193,9 @@ def _snapshot(obj):
 
 def _assert_unchanged(obj, snap):
     if isinstance(obj, pd.Series):
-        pd.testing.assert_series_equal(obj, snap[0], check_freq=True)
+        pd.testing.assert_series_equal(obj, snap[0])
     elif isinstance(obj, pd.DataFrame):
-        pd.testing.assert_frame_equal(obj, snap[0], check_freq=True)
+        pd.testing.assert_frame_equal(obj, snap[0])
     elif isinstance(obj, list):
         for a, (b, writeable) in zip(obj, snap):
             np.testing.assert_array_equal(a, b)
@@ -205,7 +205,8 @@ def _assert_unchanged(obj, snap):
         np.testing.assert_array_equal(obj, snap[0])
         assert obj.dtype == snap[0].dtype and obj.flags.writeable == snap[1]
         return
-    assert obj.index.freq == snap[1] and obj.flags.allows_duplicate_labels == snap[2]
+    assert getattr(obj.index, "freq", None) == snap[1]
+    assert obj.flags.allows_duplicate_labels == snap[2]
 
 
 def _series():
@@ -334,3 +335,20 @@ def test_ctrl_c_during_fit_leaves_a_usable_estimator_and_says_so(make, data, mon
     out = est.predict() if isinstance(est, GRUForecaster) else est.predict_proba(data()[0])
     assert np.isfinite(np.asarray(out, dtype=float)).all()
     assert len(est.loss_curve_) < 50  # it did stop early
+
+
+def test_panels_metrics_and_scorers_never_mutate_the_caller_data():
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30),
+                          "ds": np.tile(pd.date_range("2000-01-01", periods=30, freq="D"), 2),
+                          "y": np.r_[np.arange(30.0), np.arange(30.0) ** 0.5]})
+    snap = _snapshot(panel)
+    GRUForecaster(window_length=7, horizon=2, **TINY).fit(panel).predict()
+    SeasonalNaiveForecaster(horizon=2).fit(panel).predict()
+    _assert_unchanged(panel, snap)
+    y, _ = _series()
+    truth, pred = y[:5].copy(), y[5:10].copy()
+    snaps = [_snapshot(truth), _snapshot(pred), _snapshot(y)]
+    tsrnn.mase(truth, pred, y, 12), tsrnn.smape(truth, pred), tsrnn.rmse(truth, pred)
+    tsrnn.make_forecast_scorer("smape")(SeasonalNaiveForecaster(horizon=3).fit(y[:40]), y[40:43])
+    for d, s in zip([truth, pred, y], snaps):
+        _assert_unchanged(d, s)

@@ -77,6 +77,7 @@ def as_float_array(values, name: str) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))
         raise ValueError(
             f"{name} contains NaN or infinite values at {bad.size} position(s) (first: "
-            f"{bad[:5].tolist()}); fill or drop them first, e.g. y.interpolate() or y.dropna()."
+            f"{bad[:5].tolist()}); fill or drop them first, e.g. {name}.interpolate() or "
+            f"{name}.dropna()."
         )
     return arr
