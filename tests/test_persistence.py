@@ -48,7 +48,8 @@ def test_forecaster_round_trip_predicts_identically(cls, index, tmp_path):
     assert type(g) is cls and g.get_params() == f.get_params()
     pd.testing.assert_series_equal(g.predict(), f.predict())  # values bit for bit, index, name
     pd.testing.assert_series_equal(g.predict(7), f.predict(7))
-    assert g.cutoff_ == f.cutoff_ and g.loss_curve_ == f.loss_curve_
+    assert g.cutoff_ == f.cutoff_ and str(g.cutoff_) == str(f.cutoff_)  # same instant and zone
+    assert g.loss_curve_ == f.loss_curve_
     # the loaded forecaster keeps working: update moves its origin like the original's
     nxt = pd.Series([1.0, 2.0], index=tsrnn._pandas.future_index(y.index, 2), name="load")
     pd.testing.assert_series_equal(g.update(nxt).predict(), f.update(nxt).predict())
@@ -145,8 +146,27 @@ def test_truncated_altered_foreign_and_newer_files_give_clear_errors(tmp_path):
         tsrnn.load(tmp_path / "newer")
 
 
-def test_model_saved_on_a_gpu_loads_on_the_cpu(tmp_path):
+@pytest.mark.parametrize(
+    "edit",
+    [lambda m: m.pop("params"), lambda m: m["params"].update(hidden_sizes=3),
+     lambda m: m["state"].pop("_module_spec"), lambda m: m["state"].update(_history={"__array__": "x"})],
+)
+def test_a_malformed_file_with_a_valid_digest_is_a_clear_error(edit, tmp_path):
+    """The digest guards against corruption, not against someone recomputing it: the loader must
+    still refuse nonsense with a ValueError, never a KeyError or TypeError from deep inside."""
     f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    f.save(tmp_path / "m")
+    blob = torch.load(tmp_path / "m", weights_only=True)
+    meta = json.loads(blob["meta"])
+    edit(meta)
+    text = json.dumps(meta)
+    torch.save(dict(blob, meta=text, sha256=_digest(text, blob["tensors"])), tmp_path / "bad")
+    with pytest.raises(ValueError, match="is malformed"):
+        tsrnn.load(tmp_path / "bad")
+
+
+def test_model_saved_on_a_gpu_loads_on_the_cpu(tmp_path):
+    f = GRUForecaster(window_length=6, horizon=2, device="cpu", **FAST).fit(np.arange(40.0))
     f.save(tmp_path / "m")
     blob = torch.load(tmp_path / "m", weights_only=True)
     meta = blob["meta"].replace('{"__device__": "cpu"}', '{"__device__": "cuda:0"}')

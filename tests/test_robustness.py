@@ -312,8 +312,10 @@ def test_same_random_state_is_bit_identical_across_processes_and_after_save_load
 
 @pytest.mark.parametrize("make, data", [
     (lambda: GRUForecaster(window_length=12, horizon=3, max_epochs=50, ensemble_size=2,
-                           random_state=0), lambda: (tsrnn.datasets.load_airpassengers(),)),
-    (lambda: SequenceClassifier(max_epochs=50, batch_size=8, random_state=0),
+                           dropout=0.3, num_layers=2, random_state=0),
+     lambda: (tsrnn.datasets.load_airpassengers(),)),
+    (lambda: SequenceClassifier(max_epochs=50, batch_size=8, dropout=0.3, num_layers=2,
+                                random_state=0),
      lambda: (np.random.default_rng(0).normal(size=(40, 6, 1)), np.arange(40) % 2)),
 ])
 def test_ctrl_c_during_fit_leaves_a_usable_estimator_and_says_so(make, data, monkeypatch):
@@ -332,8 +334,12 @@ def test_ctrl_c_during_fit_leaves_a_usable_estimator_and_says_so(make, data, mon
     with pytest.warns(RuntimeWarning, match="interrupted .*keeps the best weights so far"):
         est.fit(*data())
     monkeypatch.undo()
-    out = est.predict() if isinstance(est, GRUForecaster) else est.predict_proba(data()[0])
-    assert np.isfinite(np.asarray(out, dtype=float)).all()
+    def predict():
+        out = est.predict() if isinstance(est, GRUForecaster) else est.predict_proba(data()[0])
+        return np.asarray(out, dtype=float)
+
+    assert np.isfinite(predict()).all()
+    np.testing.assert_array_equal(predict(), predict())  # dropout is off: the net is in eval mode
     assert len(est.loss_curve_) < 50  # it did stop early
 
 

@@ -212,6 +212,7 @@ def train(
         if best_state is None:
             raise
         module.load_state_dict(best_state)
+        module.eval()
         result.interrupted = True
         warnings.warn(
             f"fit interrupted in epoch {epoch + 1}; the estimator keeps the best weights so far "
@@ -268,7 +269,7 @@ def train_members(
         members.append(module)
         if results[-1].interrupted:
             break
-    return combine(members, reduce), results[0]
+    return combine(members, reduce).eval(), results[0]
 
 
 def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):

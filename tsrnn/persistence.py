@@ -3,7 +3,9 @@
 A model file is one ``torch.save`` archive holding only tensors, strings and numbers: the
 network weights and numeric fitted arrays as tensors, the estimator's class, parameters and
 other fitted state as a JSON document, a format version, the tsrnn version that wrote it and a
-SHA-256 digest of the content. :func:`load` reads it with ``torch.load(weights_only=True)``, so no
+SHA-256 digest of the content (it catches truncation, corruption and accidental edits; it is not
+a signature against deliberate tampering, which the loader's refusal to run code guards
+against). :func:`load` reads it with ``torch.load(weights_only=True)``, so no
 object is ever unpickled and no code in the file can run; it rebuilds the network from the
 recorded architecture, checks the digest and maps GPU weights to the CPU when no GPU is present.
 """
@@ -110,21 +112,29 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise ValueError(f"{os.fspath(path)!r} is not a tsrnn model file (no {FORMAT!r} header).")
     version = blob.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if type(version) is not int or version > FORMAT_VERSION:
         raise ValueError(
             f"{os.fspath(path)!r} has format version {version!r}, newer than this tsrnn reads "
             f"({FORMAT_VERSION}); it was written by tsrnn {blob.get('tsrnn_version')}: upgrade "
             "tsrnn to load it."
         )
     meta, tensors = blob.get("meta"), blob.get("tensors")
-    if not isinstance(meta, str) or not isinstance(tensors, dict):
+    if not (isinstance(meta, str) and isinstance(tensors, dict)
+            and all(isinstance(t, torch.Tensor) for t in tensors.values())):
         raise ValueError(f"{os.fspath(path)!r} is incomplete: its content was altered.")
     if _digest(meta, tensors) != blob.get("sha256"):
         raise ValueError(
             f"{os.fspath(path)!r} was altered after it was saved (its SHA-256 digest does not "
             "match); save the model again from its source."
         )
-    return _decode_estimator(json.loads(meta), tensors)
+    try:
+        return _decode_estimator(json.loads(meta), tensors)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is malformed: its content does not describe a fitted tsrnn "
+            f"estimator ({type(exc).__name__}: {exc}). It was not written by tsrnn's save, or "
+            "was edited; save the model again from its source."
+        ) from None
 
 
 class SaveMixin:
@@ -148,7 +158,7 @@ def _digest(meta: str, tensors: dict[str, torch.Tensor]) -> str:
     for key in sorted(tensors):
         t = tensors[key]
         h.update(f"{key}:{t.dtype}:{tuple(t.shape)}".encode())
-        h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 
@@ -225,13 +235,12 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
         return value
     if isinstance(value, np.generic):
         return {"__scalar__": value.item(), "dtype": value.dtype.str}
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biuf":
-            ref = _tensor_ref(torch.from_numpy(np.ascontiguousarray(value)), tensors, prefix)
-            return {"__array__": ref, "dtype": value.dtype.str}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.isnative:
+        ref = _tensor_ref(torch.from_numpy(np.ascontiguousarray(value)), tensors, prefix)
+        return {"__array__": ref, "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "UO" and value.ndim == 1:
         return {"__ndarray__": _encode(value.tolist(), tensors, prefix),
-                "dtype": value.dtype.str if value.dtype.kind in "US" else "object",
-                "shape": list(value.shape)}
+                "dtype": value.dtype.str if value.dtype.kind == "U" else "object"}
     if isinstance(value, torch.Tensor):
         return {"__tensor__": _tensor_ref(value, tensors, prefix)}
     if isinstance(value, torch.device):
@@ -246,7 +255,8 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
         return {"__dict__": [[_encode(k, tensors, prefix), _encode(v, tensors, prefix)]
                              for k, v in value.items()]}
     if isinstance(value, pd.Timestamp):
-        return {"__timestamp__": value.isoformat(), "unit": value.unit}
+        return {"__timestamp__": value.isoformat(), "unit": value.unit,
+                "tz": None if value.tz is None else str(value.tz)}
     if isinstance(value, pd.Period):
         return {"__period__": str(value), "freq": value.freqstr}
     if isinstance(value, pd.Index):
@@ -263,6 +273,11 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
 
 
 def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
+    if isinstance(index, (pd.MultiIndex, pd.CategoricalIndex, pd.IntervalIndex)):
+        raise TypeError(
+            f"a {type(index).__name__} (as columns or index) cannot be saved without pickle; "
+            "use plain column names, or save this estimator with joblib.dump."
+        )
     out = {"name": _encode(index.name, tensors, prefix)}
     if isinstance(index, pd.RangeIndex):
         return {**out, "kind": "range", "start": index.start, "stop": index.stop,
@@ -301,14 +316,15 @@ def _decode(value: Any, tensors: dict) -> Any:
     if "__scalar__" in value:
         return np.dtype(value["dtype"]).type(value["__scalar__"])
     if "__array__" in value:
-        return tensors[value["__array__"]].numpy().astype(value["dtype"], copy=False)
+        arr = tensors[value["__array__"]].numpy().astype(value["dtype"], copy=False)
+        return arr.reshape(value["shape"])
     if "__ndarray__" in value:
         items = _decode(value["__ndarray__"], tensors)
         if value["dtype"] == "object":
             arr = np.empty(len(items), dtype=object)
             arr[:] = items
-            return arr.reshape(value["shape"])
-        return np.array(items, dtype=value["dtype"]).reshape(value["shape"])
+            return arr
+        return np.array(items, dtype=value["dtype"])
     if "__tensor__" in value:
         return tensors[value["__tensor__"]]
     if "__device__" in value:
@@ -318,7 +334,8 @@ def _decode(value: Any, tensors: dict) -> Any:
     if "__dict__" in value:
         return {_hashable(_decode(k, tensors)): _decode(v, tensors) for k, v in value["__dict__"]}
     if "__timestamp__" in value:
-        return pd.Timestamp(value["__timestamp__"]).as_unit(value["unit"])
+        stamp = pd.Timestamp(value["__timestamp__"]).as_unit(value["unit"])
+        return stamp if value.get("tz") is None else stamp.tz_convert(value["tz"])
     if "__period__" in value:
         return pd.Period(value["__period__"], freq=value["freq"])
     if "__index__" in value:
