@@ -13,8 +13,9 @@ shorter than ``2 h`` at an origin is left out there for every model alike.
 Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
 series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
 relative to ARIMA) and one forecast-vs-actual PNG per dataset into DIR (default
-benchmarks/results). ``--reuse`` takes the named models' rows from those files instead of
-running the models again.
+benchmarks/results). Results of earlier runs with the same protocol (number of origins, quick
+or not) stay in those files; ``--reuse`` reports the named models from them instead of running
+them again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -129,13 +131,15 @@ def _evaluate(name: str, model_name: str, quick: bool, n_origins: int):
                 "fit_s": fit_s, "predict_s": predict_s,
             })
     print(f"  {name} {model_name}: {n_origins} origin(s) done", flush=True)
+    if pred is None:  # every origin left out: no series long enough
+        return rows, pd.DataFrame(columns=["unique_id", "ds", "y", "dataset", "model"])
     return rows, pred.assign(dataset=name, model=model_name)
 
 
 def plot_forecasts(name: str, panel: pd.DataFrame, forecasts: pd.DataFrame, out: Path) -> None:
     """The first series' last origin: history, actual values and every model's forecast."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    uid = panel.unique_id.iloc[0]
+    uid = forecasts.loc[forecasts.dataset == name, "unique_id"].iloc[0]  # a series forecast there
     series = panel[panel.unique_id == uid]
     own = forecasts[(forecasts.dataset == name) & (forecasts.unique_id == uid)]
     start = own.ds.min()
@@ -191,20 +195,30 @@ def main(argv=None) -> int:
                                  [n_origins] * len(tasks)))
     else:
         done = [evaluate(n, m, args.quick, n_origins) for n, m in tasks]
-    rows = [row for task_rows, _ in done for row in task_rows]
-    forecasts = [pred for _, pred in done]
-    if args.reuse:
-        def previous(frame):
-            return frame[frame.model.isin(args.reuse) & frame.dataset.isin(names)]
+    protocol = f"{n_origins} origin(s){', quick' if args.quick else ''}"
+    detail = pd.DataFrame([row for task_rows, _ in done for row in task_rows]).assign(
+        protocol=protocol)
+    forecasts = pd.concat([pred for _, pred in done] or [pd.DataFrame()]).assign(protocol=protocol)
+    if (out / "forecasting_detail.csv").exists():  # keep the other results of the same protocol
         read = dict(dtype={"series": str, "unique_id": str})
-        rows += previous(pd.read_csv(out / "forecasting_detail.csv", **read)).to_dict("records")
-        forecasts.append(previous(pd.read_csv(out / "forecasts.csv", parse_dates=["ds"], **read)))
-    forecasts = pd.concat(forecasts)
-    pd.DataFrame(rows).to_csv(out / "forecasting_detail.csv", index=False)
+        old = pd.read_csv(out / "forecasting_detail.csv", **read)
+        old_forecasts = pd.read_csv(out / "forecasts.csv", parse_dates=["ds"], **read)
+        ran = set(zip(detail.get("dataset", []), detail.get("model", [])))
+
+        def kept(frame):
+            fresh = np.array([pair not in ran for pair in zip(frame.dataset, frame.model)], bool)
+            return frame[(frame.protocol == protocol).to_numpy() & fresh]
+        detail, forecasts = pd.concat([detail, kept(old)]), pd.concat([forecasts, kept(old_forecasts)])
+    missing = {(n, m) for n in names for m in models} - set(zip(detail.dataset, detail.model))
+    if missing:
+        raise SystemExit(f"no results of {sorted(missing)} with protocol {protocol!r} in {out} "
+                         "to reuse; run those models first (leave them out of --reuse).")
+    detail.to_csv(out / "forecasting_detail.csv", index=False)
     forecasts.to_csv(out / "forecasts.csv", index=False)
+    detail = detail[detail.dataset.isin(names) & detail.model.isin(models)]
     for name in names:
-        plot_forecasts(name, load_panel(name, args.quick), forecasts, out)
-    detail = pd.DataFrame(rows)
+        plot_forecasts(name, load_panel(name, args.quick), forecasts[forecasts.model.isin(models)],
+                       out)
     table = detail.groupby(["dataset", "model"], sort=False).agg(
         series=("series", "nunique"), mase=("mase", "mean"), smape=("smape", "mean"),
         rmse=("rmse", "mean"), fit_s=("fit_s", "mean"), predict_s=("predict_s", "mean"))
