@@ -308,8 +308,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     ensemble_size : int, default=5
         Networks trained on the same windows from different seeds (member ``i`` under the seed
         drawn from ``random_state`` plus ``i``); the forecast is their element-wise median.
-        Single networks swing widely from seed to seed on short series; the median of a few is
-        steadier and, in ``benchmarks/forecasting.py``, more accurate. Fit time grows with it.
+        Single networks swing widely from seed to seed on short series; the median of a few
+        depends less on one seed (about as accurate on average in the runs behind the
+        defaults: README, Benchmarks). Fit time grows in proportion; 1 trains one network.
     device : str, default="auto"
         "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     verbose : bool, default=False
