@@ -450,24 +450,26 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         local = self.scaling == "local"
         seasonal = m if w >= m else 1
         lags = {None: [0], "last": [1], "seasonal": [seasonal], "both": [seasonal, 1]}[self.anchor]
+        lags = [lags[i % len(lags)] for i in range(self.ensemble_size)]  # one per member
+        k = data[0].shape[1] - d
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
         starts_t = torch.as_tensor(starts, device=device)
 
         def batch_loss(module: torch.nn.Module, idx: torch.Tensor) -> torch.Tensor:
             seg = series_t[starts_t[idx, None] + span]  # (B, w+h, C)
             x, future, target, _ = _split_segments(seg, w, d, local)
-            return criterion(self._apply(module, x, future, target), target)
+            teacher = target if module.training else None  # seq2seq: teacher forcing
+            return criterion(module(x, future, teacher=teacher), target)
 
         def build(member: int) -> torch.nn.Module:
-            return self._build_module(d, data[0].shape[1] - d, h, lags[member % len(lags)])
+            return self._build_module(d, k, h, lags[member])
 
         order = torch.arange(len(starts), device=device)
         val_t = torch.as_tensor(val, device=device)
         module, result = train_members(build, batch_loss, order[~val_t], order[val_t],
                                        self._train_config(), seed, device, self.ensemble_size)
-        n_members = len(getattr(module, "members", [module]))
-        self._module_spec = dict(d=d, k=data[0].shape[1] - d, h=h,
-                                 lags=[lags[i % len(lags)] for i in range(n_members)])
+        n_members = len(getattr(module, "members", [module]))  # fewer if interrupted
+        self._module_spec = dict(d=d, k=k, h=h, lags=lags[:n_members])
         self.module_ = module
         self.device_ = device
         self.loss_curve_ = result.loss_curve
@@ -509,12 +511,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _make_module(self, d: int, k: int, h: int, lags: list[int]) -> torch.nn.Module:
         """The untrained network(s) of a fitted forecaster's ``_module_spec`` (for loading)."""
         return combine([self._build_module(d, k, h, lag) for lag in lags])
-
-    @staticmethod
-    def _apply(module, x, future, target) -> torch.Tensor:
-        """Forecast (B, h, D) on the inputs' level; when training, ``target`` is fed to a
-        seq2seq decoder (teacher forcing)."""
-        return module(x, future, teacher=target if module.training else None)
 
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         return self._predict_arrays(h, None if future_cov is None else future_cov[None])[0]
