@@ -68,3 +68,55 @@ def test_panel_errors_name_the_fix():
     f = SeasonalNaiveForecaster(horizon=2).fit(df)
     with pytest.raises(ValueError, match="score is not supported yet"):
         f.score(df)
+
+
+@pytest.mark.parametrize("freq", ["MS", "W-SUN", "h", "QE-DEC"])
+def test_panel_forecasts_continue_each_series_own_index(freq):
+    """Rows shuffled, series ending at different stamps (tz-aware for hourly): every forecast
+    starts right after its own series and has its frequency, as per-series future_index gives."""
+    rng = np.random.default_rng(1)
+    tz = "Europe/Berlin" if freq == "h" else None
+    parts = [pd.DataFrame({"unique_id": uid, "y": rng.normal(size=n),
+                           "ds": pd.date_range(end=pd.Timestamp("2021-03-28 04:00", tz=tz),
+                                               periods=n + lag, freq=freq)[:n]})
+             for uid, n, lag in (("a", 30, 0), ("b", 25, 3), ("c", 40, 1))]
+    df = pd.concat(parts).sample(frac=1.0, random_state=0)  # any row order
+    pred = SeasonalNaiveForecaster(horizon=4).fit(df).predict()
+    assert pred["unique_id"].tolist() == list(np.repeat(list(df["unique_id"].unique()), 4))
+    for part in parts:
+        got = pd.DatetimeIndex(pred.loc[pred.unique_id == part.unique_id[0], "ds"])
+        expected = pd.date_range(part.ds.iloc[-1], periods=5, freq=freq)[1:]
+        assert got.equals(expected) and str(got.tz) == str(tz)
+
+
+def test_integer_time_stamps_keep_each_series_spacing():
+    df = pd.DataFrame({"unique_id": ["a"] * 20 + ["b"] * 20,
+                       "ds": np.r_[np.arange(0, 40, 2), np.arange(100, 120)],
+                       "y": np.r_[np.arange(20.0), np.arange(20.0) * 2]})
+    pred = SeasonalNaiveForecaster(horizon=3, season_length=1).fit(df).predict()
+    assert pred["ds"].tolist() == [40, 42, 44, 120, 121, 122]
+    assert pred["y"].tolist() == [19.0, 19.0, 19.0, 38.0, 38.0, 38.0]
+    uneven = df.copy()
+    uneven.loc[5, "ds"] = 11
+    with pytest.raises(ValueError, match="series 'a' of the panel has an integer ds that is not "
+                                         "evenly spaced"):
+        SeasonalNaiveForecaster().fit(uneven)
+
+
+def test_panel_input_errors_name_the_series_and_the_fix():
+    df = _panel(3)
+    dup = pd.concat([df, df.iloc[[5]]])
+    with pytest.raises(ValueError, match="series 's0' of the panel has duplicated time stamps"):
+        GRUForecaster().fit(dup)
+    bad = df.copy()
+    bad.loc[7, "y"] = np.nan
+    with pytest.raises(ValueError, match=r"the panel's y column contains NaN .* \[7\]"):
+        GRUForecaster().fit(bad)
+    with pytest.raises(TypeError, match="ds column has dtype"):
+        GRUForecaster().fit(df.assign(ds=df.ds.astype(str)))
+    shortest = df.groupby("unique_id").size().idxmin()
+    off_grid = df.copy()
+    off_grid.loc[df.index[df.unique_id == shortest][3], "ds"] += pd.Timedelta(days=2)
+    with pytest.raises(ValueError, match=f"series '{shortest}' of the panel is not regular at the "
+                                         "panel's frequency MS"):
+        GRUForecaster().fit(off_grid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,11 +170,22 @@ def is_panel(y) -> bool:
     return isinstance(y, pd.DataFrame) and set(PANEL_COLUMNS) <= set(y.columns)
 
 
-def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], list[SeriesFormat], list]:
-    """Split a long-format panel into per-series (T_i, 1) arrays, formats and ids.
+def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
+    """Split a long-format panel into per-series (T_i, 1) arrays and the panel's format.
 
-    Every series must be regular with the panel's common frequency (inferred from the longest
-    series when the time column holds datetimes).
+    Rows may come in any order; each series is sorted by ``ds``. Every series must be regular
+    with the panel's common frequency (inferred from the longest series when ``ds`` holds
+    datetimes) or, for integer ``ds``, evenly spaced. Vectorised over all rows: no per-series
+    pandas objects, so panels of many series read in one pass.
+
+    Returns
+    -------
+    series : list of ndarray of shape (T_i, 1)
+        Float64 views into one sorted copy of the ``y`` column, series in order of first
+        appearance.
+    panel : tuple (ids, last, step)
+        The series ids (an Index), each series' last time stamp (an Index), and the step: the
+        frequency string for datetimes, else an int array with each series' spacing.
     """
     extra = [c for c in y.columns if c not in PANEL_COLUMNS]
     if extra:
@@ -181,40 +193,86 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], list[SeriesFormat], l
             f"the long-format panel has extra column(s) {extra}; pass only unique_id, ds and y "
             "(covariates in long format are not supported yet)."
         )
-    groups = [(uid, g.sort_values("ds")) for uid, g in y.groupby("unique_id", sort=False)]
+    values = as_float_array(y["y"].to_numpy(), "the panel's y column")
+    codes, ids = pd.factorize(y["unique_id"], sort=False)  # ids in order of first appearance
     datetime = pd.api.types.is_datetime64_any_dtype(y["ds"])
-    freq = None
     if datetime:
-        longest = max(groups, key=lambda ug: len(ug[1]))[1]
-        freq = _datetime_freq(pd.DatetimeIndex(longest["ds"]))
+        stamps = pd.DatetimeIndex(y["ds"])
+        keys = stamps.as_unit("ns").asi8
+    else:
+        stamps = pd.Index(y["ds"].to_numpy())
+        if not pd.api.types.is_integer_dtype(stamps):
+            raise TypeError(
+                f"the panel's ds column has dtype {stamps.dtype}; use datetimes or integers "
+                "(e.g. pd.to_datetime(df['ds']))."
+            )
+        keys = stamps.to_numpy()
+    order = np.lexsort((keys, codes))
+    codes, keys, stamps, values = codes[order], keys[order], stamps[order], values[order]
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    first = np.concatenate([[0], bounds])  # row of each series' first stamp
+    last = np.concatenate([bounds, [len(codes)]]) - 1
+    same = np.diff(codes) == 0  # consecutive rows of one series
+
+    def refuse(row: int, problem: str):
+        raise ValueError(f"series {ids[codes[row]]!r} of the panel {problem}")
+
+    dup = np.flatnonzero(same & (np.diff(keys) == 0))
+    if dup.size:
+        refuse(dup[0], f"has duplicated time stamps (e.g. {stamps[dup[0]]}); aggregate them "
+                       "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index().")
+    if datetime:
+        longest = np.argmax(last - first)
+        freq = _datetime_freq(stamps[first[longest] : last[longest] + 1])
         if freq is None:
             raise ValueError(
                 "the frequency of the panel's ds column cannot be inferred; make every series "
                 "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS'))."
             )
-    series, formats = [], []
-    for uid, g in groups:
-        if datetime:
-            try:
-                index = pd.DatetimeIndex(g["ds"], freq=freq, name="ds")
-            except ValueError:
-                raise ValueError(
-                    f"series {uid!r} of the panel is not regular at the panel's frequency "
-                    f"{freq.freqstr}: fill or resample its missing time stamps."
-                ) from None
-        else:
-            index = pd.Index(g["ds"].to_numpy(), name="ds")
-        values, fmt = read_series(pd.Series(g["y"].to_numpy(), index=index), f"series {uid!r}")
-        series.append(values)
-        formats.append(fmt)
-    return series, formats, [uid for uid, _ in groups]
+        if isinstance(freq, pd.offsets.Tick):  # fixed length: steps from each series' start
+            rel = keys - np.repeat(keys[first], last - first + 1)
+            delta = pd.Timedelta(freq).value  # nanoseconds
+            steps = np.where(rel % delta == 0, rel // delta, -1)
+        else:  # calendar offsets (months, weeks, ...): positions on one grid of stamps
+            steps = pd.date_range(stamps.min(), stamps.max(), freq=freq).get_indexer(stamps)
+        bad = steps < 0
+        bad[1:] |= same & (np.diff(steps) != 1)
+        if bad.any():
+            refuse(np.argmax(bad), f"is not regular at the panel's frequency {freq.freqstr}: "
+                                   "fill or resample its missing time stamps.")
+        step = freq.freqstr
+    else:
+        spacing, multi = np.diff(keys), last > first
+        step = np.ones(len(first), dtype=np.int64)
+        step[multi] = spacing[first[multi]]
+        bad = same & (spacing != np.repeat(step, last - first + 1)[1:])
+        if bad.any():
+            refuse(np.argmax(bad), "has an integer ds that is not evenly spaced; reindex it first.")
+    series = np.split(values.reshape(-1, 1), bounds)
+    return series, (pd.Index(ids), stamps[last], step)
 
 
-def write_panel(values: np.ndarray, formats: list[SeriesFormat], ids: list) -> pd.DataFrame:
-    """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1)."""
-    h = values.shape[1]
-    parts = [
-        pd.DataFrame({"unique_id": uid, "ds": future_index(fmt.index, h), "y": v[:, 0]})
-        for uid, fmt, v in zip(ids, formats, values)
-    ]
-    return pd.concat(parts, ignore_index=True)
+def panel_season_length(panel: tuple) -> int:
+    """The seasonal period implied by a panel's frequency (1 for integer time stamps)."""
+    _, last, step = panel
+    if not isinstance(step, str):
+        return 1
+    return season_length(pd.date_range(last[0], periods=3, freq=step))
+
+
+def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:
+    """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1).
+
+    The forecast of each series starts at the step after its own last time stamp.
+    """
+    ids, last, step = panel
+    s, h = values.shape[:2]
+    if isinstance(step, str):
+        offset = pd.tseries.frequencies.to_offset(step)
+        with warnings.catch_warnings():  # some offsets are added element-wise, with a warning
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            steps = [last + k * offset for k in range(1, h + 1)]  # step-major
+        ds = steps[0].append(steps[1:])[(np.arange(h) * s + np.arange(s)[:, None]).ravel()]
+    else:
+        ds = (last.to_numpy()[:, None] + step[:, None] * np.arange(1, h + 1)).ravel()
+    return pd.DataFrame({"unique_id": ids.repeat(h), "ds": ds, "y": values[:, :, 0].ravel()})

@@ -65,15 +65,15 @@ class BaseForecaster(BaseEstimator):
         """Fit a long-format panel (columns unique_id, ds, y) of many series."""
         if X is not None:
             raise ValueError("covariates X are not supported with a long-format panel yet.")
-        series, formats, ids = _pandas.read_panel(y)
+        series, panel = _pandas.read_panel(y)
         self._check_params()
-        m = self.season_length or _pandas.season_length(formats[0].index)
+        m = self.season_length or _pandas.panel_season_length(panel)
         self._fit_panel(series, m)
         self.season_length_ = m
         self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
         self.n_targets_, self.n_covariates_ = 1, 0
-        self.cutoff_ = max(fmt.index[-1] for fmt in formats)
-        self._format, self._panel = None, (formats, ids)
+        self.cutoff_ = panel[1].max()
+        self._format, self._panel = None, panel
         return self
 
     def _refuse_panel(self, method: str) -> None:
@@ -121,7 +121,7 @@ class BaseForecaster(BaseEstimator):
         if self._panel is not None:
             if X is not None:
                 raise ValueError("covariates X are not supported with a long-format panel yet.")
-            return _pandas.write_panel(self._predict_panel(h), *self._panel)
+            return _pandas.write_panel(self._predict_panel(h), self._panel)
         index = _pandas.future_index(self._format.index, h)
         values = self._predict_values(h, self._future_covariates(X, index))
         return _pandas.write_series(values, self._format, index)
