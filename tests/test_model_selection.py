@@ -168,3 +168,21 @@ def test_backtest_sliding_window_and_refit_every_k():
     assert result.metrics["refit"].tolist() == [True, False, True, False]
     assert result.metrics["train_size"].tolist() == [60] * 4
     assert (result.metrics["mase"] < 2).all()
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_backtest_without_refit_batches_origins_and_matches_update(strategy):
+    """refit=False forecasts every origin in one batched call; the forecasts equal those of
+    moving the fitted model from origin to origin with update (refit every 1000th origin)."""
+    X = pd.DataFrame({"month": Y.index.month.astype(float)}, index=Y.index)
+    model = GRUForecaster(window_length=12, horizon=4, strategy=strategy, max_epochs=3,
+                          ensemble_size=2, random_state=0)
+    batched = backtest(model, Y, X, horizon=6, n_origins=5, step=5, refit=False)
+    stepped = backtest(model, Y, X, horizon=6, n_origins=5, step=5, refit=1000)
+    assert batched.metrics["refit"].tolist() == stepped.metrics["refit"].tolist()
+    np.testing.assert_allclose(batched.forecasts["forecast"], stepped.forecasts["forecast"],
+                               rtol=1e-5)
+    pd.testing.assert_frame_equal(batched.forecasts.drop(columns="forecast"),
+                                  stepped.forecasts.drop(columns="forecast"))
+    assert batched.metrics["predict_seconds"].nunique() == 1  # one call, split over origins
+    np.testing.assert_allclose(batched.metrics["mase"], stepped.metrics["mase"], rtol=1e-4)

@@ -55,7 +55,7 @@ def test_interrupt_keeps_best_weights_and_warns():
         return loss(idx)
 
     with pytest.warns(RuntimeWarning, match="interrupted in epoch 7; the estimator keeps the best"):
-        result = train(module, interrupting, torch.arange(64), None, _config(),
+        result = train(module, interrupting, 64, 0, _config(),
                        torch.Generator().manual_seed(0))
     assert result.interrupted and len(result.loss_curve) == 6
     assert result.best_epoch == int(np.argmin(result.loss_curve))
@@ -78,7 +78,7 @@ def test_interrupt_in_a_later_ensemble_member_keeps_the_members_trained_so_far()
         return torch.nn.functional.mse_loss(module(x[idx]), y[idx])
 
     with pytest.warns(RuntimeWarning, match="member 2 of 3; the estimator keeps the 1 member"):
-        network, result = train_members(build, loss, torch.arange(32), None,
+        network, result = train_members(build, loss, 32, 0,
                                         _config(max_epochs=3), 0, torch.device("cpu"), 3)
     assert network is built[0] and len(result.loss_curve) == 3
 
@@ -93,7 +93,7 @@ def test_divergence_after_good_epochs_restores_them():
         return value * float("nan") if calls["n"] > 4 * 5 else value
 
     with pytest.warns(RuntimeWarning, match="training diverged"):
-        result = train(module, diverging, torch.arange(64), None, _config(),
+        result = train(module, diverging, 64, 0, _config(),
                        torch.Generator().manual_seed(0))
     assert all(torch.isfinite(p).all() for p in module.parameters())
     assert len(result.loss_curve) == 6

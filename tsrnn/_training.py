@@ -103,34 +103,35 @@ def _snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
-def _mean_loss(batch_loss: Callable, idx: torch.Tensor, batch_size: int) -> float:
-    total = torch.zeros((), device=idx.device)
-    for start in range(0, len(idx), batch_size):
-        part = idx[start : start + batch_size]
+def _mean_loss(batch_loss: Callable, first: int, n: int, batch_size: int, device) -> float:
+    total = torch.zeros((), device=device)
+    for start in range(first, first + n, batch_size):
+        part = torch.arange(start, min(start + batch_size, first + n), device=device)
         total += batch_loss(part) * len(part)
-    return float(total / len(idx))
+    return float(total / n)
 
 
 def train(
     module: nn.Module,
     batch_loss: Callable[[torch.Tensor], torch.Tensor],
-    train_idx: torch.Tensor,
-    val_idx: torch.Tensor | None,
+    n_train: int,
+    n_val: int,
     config: TrainConfig,
     generator: torch.Generator,
 ) -> TrainResult:
-    """Train ``module`` in place with Adam on mini-batches of sample indices.
+    """Train ``module`` in place with Adam on mini-batches of sample numbers.
 
     Parameters
     ----------
     module : nn.Module
         The network; its weights are updated in place.
     batch_loss : callable
-        ``batch_loss(idx)`` returns the mean loss (a 0-d tensor) over the samples ``idx``, a
-        LongTensor on the training device. It gathers its own data, so no copy of the whole
-        training set is ever made.
-    train_idx, val_idx : Tensor
-        Sample indices to train on and, when ``config.early_stopping``, to validate on.
+        ``batch_loss(idx)`` returns the mean loss (a 0-d tensor) over the samples numbered
+        ``idx`` (an integer tensor on the training device). Samples ``0 .. n_train - 1`` are the
+        training samples, ``n_train .. n_train + n_val - 1`` the validation ones; the caller maps
+        numbers to its data, so no index of the whole data set is ever built.
+    n_train, n_val : int
+        Training and (used only with ``config.early_stopping``) validation samples.
     config : TrainConfig
     generator : torch.Generator
         Seeded generator on the training device that orders the batches.
@@ -147,11 +148,13 @@ def train(
     without it the final weights are kept. A NaN or infinite loss restores the best weights
     so far with a warning, or raises :class:`TrainingDivergedError` when there are none.
     ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
-    The loss is accumulated on the device and read once per epoch (no per-step host sync).
+    The loss is accumulated on the device and read once per epoch (no per-step host sync); an
+    epoch's order is one permutation of int32 sample numbers (int64 beyond 2**31 samples).
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate)
     result = TrainResult()
-    n = len(train_idx)
+    n, device = n_train, generator.device
+    dtype = torch.int32 if n_train + n_val < 2**31 else torch.int64
     batch_size = min(config.batch_size, n)
     best_loss, best_state, stale = math.inf, None, 0
     started = time.perf_counter()
@@ -159,8 +162,9 @@ def train(
     try:
         for epoch in range(config.max_epochs):
             module.train()
-            order = train_idx[torch.randperm(n, generator=generator, device=generator.device)]
-            total, seen = torch.zeros((), device=train_idx.device), 0
+            order = None  # release the last epoch's order before drawing the next
+            order = torch.randperm(n, generator=generator, device=device, dtype=dtype)
+            total, seen = torch.zeros((), device=device), 0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 loss = batch_loss(idx)
@@ -179,7 +183,7 @@ def train(
             if config.early_stopping:
                 module.eval()
                 with torch.inference_mode():
-                    monitored = _mean_loss(batch_loss, val_idx, max(batch_size, 1024))
+                    monitored = _mean_loss(batch_loss, n, n_val, max(batch_size, 1024), device)
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
                 _progress(epoch, config.max_epochs, train_loss, result, started)
@@ -233,8 +237,8 @@ def train(
 def train_members(
     build: Callable[[int], nn.Module],
     batch_loss: Callable[[nn.Module, torch.Tensor], torch.Tensor],
-    train_idx: torch.Tensor,
-    val_idx: torch.Tensor | None,
+    n_train: int,
+    n_val: int,
     config: TrainConfig,
     seed: int,
     device: torch.device,
@@ -244,7 +248,8 @@ def train_members(
     """Build (``build(i)``) and :func:`train` ``n_members`` networks, member ``i`` under seed
     ``seed + i``.
 
-    ``batch_loss(module, idx)`` is the loss of ``module`` on the samples ``idx``. Returns the one
+    ``batch_loss(module, idx)`` is the loss of ``module`` on the samples numbered ``idx`` (as in
+    :func:`train`). Returns the one
     network, or an :class:`~tsrnn.networks.Ensemble` of them, and the first member's result. An
     interrupted member ends the loop: the ensemble keeps the members trained so far.
     """
@@ -255,7 +260,7 @@ def train_members(
             generator = torch.Generator(device).manual_seed(seed + i)
             loss = functools.partial(batch_loss, module)
             try:
-                results.append(train(module, loss, train_idx, val_idx, config, generator))
+                results.append(train(module, loss, n_train, n_val, config, generator))
             except KeyboardInterrupt:
                 if not members:
                     raise

@@ -27,7 +27,11 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     m = season_length if len(y) > season_length else 1
     if len(y) <= m:
         return np.ones(y.shape[1])
-    scale = np.mean(np.abs(y[m:] - y[:-m]), axis=0)
+    total, block = np.zeros(y.shape[1]), 1 << 16  # a block at a time: no copy of a long series
+    for start in range(m, len(y), block):
+        stop = min(start + block, len(y))
+        total += np.abs(y[start:stop] - y[start - m : stop - m]).sum(axis=0)
+    scale = total / (len(y) - m)
     return np.where(scale > 0, scale, 1.0)
 
 
@@ -170,7 +174,9 @@ def backtest(
     refit : bool or int, default=True
         True: fit anew at every origin. An int k: refit at every k-th origin and in between
         only :meth:`~BaseForecaster.update` the fitted forecaster with the new observations.
-        False: fit at the first origin only.
+        False: fit at the first origin only; a recurrent forecaster then forecasts from every
+        origin in one batched call (``predict_seconds`` is that call's time split evenly over
+        the origins), others move from origin to origin with ``update``.
 
     Returns
     -------
@@ -200,7 +206,7 @@ def backtest(
     check_choice(window, "window", ("expanding", "sliding"))
     size = train_size or origins[0]
     every = 1 if refit is True else (refit or 0)
-    metrics, forecasts, fitted, previous = [], [], None, None
+    metrics, forecasts, fitted, previous, batched = [], [], None, None, None
     for i, origin in enumerate(origins):
         start = 0 if window == "expanding" else max(0, origin - size)
         train, test = _rows(y, start, origin), _rows(y, origin, origin + h)
@@ -208,11 +214,18 @@ def backtest(
         do_refit = fitted is None or (every and i % every == 0)
         if do_refit:
             fitted = clone(forecaster).fit(train, _rows(X, start, origin))
-        else:
+        elif batched is None:
             fitted.update(_rows(y, previous, origin), _rows(X, previous, origin))
         fit_seconds, began = time.perf_counter() - began, time.perf_counter()
-        actual, pred = fitted._forecast_of(test, _rows(X, origin, origin + h))
-        predict_seconds = time.perf_counter() - began
+        if not every and i == 0:  # never refit: every origin's forecast in one batched call
+            batched = fitted._forecast_origins(y, X, origins, h)
+            batch_seconds = (time.perf_counter() - began) / len(origins)
+        if batched is None:
+            actual, pred = fitted._forecast_of(test, _rows(X, origin, origin + h))
+            predict_seconds = time.perf_counter() - began
+        else:
+            actual, pred = np.asarray(test, dtype=np.float64).reshape(h, -1), batched[i]
+            predict_seconds = batch_seconds
         train_values = np.asarray(train, dtype=np.float64)
         times = test.index if hasattr(test, "index") else np.arange(origin, origin + h)
         columns = list(test.columns) if isinstance(test, pd.DataFrame) else [getattr(test, "name", 0)]

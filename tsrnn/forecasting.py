@@ -16,7 +16,6 @@ from ._training import TorchEstimatorMixin, draw_seed, resolve_device, train_mem
 from ._validation import check_choice, check_network_params
 from .evaluation import mase, mase_scale
 from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
-from .windowing import window_starts
 
 
 class BaseForecaster(BaseEstimator):
@@ -211,6 +210,12 @@ class BaseForecaster(BaseEstimator):
         actual, forecast = self._forecast_of(y, X)
         return -mase(actual, forecast, scale=self.mase_scale_)
 
+    def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray | None:
+        """Forecasts (O, h, D) of the ``h`` steps after each origin (a row count of ``y``) in
+        one batched call, reading ``y`` and ``X`` up to each origin without refitting; None where
+        the forecaster can only move from origin to origin (:meth:`update`)."""
+        return None
+
     def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
         """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
@@ -227,7 +232,26 @@ class BaseForecaster(BaseEstimator):
 
 
 _SCALINGS = ("local", "standard", None)
+_BLOCK_ROWS = 1 << 16
 _STRATEGIES = ("direct", "recursive", "seq2seq")
+
+
+def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(x - center) / scale`` of every series, stacked into one float32 array; computed in
+    float64 a block of rows at a time, so no float64 copy of a long series is made."""
+    out = np.empty((sum(len(x) for x in data), data[0].shape[1]), dtype=np.float32)
+    row = 0
+    for x, c, s in zip(data, center, scale):
+        for start in range(0, len(x), _BLOCK_ROWS):
+            part = x[start : start + _BLOCK_ROWS]
+            out[row + start : row + start + len(part)] = (part - c) / s
+        row += len(x)
+    return out
+
+
+def _last_window(x: np.ndarray, w: int) -> np.ndarray:
+    """The last ``w`` rows of ``x``; a shorter series is padded in front with its first row."""
+    return np.vstack([np.repeat(x[:1], max(0, w - len(x)), axis=0), x[-w:]])
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
@@ -418,12 +442,12 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         return w
 
     def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-        center, scale = data.mean(axis=0), data.std(axis=0)
+        center, scale = np.zeros(data.shape[1]), np.ones(data.shape[1])
+        if self.scaling is not None:
+            z = slice(d, None) if self.scaling == "local" else slice(None)  # z-scored columns
+            center[z], scale[z] = data[:, z].mean(axis=0), data[:, z].std(axis=0)
         if self.scaling == "local":
-            center[:d] = 0.0
             scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
-        elif self.scaling is None:
-            center[:], scale[:] = 0.0, 1.0
         return center, np.where(scale > 0, scale, 1.0)
 
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
@@ -433,19 +457,21 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self._fit_arrays(series, None, m)
 
     def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
-        """Train one (global) model on all windows of all series, each scaled on its own."""
+        """Train one (global) model on all windows of all series, each scaled on its own.
+
+        The scaled series are held once, as one float32 tensor on the device; a batch gathers
+        its windows by start position, so windows are never materialised.
+        """
         d = series[0].shape[1]
-        lengths = [len(v) for v in series]
+        lengths = np.array([len(v) for v in series])
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
-        w = self._resolve_window(max(lengths), m, h)
+        w = self._resolve_window(lengths.max(), m, h)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m) for x in data)))  # (S, C)
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
-        scaled = np.concatenate([(x - c) / s for x, c, s in zip(data, center, scale)])
-        series_t = torch.as_tensor(scaled, dtype=torch.float32, device=device)  # (sum T_i, C)
-        starts = window_starts(lengths, w, h)  # series by series, in time order within each
-        val = self._validation_mask(lengths, w, h)
+        series_t = torch.from_numpy(_scaled(data, center, scale)).to(device)  # (sum T_i, C)
+        n_train, n_val, window_start = self._sample_starts(lengths, w, h, device)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
         seasonal = m if w >= m else 1
@@ -453,10 +479,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         lags = [lags[i % len(lags)] for i in range(self.ensemble_size)]  # one per member
         k = data[0].shape[1] - d
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
-        starts_t = torch.as_tensor(starts, device=device)
 
         def batch_loss(module: torch.nn.Module, idx: torch.Tensor) -> torch.Tensor:
-            seg = series_t[starts_t[idx, None] + span]  # (B, w+h, C)
+            seg = series_t[window_start(idx)[:, None] + span]  # (B, w+h, C)
             x, future, target, _ = _split_segments(seg, w, d, local)
             teacher = target if module.training else None  # seq2seq: teacher forcing
             return criterion(module(x, future, teacher=teacher), target)
@@ -464,10 +489,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         def build(member: int) -> torch.nn.Module:
             return self._build_module(d, k, h, lags[member])
 
-        order = torch.arange(len(starts), device=device)
-        val_t = torch.as_tensor(val, device=device)
-        module, result = train_members(build, batch_loss, order[~val_t], order[val_t],
-                                       self._train_config(), seed, device, self.ensemble_size)
+        module, result = train_members(build, batch_loss, n_train, n_val, self._train_config(),
+                                       seed, device, self.ensemble_size)
         n_members = len(getattr(module, "members", [module]))  # fewer if interrupted
         self._module_spec = dict(d=d, k=k, h=h, lags=lags[:n_members])
         self.module_ = module
@@ -478,22 +501,34 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
-        # the last window of each series, unscaled; a short series is padded with its first row
-        self._history = np.stack([np.vstack([np.repeat(x[:1], max(0, w - len(x)), 0), x])[-w:]
-                                  for x in data])  # (S, w, C)
+        self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
 
-    def _validation_mask(self, lengths: list[int], w: int, h: int) -> np.ndarray:
-        """True for the last ``validation_fraction`` of each series' windows (time order)."""
-        counts = [max(0, n - w - h + 1) for n in lengths]
-        n_val = [int(c * self.validation_fraction) if self.early_stopping else 0 for c in counts]
-        mask = np.concatenate([np.arange(c) >= c - v for c, v in zip(counts, n_val)])
-        if self.early_stopping and not 1 <= mask.sum() < len(mask):
+    def _sample_starts(self, lengths: np.ndarray, w: int, h: int, device: torch.device):
+        """Training and validation sample counts, and the map from sample numbers to window
+        starts in the concatenated series.
+
+        Samples ``0 .. n_train - 1`` are the training windows of each series in turn; then come
+        the validation windows, the last ``validation_fraction`` of each series' windows in time
+        order (with early stopping). Only two numbers per series are stored, never one per window.
+        """
+        counts = np.maximum(0, lengths - w - h + 1)  # windows per series
+        n_val = (counts * self.validation_fraction).astype(np.int64) if self.early_stopping else 0 * counts
+        if self.early_stopping and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
-                f"early_stopping needs validation windows but {len(mask)} window(s) x "
-                f"validation_fraction={self.validation_fraction} leaves {mask.sum()}; raise "
+                f"early_stopping needs validation windows but {counts.sum()} window(s) x "
+                f"validation_fraction={self.validation_fraction} leaves {n_val.sum()}; raise "
                 "validation_fraction, pass a longer series, or set early_stopping=False."
             )
-        return mask
+        offsets = np.cumsum(lengths) - lengths  # first row of each series
+        first = np.concatenate([offsets, offsets + counts - n_val])  # training, validation blocks
+        count = np.concatenate([counts - n_val, n_val])
+        ends = torch.as_tensor(np.cumsum(count), device=device)
+        shift = torch.as_tensor(first - np.cumsum(count) + count, device=device)
+
+        def window_start(idx: torch.Tensor) -> torch.Tensor:
+            return shift[torch.searchsorted(ends, idx, right=True)] + idx
+
+        return int(counts.sum() - n_val.sum()), int(n_val.sum()), window_start
 
     def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
         data = values if cov is None else np.hstack([values, cov])
@@ -515,16 +550,30 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         return self._predict_arrays(h, None if future_cov is None else future_cov[None])[0]
 
+    def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray:
+        values, fmt = _pandas.read_series(y)
+        data = values if X is None else np.hstack([values, _pandas.read_covariates(
+            X, len(values), fmt.index)])
+        d, w = values.shape[1], self.window_length_
+        windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
+        future = None if X is None else np.stack([data[o : o + h, d:] for o in origins])
+        return self._predict_arrays(h, future, windows)
+
     def _predict_panel(self, h: int) -> np.ndarray:
         return self._predict_arrays(h, None)
 
-    def _predict_arrays(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
-        """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, h, K)."""
+    def _predict_arrays(self, h: int, future_cov: np.ndarray | None,
+                        window: np.ndarray | None = None) -> np.ndarray:
+        """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, h, K).
+
+        ``window`` (N, w, C) forecasts from other windows of a single fitted series instead of
+        its last one (one per origin of a backtest); (N, h, D) then.
+        """
         w, block, d = self.window_length_, self._block, self.n_targets_
         if future_cov is not None:  # repeat the last row to fill the final block
             pad = np.repeat(future_cov[:, -1:], -h % block, axis=1)
             future_cov = np.concatenate([future_cov, pad], axis=1)
-        window, out = self._history, []
+        window, out = self._history if window is None else window, []
         center, scale = self._center[:, None], self._scale[:, None]  # (S, 1, C)
         for start in range(0, h, block):
             future = np.zeros((len(window), block, window.shape[2]))  # (S, H, C)

@@ -242,7 +242,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         y_all = torch.as_tensor(targets, device=device)
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
-        def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        order = torch.as_tensor(np.concatenate([train_idx, val_idx]), device=device)
+
+        def batch_loss(number: torch.Tensor) -> torch.Tensor:  # training samples first
+            idx = order[number]
             loss = self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T])
             w = w_all[idx]
             return (loss * w).sum() / w.sum()
@@ -252,8 +255,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             module = (self.module_ if warm else self._make_module(**spec)).to(device)
             generator = torch.Generator(device).manual_seed(seed)
             result = train(
-                module, batch_loss, torch.as_tensor(train_idx, device=device),
-                torch.as_tensor(val_idx, device=device), self._train_config(), generator,
+                module, batch_loss, len(train_idx), len(val_idx), self._train_config(), generator,
             )
         self.module_, self._module_spec = module, spec
         self.device_ = device
