@@ -137,6 +137,39 @@ def test_cuda_classifier_fits():
     assert clf.score(X, y) > 0.8
 
 
+@needs_cuda
+@pytest.mark.parametrize("precision", ["bf16", "16-mixed"])
+def test_cuda_mixed_precision_learns_like_float32(seasonal_series, precision):
+    kw = dict(window_length=12, horizon=3, max_epochs=30, ensemble_size=1, random_state=0,
+              device="cuda")
+    full = LSTMForecaster(**kw).fit(seasonal_series[:-3])
+    mixed = LSTMForecaster(precision=precision, **kw).fit(seasonal_series[:-3])
+    assert next(mixed.module_.parameters()).dtype == torch.float32
+    assert -mixed.score(seasonal_series[-3:]) < 1.2 * -full.score(seasonal_series[-3:]) + 0.05
+    clf = SequenceClassifier(device="cuda", precision=precision, max_epochs=30, random_state=0)
+    X = np.random.default_rng(0).normal(size=(64, 10, 1))
+    assert clf.fit(X, X.sum(axis=(1, 2)) > 0).score(X, X.sum(axis=(1, 2)) > 0) > 0.8
+
+
+def test_bf16_on_the_cpu_learns_like_float32_and_float16_is_refused(seasonal_series):
+    """bfloat16 autocast runs on the CPU: the loss curve follows float32's, the weights stay
+    float32 and the forecast is about as accurate; float16 needs CUDA and says so."""
+    kw = dict(window_length=12, horizon=3, max_epochs=30, ensemble_size=1, random_state=0,
+              device="cpu")
+    train, test = seasonal_series[:-3], seasonal_series[-3:]
+    full = LSTMForecaster(**kw).fit(train)
+    half = LSTMForecaster(precision="bf16", **kw).fit(train)
+    assert next(half.module_.parameters()).dtype == torch.float32
+    assert half.loss_curve_[-1] < 0.6 * half.loss_curve_[0]
+    np.testing.assert_allclose(half.loss_curve_, full.loss_curve_, rtol=0.05)
+    assert -half.score(test) < 1.2 * -full.score(test) + 0.05
+    assert not np.array_equal(half.predict(), full.predict())  # bf16 really ran
+    with pytest.raises(ValueError, match="precision='16-mixed' needs a CUDA device"):
+        LSTMForecaster(precision="16-mixed", device="cpu").fit(train)
+    with pytest.raises(ValueError, match="precision='64' is not valid"):
+        SequenceClassifier(precision="64", device="cpu").fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+
+
 def test_model_fit_on_a_gpu_unpickles_on_a_cpu_only_machine(seasonal_series):
     f = LSTMForecaster(window_length=12, horizon=2, max_epochs=2, random_state=0, device="cpu")
     f.fit(seasonal_series)

@@ -43,6 +43,7 @@ class TrainConfig:
     verbose: bool
     max_steps: int | None = None
     tol: float = 1e-4
+    precision: str = "32"
 
 
 @dataclass
@@ -77,6 +78,29 @@ def resolve_device(device: str | torch.device) -> torch.device:
     elif resolved.type != "cpu":
         raise ValueError(f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda[:N]'.")
     return resolved
+
+
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse an unknown precision, and float16 mixed precision off CUDA (the CPU's LSTM
+    kernels have no float16 version)."""
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"precision={precision!r} is not valid; choose one of {', '.join(map(repr, PRECISIONS))}."
+        )
+    if precision == "16-mixed" and device.type != "cuda":
+        raise ValueError(
+            f"precision='16-mixed' needs a CUDA device but the device is {device}; use "
+            "precision='bf16' (bfloat16 autocast, also on the CPU) or '32'."
+        )
+
+
+def autocast(device: torch.device, precision: str):
+    """The autocast context of ``precision`` on ``device`` (a no-op for "32")."""
+    dtype = PRECISIONS[precision]
+    return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
 def draw_seed(random_state) -> int:
@@ -148,12 +172,16 @@ def train(
     without it the final weights are kept. A NaN or infinite loss restores the best weights
     so far with a warning, or raises :class:`TrainingDivergedError` when there are none.
     ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
+    ``config.precision`` "bf16" runs forward passes under bfloat16 autocast, "16-mixed" under
+    float16 autocast with a gradient scaler; the weights and the optimiser stay float32.
     The loss is accumulated on the device and read once per epoch (no per-step host sync); an
     epoch's order is one permutation of int32 sample numbers (int64 beyond 2**31 samples).
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate)
     result = TrainResult()
     n, device = n_train, generator.device
+    precision = functools.partial(autocast, device, config.precision)
+    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "16-mixed")
     dtype = torch.int32 if n_train + n_val < 2**31 else torch.int64
     batch_size = min(config.batch_size, n)
     best_loss, best_state, stale = math.inf, None, 0
@@ -167,12 +195,15 @@ def train(
             total, seen = torch.zeros((), device=device), 0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
-                loss = batch_loss(idx)
+                with precision():
+                    loss = batch_loss(idx)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                scaler.scale(loss).backward()
                 if config.gradient_clip:
+                    scaler.unscale_(optimizer)
                     nn.utils.clip_grad_norm_(module.parameters(), config.gradient_clip)
-                optimizer.step()
+                scaler.step(optimizer)
+                scaler.update()
                 total += loss.detach() * len(idx)
                 seen, steps = seen + len(idx), steps + 1
                 if config.max_steps and steps >= config.max_steps:
@@ -182,7 +213,7 @@ def train(
             monitored = train_loss
             if config.early_stopping:
                 module.eval()
-                with torch.inference_mode():
+                with torch.inference_mode(), precision():
                     monitored = _mean_loss(batch_loss, n, n_val, max(batch_size, 1024), device)
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
@@ -320,4 +351,5 @@ class TorchEstimatorMixin(SaveMixin):
             gradient_clip=self.gradient_clip,
             verbose=bool(self.verbose),
             max_steps=getattr(self, "max_steps", None),
+            precision=self.precision,
         )

@@ -12,7 +12,14 @@ from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from . import _pandas
-from ._training import TorchEstimatorMixin, draw_seed, resolve_device, train_members
+from ._training import (
+    TorchEstimatorMixin,
+    autocast,
+    check_precision,
+    draw_seed,
+    resolve_device,
+    train_members,
+)
 from ._validation import check_choice, check_network_params
 from .evaluation import mase, mase_scale
 from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
@@ -337,6 +344,11 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         defaults: README, Benchmarks). Fit time grows in proportion; 1 trains one network.
     device : str, default="auto"
         "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Arithmetic of the forward passes in fit and predict: float32; bfloat16 autocast (CPU
+        with bfloat16 support, or CUDA); float16 autocast with gradient scaling (CUDA only).
+        The weights stay float32. Lower precision is faster on GPUs with tensor cores and costs
+        some accuracy.
     verbose : bool, default=False
         Show a progress bar with each epoch's training (and validation) loss.
 
@@ -390,6 +402,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         random_state=None,
         ensemble_size: int = 5,
         device: str = "auto",
+        precision: str = "32",
         verbose: bool = False,
     ):
         self.window_length = window_length
@@ -414,6 +427,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.random_state = random_state
         self.ensemble_size = ensemble_size
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     def _check_params(self) -> None:
@@ -469,6 +483,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m) for x in data)))  # (S, C)
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
         series_t = torch.from_numpy(_scaled(data, center, scale)).to(device)  # (sum T_i, C)
         n_train, n_val, window_start = self._sample_starts(lengths, w, h, device)
@@ -581,7 +596,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 future[:, :, d:] = future_cov[:, start : start + block]
             seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(self.device_, self.precision):
                 x, future_, _, level = _split_segments(seg, w, d, self.scaling == "local")
                 pred = self.module_(x, future_) + level  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]

@@ -11,7 +11,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._training import TorchEstimatorMixin, draw_seed, resolve_device, seeded, train
+from ._training import (
+    TorchEstimatorMixin,
+    autocast,
+    check_precision,
+    draw_seed,
+    resolve_device,
+    seeded,
+    train,
+)
 from ._validation import as_float_array, check_choice, check_network_params
 from .networks import RecurrentNetwork
 
@@ -128,6 +136,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     gradient_clip : float or None, default=1.0
     random_state : int, RandomState or None
     device : str, default="auto"
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Arithmetic of the forward passes, as in :class:`~tsrnn.LSTMForecaster`.
     verbose : bool, default=False
     class_weight : dict, "balanced" or None, default=None
         Classifier only: weight of each class in the loss ({label: weight}, or "balanced" for
@@ -163,6 +173,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         gradient_clip: float | None = 1.0,
         random_state=None,
         device: str = "auto",
+        precision: str = "32",
         verbose: bool = False,
         class_weight=None,
         warm_start: bool = False,
@@ -182,6 +193,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.gradient_clip = gradient_clip
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
         self.class_weight = class_weight
         self.warm_start = warm_start
@@ -235,6 +247,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
         x_all = torch.as_tensor((seqs - mean) / std * mask[..., None], device=device)  # (N, T, D)
@@ -311,7 +324,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
         seqs = (seqs - self._mean) / self._std * mask[..., None]
         out = []
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device_, self.precision):
             for start in range(0, len(seqs), _PREDICT_BATCH):
                 part = slice(start, start + _PREDICT_BATCH)
                 x = torch.as_tensor(seqs[part], device=self.device_)
