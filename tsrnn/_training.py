@@ -14,7 +14,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,7 +100,7 @@ def check_precision(precision: str, device: torch.device) -> None:
 def autocast(device: torch.device, precision: str):
     """The autocast context of ``precision`` on ``device`` (a no-op for "32")."""
     dtype = PRECISIONS[precision]
-    return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+    return nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
 
 
 def draw_seed(random_state) -> int:
@@ -123,8 +123,15 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
-def _snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+class _Snapshot:
+    """A copy of a module's weights, refreshed in place (no allocation after the first)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.live = list(module.state_dict().values())  # the module's own tensors, detached
+        self.state = {k: v.clone() for k, v in module.state_dict().items()}
+
+    def take(self) -> None:
+        torch._foreach_copy_(list(self.state.values()), self.live)
 
 
 def _mean_loss(batch_loss: Callable, first: int, n: int, batch_size: int, device) -> float:
@@ -185,11 +192,12 @@ def train(
     dtype = torch.int32 if n_train + n_val < 2**31 else torch.int64
     batch_size = min(config.batch_size, n)
     best_loss, best_state, stale = math.inf, None, 0
+    snapshot = _Snapshot(module)
+    module.train()
     started = time.perf_counter()
     epoch = steps = 0
     try:
         for epoch in range(config.max_epochs):
-            module.train()
             order = None  # release the last epoch's order before drawing the next
             order = torch.randperm(n, generator=generator, device=device, dtype=dtype)
             total, seen = torch.zeros((), device=device), 0
@@ -215,6 +223,7 @@ def train(
                 module.eval()
                 with torch.inference_mode(), precision():
                     monitored = _mean_loss(batch_loss, n, n_val, max(batch_size, 1024), device)
+                module.train()
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
                 _progress(epoch, config.max_epochs, train_loss, result, started)
@@ -235,7 +244,8 @@ def train(
                 module.load_state_dict(best_state)
                 break
             if monitored < best_loss - config.tol:
-                best_loss, best_state, stale = monitored, _snapshot(module), 0
+                snapshot.take()
+                best_loss, best_state, stale = monitored, snapshot.state, 0
                 result.best_epoch = epoch
             else:
                 stale += 1

@@ -537,11 +537,17 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         offsets = np.cumsum(lengths) - lengths  # first row of each series
         first = np.concatenate([offsets, offsets + counts - n_val])  # training, validation blocks
         count = np.concatenate([counts - n_val, n_val])
-        ends = torch.as_tensor(np.cumsum(count), device=device)
-        shift = torch.as_tensor(first - np.cumsum(count) + count, device=device)
+        first, count = first[count > 0], count[count > 0]
+        shift = first - np.cumsum(count) + count  # start = sample number + its block's shift
+        if len(count) == 1:  # one series, no validation: a constant shift
+            def window_start(idx: torch.Tensor) -> torch.Tensor:
+                return idx + int(shift[0])
+        else:
+            ends = torch.as_tensor(np.cumsum(count), device=device)
+            shift_t = torch.as_tensor(shift, device=device)
 
-        def window_start(idx: torch.Tensor) -> torch.Tensor:
-            return shift[torch.searchsorted(ends, idx, right=True)] + idx
+            def window_start(idx: torch.Tensor) -> torch.Tensor:
+                return shift_t[torch.searchsorted(ends, idx, right=True)] + idx
 
         return int(counts.sum() - n_val.sum()), int(n_val.sum()), window_start
 
