@@ -74,3 +74,26 @@ def test_classification_quick(tmp_path):
     # 1-NN Euclidean on GunPoint's standard split: 0.913, the UCR archive's published figure
     nn = table[(table.dataset == "gunpoint") & (table.model == "1nn_euclidean")]
     assert nn["accuracy"].iloc[0] == pytest.approx(0.913, abs=1e-3)
+
+
+def test_speed_quick(tmp_path):
+    """The speed benchmark runs; what it compares is the same computation, and memory shows that
+    windows are never materialised (no timing is asserted: timings are the benchmark's output)."""
+    result = subprocess.run(
+        [sys.executable, "benchmarks/speed.py", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(tmp_path / "speed.csv")
+    assert "### fit" in (tmp_path / "speed.md").read_text()
+    fit = table[table.section == "fit"]
+    assert set(fit["model"]) == {"rnn", "lstm", "gru"} and len(fit) == 6
+    # tsrnn and the hand-written loop trained the same network on the same batches
+    assert (fit["loss_curve_gap"] < 1e-5).all()
+    assert (fit["ratio"] > 0).all() and fit["ratio"].map(math.isfinite).all()
+    assert set(table.section) >= {"fit", "predict", "memory", "many series", "backtest"}
+    # a fit that cut the 2M-point series into windows of 64 would hold >= 32x its size (float32)
+    memory = table[table.section == "memory"].set_index("model")
+    assert memory.loc["tsrnn", "per_series_size"] < 2.5
+    if "cuda" not in set(table.section):
+        assert "cuda: skipped (no CUDA GPU on this machine)" in result.stdout

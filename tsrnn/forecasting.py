@@ -272,8 +272,10 @@ def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool):
     level = y[:, w - 1 : w] if local else torch.zeros_like(y[:, :1])  # (B, 1, D)
     past = y[:, :w]  # (B, w, D)
     diff = torch.diff(past, dim=1, prepend=past[:, :1])  # (B, w, D), 0 at the first step
-    x = torch.cat([past - level, diff, seg[:, :w, d:]], dim=2)  # (B, w, 2D+K)
-    future = seg[:, w:, d:] if seg.size(2) > d else None  # (B, h, K)
+    if seg.size(2) > d:  # covariates
+        x, future = torch.cat([past - level, diff, seg[:, :w, d:]], dim=2), seg[:, w:, d:]
+    else:
+        x, future = torch.cat([past - level, diff], dim=2), None  # (B, w, 2D+K), (B, h, K)
     return x, future, y[:, w:] - level, level
 
 

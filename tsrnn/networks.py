@@ -84,7 +84,7 @@ class RecurrentNetwork(nn.Module):
         super().__init__()
         self.output = output
         self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dropout, nonlinearity)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.head = nn.Linear(hidden_size + context_size, output_size)
 
     def forward(
