@@ -120,3 +120,23 @@ def test_panel_input_errors_name_the_series_and_the_fix():
     with pytest.raises(ValueError, match=f"series '{shortest}' of the panel is not regular at the "
                                          "panel's frequency MS"):
         GRUForecaster().fit(off_grid)
+
+
+def test_period_and_multiple_frequency_panels_and_missing_ids():
+    """Period time stamps, a two-month frequency with series on either phase, and the errors
+    for missing ids."""
+    rng = np.random.default_rng(2)
+    periods = pd.concat([pd.DataFrame({"unique_id": uid, "y": rng.normal(size=n),
+                                       "ds": pd.period_range(end=end, periods=n, freq="Q")})
+                         for uid, n, end in (("a", 20, "2020Q4"), ("b", 15, "2021Q2"))])
+    pred = SeasonalNaiveForecaster(horizon=2).fit(periods).predict()
+    assert pred["ds"].tolist() == [pd.Period(p, "Q") for p in ("2021Q1", "2021Q2", "2021Q3",
+                                                             "2021Q4")]
+    two = pd.concat([pd.DataFrame({"unique_id": uid, "y": rng.normal(size=12),
+                                   "ds": pd.date_range(start, periods=12, freq="2MS")})
+                     for uid, start in (("jan", "2000-01-01"), ("feb", "2000-02-01"))])
+    pred = SeasonalNaiveForecaster(horizon=1).fit(two).predict()
+    assert pred["ds"].tolist() == [pd.Timestamp("2002-01-01"), pd.Timestamp("2002-02-01")]
+    with pytest.raises(ValueError, match=r"unique_id column is missing at row\(s\) \[3\]"):
+        SeasonalNaiveForecaster().fit(two.reset_index(drop=True).assign(
+            unique_id=lambda d: d.unique_id.where(d.index != 3)))

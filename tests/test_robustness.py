@@ -358,3 +358,18 @@ def test_panels_metrics_and_scorers_never_mutate_the_caller_data():
     tsrnn.make_forecast_scorer("smape")(SeasonalNaiveForecaster(horizon=3).fit(y[:40]), y[40:43])
     for d, s in zip([truth, pred, y], snaps):
         _assert_unchanged(d, s)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: GRUForecaster(window_length=6, horizon=2, max_epochs=2, ensemble_size=1,
+                          random_state=0),
+    lambda: SeasonalNaiveForecaster(horizon=2, season_length=4),
+])
+def test_a_fitted_forecaster_does_not_alias_the_callers_array(make):
+    """The recurrent fit reads float64 input through a read-only view instead of copying it;
+    neither it nor a baseline that keeps data may change when the caller later edits the array."""
+    y = np.sin(np.arange(40.0))
+    f = make().fit(y)
+    before = f.predict()
+    y[:] = 1e6
+    np.testing.assert_array_equal(f.predict(), before)

@@ -45,3 +45,34 @@ def test_pandas_input_and_transformer_copies():
 def test_too_short_series_error_names_the_fix():
     with pytest.raises(ValueError, match="need; pass longer series or lower window_length"):
         make_windows(np.arange(5.0), window_length=5, horizon=1)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_sample_numbers_map_to_every_window_once_training_then_validation(early_stopping):
+    """The forecaster numbers its samples instead of indexing them: training windows of each
+    series in turn, then the last validation_fraction of each series' windows. The map must
+    reach exactly the windows window_starts lists, with series too short for any window."""
+    import torch
+
+    from tsrnn import GRUForecaster
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        lengths = rng.integers(1, 60, size=rng.integers(1, 6))
+        lengths[rng.integers(len(lengths))] += 40  # at least one series with windows
+        w, h = int(rng.integers(1, 10)), int(rng.integers(1, 5))
+        f = GRUForecaster(early_stopping=early_stopping, validation_fraction=0.3)
+        try:
+            n_train, n_val, start = f._sample_starts(lengths, w, h, torch.device("cpu"))
+        except ValueError as exc:  # too few windows to validate on: said so, and why
+            assert early_stopping and "early_stopping needs validation windows" in str(exc)
+            continue
+        expected_train, expected_val = [], []
+        for offset, n in zip(np.cumsum(lengths) - lengths, lengths):
+            own = window_starts([n], w, h) + offset
+            k = int(len(own) * 0.3) if early_stopping else 0
+            expected_train += list(own[: len(own) - k])
+            expected_val += list(own[len(own) - k :])
+        numbers = torch.arange(n_train + n_val, dtype=torch.int32)
+        got = start(numbers).tolist()
+        assert got[:n_train] == expected_train and got[n_train:] == expected_val

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +57,9 @@ def _datetime_freq(index: pd.DatetimeIndex):
     return pd.DatetimeIndex(index, freq="infer").freq
 
 
-def read_series(y, name: str = "y") -> tuple[np.ndarray, SeriesFormat]:
-    """A float64 (T, D) copy of ``y`` and its :class:`SeriesFormat`."""
+def read_series(y, name: str = "y", copy: bool = True) -> tuple[np.ndarray, SeriesFormat]:
+    """A float64 (T, D) copy of ``y`` (a read-only view where possible with ``copy=False``) and
+    its :class:`SeriesFormat`."""
     if isinstance(y, pd.Series):
         check_time_index(y.index, name)
         fmt = SeriesFormat("series", 1, y.index, name=y.name)
@@ -72,14 +72,14 @@ def read_series(y, name: str = "y") -> tuple[np.ndarray, SeriesFormat]:
             )
         fmt = SeriesFormat("frame", 2, y.index, columns=y.columns)
     else:
-        values = as_float_array(y, name)
+        values = as_float_array(y, name, copy)
         if values.ndim not in (1, 2):
             raise ValueError(
                 f"{name} must be 1-D (one series) or 2-D (time, columns); got {values.ndim}-D."
             )
         fmt = SeriesFormat("ndarray", values.ndim, pd.RangeIndex(len(values)))
         return values.reshape(len(values), -1), fmt
-    values = as_float_array(y, name)
+    values = as_float_array(y, name, copy)
     return values.reshape(len(values), -1), fmt
 
 
@@ -175,8 +175,8 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
 
     Rows may come in any order; each series is sorted by ``ds``. Every series must be regular
     with the panel's common frequency (inferred from the longest series when ``ds`` holds
-    datetimes) or, for integer ``ds``, evenly spaced. Vectorised over all rows: no per-series
-    pandas objects, so panels of many series read in one pass.
+    datetimes; a Period column's own frequency) or, for integer ``ds``, evenly spaced. Vectorised
+    over all rows: no per-series pandas objects, so panels of many series read in one pass.
 
     Returns
     -------
@@ -185,7 +185,7 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
         appearance.
     panel : tuple (ids, last, step)
         The series ids (an Index), each series' last time stamp (an Index), and the step: the
-        frequency string for datetimes, else an int array with each series' spacing.
+        frequency string for datetimes and periods, else an int array with each series' spacing.
     """
     extra = [c for c in y.columns if c not in PANEL_COLUMNS]
     if extra:
@@ -195,18 +195,23 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
         )
     values = as_float_array(y["y"].to_numpy(), "the panel's y column")
     codes, ids = pd.factorize(y["unique_id"], sort=False)  # ids in order of first appearance
-    datetime = pd.api.types.is_datetime64_any_dtype(y["ds"])
-    if datetime:
-        stamps = pd.DatetimeIndex(y["ds"])
+    if (codes < 0).any():
+        raise ValueError(
+            f"the panel's unique_id column is missing at row(s) {np.flatnonzero(codes < 0)[:5]}"
+            "; fill or drop those rows first."
+        )
+    stamps = pd.Index(y["ds"])
+    if isinstance(stamps, pd.DatetimeIndex):
         keys = stamps.as_unit("ns").asi8
-    else:
-        stamps = pd.Index(y["ds"].to_numpy())
-        if not pd.api.types.is_integer_dtype(stamps):
-            raise TypeError(
-                f"the panel's ds column has dtype {stamps.dtype}; use datetimes or integers "
-                "(e.g. pd.to_datetime(df['ds']))."
-            )
+    elif isinstance(stamps, pd.PeriodIndex):
+        keys = stamps.asi8  # ordinals
+    elif pd.api.types.is_integer_dtype(stamps):
         keys = stamps.to_numpy()
+    else:
+        raise TypeError(
+            f"the panel's ds column has dtype {stamps.dtype}; use datetimes, periods or integers "
+            "(e.g. pd.to_datetime(df['ds']))."
+        )
     order = np.lexsort((keys, codes))
     codes, keys, stamps, values = codes[order], keys[order], stamps[order], values[order]
     bounds = np.flatnonzero(np.diff(codes)) + 1
@@ -221,22 +226,25 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
     if dup.size:
         refuse(dup[0], f"has duplicated time stamps (e.g. {stamps[dup[0]]}); aggregate them "
                        "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index().")
-    if datetime:
-        longest = np.argmax(last - first)
-        freq = _datetime_freq(stamps[first[longest] : last[longest] + 1])
+    if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
+        freq = stamps.freq if isinstance(stamps, pd.PeriodIndex) else _datetime_freq(
+            stamps[first[np.argmax(last - first)] : last[np.argmax(last - first)] + 1])
         if freq is None:
             raise ValueError(
                 "the frequency of the panel's ds column cannot be inferred; make every series "
                 "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS'))."
             )
-        if isinstance(freq, pd.offsets.Tick):  # fixed length: steps from each series' start
-            rel = keys - np.repeat(keys[first], last - first + 1)
+        if isinstance(stamps, pd.PeriodIndex):
+            steps, stride = keys, freq.n
+        elif isinstance(freq, pd.offsets.Tick) and stamps.tz is None:  # fixed length
+            rel = keys - np.repeat(keys[first], last - first + 1)  # from each series' start
             delta = pd.Timedelta(freq).value  # nanoseconds
-            steps = np.where(rel % delta == 0, rel // delta, -1)
-        else:  # calendar offsets (months, weeks, ...): positions on one grid of stamps
-            steps = pd.date_range(stamps.min(), stamps.max(), freq=freq).get_indexer(stamps)
+            steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
+        else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
+            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base)
+            steps, stride = grid.get_indexer(stamps), freq.n
         bad = steps < 0
-        bad[1:] |= same & (np.diff(steps) != 1)
+        bad[1:] |= same & (np.diff(steps) != stride)
         if bad.any():
             refuse(np.argmax(bad), f"is not regular at the panel's frequency {freq.freqstr}: "
                                    "fill or resample its missing time stamps.")
@@ -252,27 +260,32 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
     return series, (pd.Index(ids), stamps[last], step)
 
 
+def _after(stamp, n: int, step: str) -> pd.Index:
+    """The ``n`` time stamps after ``stamp`` (a Timestamp or Period) at frequency ``step``."""
+    if isinstance(stamp, pd.Period):
+        return pd.period_range(stamp + 1, periods=n, freq=stamp.freq)
+    return pd.date_range(stamp, periods=n + 1, freq=step)[1:]
+
+
 def panel_season_length(panel: tuple) -> int:
     """The seasonal period implied by a panel's frequency (1 for integer time stamps)."""
     _, last, step = panel
-    if not isinstance(step, str):
-        return 1
-    return season_length(pd.date_range(last[0], periods=3, freq=step))
+    return season_length(_after(last[0], 3, step)) if isinstance(step, str) else 1
 
 
 def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:
     """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1).
 
-    The forecast of each series starts at the step after its own last time stamp.
+    The forecast of each series starts at the step after its own last time stamp (one
+    ``date_range`` per distinct last stamp, so calendar and daylight-saving rules hold).
     """
     ids, last, step = panel
-    s, h = values.shape[:2]
+    h = values.shape[1]
     if isinstance(step, str):
-        offset = pd.tseries.frequencies.to_offset(step)
-        with warnings.catch_warnings():  # some offsets are added element-wise, with a warning
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            steps = [last + k * offset for k in range(1, h + 1)]  # step-major
-        ds = steps[0].append(steps[1:])[(np.arange(h) * s + np.arange(s)[:, None]).ravel()]
+        which, ends = pd.factorize(last)
+        futures = [_after(end, h, step) for end in ends]
+        rows = (which[:, None] * h + np.arange(h)).ravel()
+        ds = futures[0].append(futures[1:])[rows]
     else:
         ds = (last.to_numpy()[:, None] + step[:, None] * np.arange(1, h + 1)).ravel()
     return pd.DataFrame({"unique_id": ids.repeat(h), "ds": ds, "y": values[:, :, 0].ravel()})

@@ -98,9 +98,12 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 
 def autocast(device: torch.device, precision: str):
-    """The autocast context of ``precision`` on ``device`` (a no-op for "32")."""
+    """The autocast context of ``precision`` on ``device`` (a no-op for "32", and for
+    "16-mixed" off CUDA: a model trained so on a GPU and loaded on a CPU predicts in float32)."""
     dtype = PRECISIONS[precision]
-    return nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
+    if dtype is None or (dtype == torch.float16 and device.type != "cuda"):
+        return nullcontext()
+    return torch.autocast(device.type, dtype=dtype)
 
 
 def draw_seed(random_state) -> int:

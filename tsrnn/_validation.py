@@ -37,9 +37,13 @@ def check_network_params(est, cell: str) -> None:
         check_scalar(est.gradient_clip, "gradient_clip", Real, min_val=0.0, include_boundaries="neither")
 
 
-def as_float_array(values, name: str) -> np.ndarray:
+def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
     """A float64 copy of numeric ``values``; strings, sparse, complex and non-finite values are
-    refused with an error that names the fix. Object arrays of numbers are converted."""
+    refused with an error that names the fix. Object arrays of numbers are converted.
+
+    ``copy=False`` returns float64 input as a read-only view instead (no copy of a long series;
+    nothing can write through it); other dtypes are still converted into a new array.
+    """
     if sp.issparse(values):
         raise TypeError(
             f"{name} is a sparse matrix; sparse input is not supported: pass a dense array "
@@ -65,7 +69,11 @@ def as_float_array(values, name: str) -> np.ndarray:
         raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; pass real numbers.")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} has dtype {arr.dtype}; pass numeric values (int or float).")
-    arr = np.array(arr, dtype=np.float64)  # always a copy: the caller's data is never touched
+    if copy or arr.dtype != np.float64:
+        arr = np.array(arr, dtype=np.float64)  # a copy: the caller's data is never touched
+    else:
+        arr = arr.view()
+        arr.flags.writeable = False
     if arr.ndim == 2 and len(arr) and arr.shape[1] == 0:
         raise ValueError(
             f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; "

@@ -36,6 +36,10 @@ class BaseForecaster(BaseEstimator):
     ``_predict_values`` on float64 arrays of shape (T, D).
     """
 
+    # Whether _fit_values may keep (views of) the values it is given: then fit hands it a copy.
+    # Forecasters that only read them get a read-only view of float64 input (no copy).
+    _copies_input = True
+
     def fit(self, y, X=None):
         """Fit the forecaster to a series.
 
@@ -54,7 +58,7 @@ class BaseForecaster(BaseEstimator):
         """
         if _pandas.is_panel(y):
             return self._fit_long(y, X)
-        values, fmt = _pandas.read_series(y)
+        values, fmt = _pandas.read_series(y, copy=self._copies_input)
         cov = None if X is None else _pandas.read_covariates(X, len(values), fmt.index)
         self._check_params()
         m = self.season_length or _pandas.season_length(fmt.index)
@@ -378,6 +382,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     """
 
     _cell: str
+    _copies_input = False  # the series is only read: scaled into float32, last window copied
 
     def __init__(
         self,
@@ -543,7 +548,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         shift = first - np.cumsum(count) + count  # start = sample number + its block's shift
         if len(count) == 1:  # one series, no validation: a constant shift
             def window_start(idx: torch.Tensor) -> torch.Tensor:
-                return idx + int(shift[0])
+                return idx + int(shift[0]) if shift[0] else idx
         else:
             ends = torch.as_tensor(np.cumsum(count), device=device)
             shift_t = torch.as_tensor(shift, device=device)
