@@ -227,8 +227,9 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
         refuse(dup[0], f"has duplicated time stamps (e.g. {stamps[dup[0]]}); aggregate them "
                        "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index().")
     if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
+        longest = np.argmax(last - first)  # the frequency is inferred from the longest series
         freq = stamps.freq if isinstance(stamps, pd.PeriodIndex) else _datetime_freq(
-            stamps[first[np.argmax(last - first)] : last[np.argmax(last - first)] + 1])
+            stamps[first[longest] : last[longest] + 1])
         if freq is None:
             raise ValueError(
                 "the frequency of the panel's ds column cannot be inferred; make every series "

@@ -534,7 +534,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         order (with early stopping). Only two numbers per series are stored, never one per window.
         """
         counts = np.maximum(0, lengths - w - h + 1)  # windows per series
-        n_val = (counts * self.validation_fraction).astype(np.int64) if self.early_stopping else 0 * counts
+        n_val = ((counts * self.validation_fraction).astype(np.int64) if self.early_stopping
+                 else np.zeros_like(counts))
         if self.early_stopping and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
                 f"early_stopping needs validation windows but {counts.sum()} window(s) x "
