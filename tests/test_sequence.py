@@ -65,9 +65,10 @@ def test_padding_never_reaches_a_result():
     seqs = [rng.normal(size=(T, 1)) for T in rng.integers(3, 12, size=20)]
     reg = SequenceRegressor(max_epochs=3, random_state=0).fit(seqs, rng.normal(size=20))
     X, lengths = read_sequences(seqs)
-    garbage = np.concatenate([X, rng.normal(size=(20, 30, 1))], axis=1)  # longer, non-zero pad
+    X = np.repeat(X, reg._module_spec["input_size"], axis=2)  # the network's input channels
+    garbage = np.concatenate([X, rng.normal(size=(20, 30, X.shape[2]))], axis=1)  # longer pad
     for i, n in enumerate(lengths):
-        garbage[i, n : X.shape[1]] = rng.normal(size=(X.shape[1] - n, 1))
+        garbage[i, n : X.shape[1]] = rng.normal(size=(X.shape[1] - n, X.shape[2]))
     with torch.inference_mode():
         a = reg.module_(torch.as_tensor(X), torch.as_tensor(lengths))
         b = reg.module_(torch.as_tensor(garbage, dtype=torch.float32), torch.as_tensor(lengths))
@@ -192,7 +193,8 @@ def test_sample_weight_two_equals_a_repeated_sample_in_full_batch_training():
     X, y = _two_classes(30)
     weights = np.ones(30)
     weights[:5] = 2.0
-    kw = dict(max_epochs=5, batch_size=100, random_state=0)
+    # no convolutional front-end: its BatchNorm's batch statistics count each sequence once
+    kw = dict(max_epochs=5, batch_size=100, conv_steps=None, random_state=0)
     weighted = SequenceClassifier(**kw).fit(X, y, sample_weight=weights)
     repeated = SequenceClassifier(**kw).fit(np.concatenate([X, X[:5]]), np.r_[y, y[:5]])
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5)

@@ -23,6 +23,11 @@ WEIGHTS = (
     "batches and their draw, so the two fits differ although the loss weights are the same "
     "(tests/test_sequence.py checks the weighting itself)"
 )
+ROUNDING = (
+    "the convolutional front-end's float32 kernels round differently for different batch sizes "
+    "(differences about 1e-7, below float32 resolution of the targets); the check demands 1e-7. "
+    "tests/test_sequence.py compares batch and one-by-one predictions at 1e-6"
+)
 WINDOWING = (
     "windowing turns series into windows: it changes the number of samples and returns (N, T, D) "
     "arrays by design, so it is not a Pipeline step (STYLE.md) and reads 2-D input as one "
@@ -42,6 +47,7 @@ EXPECTED = {
         "check_n_features_in": N_FEATURES,
         "check_n_features_in_after_fitting": N_FEATURES,
         "check_sample_weight_equivalence_on_dense_data": WEIGHTS,
+        "check_methods_subset_invariance": ROUNDING,
     },
     "SequenceScaler": {
         "check_n_features_in": N_FEATURES,

@@ -238,3 +238,153 @@ class Anchored(nn.Module):
             return self.net(x, future, teacher=fed, horizon=self.horizon) + base
         context = None if future is None else future.flatten(1)  # (N, h*K)
         return self.net(x, context=context).view_as(base) + base  # (N, h, D)
+
+
+def _conv_block(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Sequential:
+    """Conv1d, BatchNorm, ReLU on (N, C, T); zero padding keeps ``ceil(T / stride)`` steps."""
+    pad = nn.ConstantPad1d(((kernel - 1) // 2, kernel // 2), 0.0)  # even kernels: one more right
+    return nn.Sequential(
+        pad,
+        nn.Conv1d(c_in, c_out, kernel, stride=stride, bias=False),
+        nn.BatchNorm1d(c_out),
+        nn.ReLU(),
+    )
+
+
+def reverse_within(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """Index (N, steps) that reverses each sequence within its own length and leaves the
+    padding after it in place (an involution: applying it twice is the identity)."""
+    t = torch.arange(steps, device=lengths.device)
+    n = lengths.view(-1, 1)
+    return torch.where(t < n, n - 1 - t, t)
+
+
+class SequenceNetwork(nn.Module):
+    """Recurrent network that reads whole sequences of different lengths.
+
+    The pieces, each optional: a strided convolutional front-end that shortens long sequences,
+    a uni- or bidirectional recurrence, pooling over all hidden states, and a parallel
+    full-resolution convolutional branch (LSTM-FCN). Right padding never reaches a result:
+    the input is zeroed past each sequence's length (as a convolution's own zero padding would
+    be), the backward direction reads each sequence reversed within its own length (no packing),
+    and pooling is masked.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+    input_size, output_size : int
+        Features per time step (D) and outputs (classes or targets) per sequence or step.
+    hidden_size, num_layers, dropout, nonlinearity
+        As in :func:`make_recurrent` (per direction); ``dropout`` also acts between layers
+        and on the head's input.
+    bidirectional : bool
+        Add a recurrence that reads each sequence backwards.
+    pooling : tuple of {"last", "mean", "max"}
+        Summaries of the hidden states joined for the head (many-to-one): "last" is the forward
+        state at the last real step (and the backward state after reading the whole sequence),
+        "mean" and "max" are taken over the real steps.
+    stride : int or None
+        Front-end: Conv1d with this stride and kernel ``2 * stride + 1`` to ``conv_channels``
+        channels, BatchNorm, ReLU; a sequence of length ``L`` becomes ``ceil(L / stride)`` steps.
+        None: no front-end. Many-to-one only.
+    conv_channels : int
+    conv_branch : bool
+        Join the masked global average of a three-block convolutional network (128, 256, 128
+        channels; kernels 8, 5, 3) over the full-resolution input to the pooled states (as in
+        LSTM-FCN, Karim et al. 2018). Many-to-one only.
+    output : {"last", "sequence"}
+        One output per sequence, or one per step ("sequence": no front-end, branch or pooling).
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        output_size: int,
+        *,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        nonlinearity: str = "tanh",
+        bidirectional: bool = True,
+        pooling: tuple[str, ...] = ("last", "mean", "max"),
+        stride: int | None = None,
+        conv_channels: int = 64,
+        conv_branch: bool = False,
+        output: str = "last",
+    ) -> None:
+        super().__init__()
+        if output == "sequence" and (stride or conv_branch):
+            raise ValueError("a per-step network has no strided front-end or convolutional branch")
+        self.output, self.pooling, self.stride = output, tuple(pooling), stride
+        self.front = _conv_block(input_size, conv_channels, 2 * stride + 1, stride) if stride else None
+        size = conv_channels if stride else input_size
+        self.bidirectional = bidirectional
+        if bidirectional:  # one module per layer and direction: each reads its own order
+            self.layers = nn.ModuleList(
+                nn.ModuleList(
+                    make_recurrent(cell, size if i == 0 else 2 * hidden_size, hidden_size, 1,
+                                   0.0, nonlinearity)
+                    for _ in range(2)
+                )
+                for i in range(num_layers)
+            )
+        else:
+            self.rnn = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
+        self.between = nn.Dropout(dropout) if dropout and num_layers > 1 else nn.Identity()
+        self.branch = nn.Sequential(
+            _conv_block(input_size, 128, 8), _conv_block(128, 256, 5), _conv_block(256, 128, 3)
+        ) if conv_branch else None
+        width = hidden_size * (2 if bidirectional else 1)
+        features = width if output == "sequence" else width * len(self.pooling)
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.head = nn.Linear(features + (128 if conv_branch else 0), output_size)
+
+    def _recur(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        # h: (N, T, C) -> hidden states (N, T, H) or (N, T, 2H), both directions in time order
+        if not self.bidirectional:
+            return self.rnn(h)[0]
+        index = reverse_within(lengths, h.size(1)).unsqueeze(2)  # (N, T, 1)
+        for i, (forward, backward) in enumerate(self.layers):
+            if i:
+                h = self.between(h)
+            flipped = h.gather(1, index.expand(-1, -1, h.size(2)))
+            back = backward(flipped)[0]
+            h = torch.cat([forward(h)[0], back.gather(1, index.expand(-1, -1, back.size(2)))], 2)
+        return h
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (N, T, D), lengths: (N,) -> (N, output_size) or (N, T, output_size)
+        n, t = x.shape[:2]
+        if lengths is None:
+            lengths = torch.full((n,), t, device=x.device)
+        mask = torch.arange(t, device=x.device) < lengths.view(-1, 1)  # (N, T)
+        x = x * mask.unsqueeze(2).to(x.dtype)
+        h, steps, real = x, lengths, mask
+        if self.front is not None:
+            h = self.front(x.transpose(1, 2)).transpose(1, 2)  # (N, ceil(T / s), C)
+            steps = torch.div(lengths + self.stride - 1, self.stride, rounding_mode="floor")
+            real = torch.arange(h.size(1), device=x.device) < steps.view(-1, 1)
+        out = self._recur(h, steps)  # (N, T', W)
+        if self.output == "sequence":
+            return self.head(self.dropout(out))  # (N, T, output_size)
+        parts = []
+        for kind in self.pooling:
+            if kind == "last":
+                last = last_step(out, steps)
+                if self.bidirectional:  # the backward state after the whole sequence sits at 0
+                    half = out.size(2) // 2
+                    last = torch.cat([last[:, :half], out[:, 0, half:]], 1)
+                parts.append(last)
+            elif kind == "mean":
+                weight = real.unsqueeze(2).to(out.dtype)
+                parts.append((out * weight).sum(1) / steps.view(-1, 1).to(out.dtype))
+            else:
+                parts.append(out.masked_fill(~real.unsqueeze(2), float("-inf")).amax(1))
+        if self.branch is not None:
+            feats = x.transpose(1, 2)  # (N, D, T); zero past each length, and kept so per block
+            keep = mask.unsqueeze(1).to(x.dtype)
+            for block in self.branch:
+                feats = block(feats) * keep
+            parts.append(feats.sum(2) / lengths.view(-1, 1).to(feats.dtype))
+        return self.head(self.dropout(torch.cat(parts, 1)))  # (N, output_size)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -9,6 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._training import (
@@ -17,14 +21,15 @@ from ._training import (
     check_precision,
     draw_seed,
     resolve_device,
-    seeded,
-    train,
+    train_members,
 )
 from ._validation import as_float_array, check_choice, check_network_params
-from .networks import RecurrentNetwork
+from .networks import SequenceNetwork, combine
 
 _PREDICT_BATCH = 4096
 _IGNORE = -100  # label of padded steps, skipped by the loss
+_POOLINGS = ("last", "mean", "max")
+_SCALINGS = ("both", "series", "global", None)
 
 
 def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
@@ -114,19 +119,45 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     cell : {"lstm", "gru", "rnn"}, default="lstm"
         Recurrent cell ("rnn" is the Elman network).
     output : {"last", "sequence"}, default="last"
-        "last": one target per sequence (many-to-one; the output is read at each sequence's
-        last real step). "sequence": one target per step (many-to-many synchronised, sequence
-        labelling): ``y`` has shape (N, T) (or is a list of (T_i,) arrays) and ``predict``
-        returns the same form.
-    hidden_size : int, default=32
+        "last": one target per sequence (many-to-one, read from the pooled hidden states).
+        "sequence": one target per step (many-to-many synchronised, sequence labelling): ``y``
+        has shape (N, T) (or is a list of (T_i,) arrays) and ``predict`` returns the same form.
+    hidden_size : int, default=64
+        Hidden units per layer and direction.
     num_layers : int, default=1
     dropout : float, default=0.0
         Dropout between stacked layers and before the output layer.
     nonlinearity : {"tanh", "relu"}, default="tanh"
         Activation of the Elman cell; gated cells accept only "tanh".
+    bidirectional : bool, default=True
+        Also read each sequence backwards (within its own length). With
+        ``output="sequence"`` a step's output then depends on later steps: set False for a
+        causal model (e.g. next-step prediction).
+    pooling : str, default="last+mean+max"
+        What the head reads, ``output="last"`` only: "+"-joined summaries of the hidden states,
+        "last" (forward state at the last real step, and the backward state after the whole
+        sequence), "mean" and "max" (over the real steps).
+    conv_steps : int or None, default=64
+        ``output="last"`` only: a strided convolutional front-end (stride
+        ``ceil(longest training sequence / conv_steps)``, kernel ``2 * stride + 1``,
+        ``conv_channels`` channels, BatchNorm, ReLU) shortens sequences to about ``conv_steps``
+        steps before the recurrence (kernel 3, stride 1 when they are already shorter). None:
+        the recurrence reads the input itself.
+    conv_channels : int, default=64
+    conv_branch : bool, default=False
+        ``output="last"`` only: add a full-resolution convolutional branch beside the
+        recurrence (LSTM-FCN: 128, 256, 128 channels, kernels 8, 5, 3, global average). More
+        accurate on some data sets, several times slower to fit.
+    scaling : {"both", "series", "global"} or None, default="both"
+        Input standardisation, per channel: "series" by each sequence's own mean and standard
+        deviation (shape only), "global" by those of all training steps (keeps level and
+        scale), "both" feeds the two views side by side (2·D input channels), None none.
     learning_rate : float, default=1e-3
-    max_epochs : int, default=100
-    batch_size : int, default=32
+    max_epochs : int, default=200
+    max_steps : int or None, default=1000
+        Stop after this many optimiser steps (mini-batches) in all, whichever of ``max_epochs``
+        and ``max_steps`` comes first: small data sets get many epochs, large ones a bounded fit.
+    batch_size : int, default=16
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples (stratified for the classifier), stop
         when their loss has not improved for ``n_iter_no_change`` epochs and restore the best
@@ -134,6 +165,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     gradient_clip : float or None, default=1.0
+    ensemble_size : int, default=1
+        Networks trained under consecutive seeds; their outputs (logits) are averaged.
     random_state : int, RandomState or None
     device : str, default="auto"
     precision : {"32", "bf16", "16-mixed"}, default="32"
@@ -142,6 +175,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Classifier only: weight of each class in the loss ({label: weight}, or "balanced" for
         weights inversely proportional to the class frequencies). Multiplies ``sample_weight``.
+    label_smoothing : float or None, default=None
+        Classifier only: share of each target's probability spread evenly over all classes in
+        the cross-entropy. None means 0.1 for the classifier (and nothing for the regressor).
     warm_start : bool, default=False
         When the estimator is already fitted, ``fit`` continues training the same network (and
         keeps its input and target scaling) instead of starting anew.
@@ -160,22 +196,31 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         cell: str = "lstm",
         *,
         output: str = "last",
-        hidden_size: int = 32,
+        hidden_size: int = 64,
         num_layers: int = 1,
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
+        bidirectional: bool = True,
+        pooling: str = "last+mean+max",
+        conv_steps: int | None = 64,
+        conv_channels: int = 64,
+        conv_branch: bool = False,
+        scaling: str | None = "both",
         learning_rate: float = 1e-3,
-        max_epochs: int = 100,
-        batch_size: int = 32,
+        max_epochs: int = 200,
+        max_steps: int | None = 1000,
+        batch_size: int = 16,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         gradient_clip: float | None = 1.0,
+        ensemble_size: int = 1,
         random_state=None,
         device: str = "auto",
         precision: str = "32",
         verbose: bool = False,
         class_weight=None,
+        label_smoothing: float | None = None,
         warm_start: bool = False,
     ):
         self.cell = cell
@@ -184,18 +229,27 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.num_layers = num_layers
         self.dropout = dropout
         self.nonlinearity = nonlinearity
+        self.bidirectional = bidirectional
+        self.pooling = pooling
+        self.conv_steps = conv_steps
+        self.conv_channels = conv_channels
+        self.conv_branch = conv_branch
+        self.scaling = scaling
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.gradient_clip = gradient_clip
+        self.ensemble_size = ensemble_size
         self.random_state = random_state
         self.device = device
         self.precision = precision
         self.verbose = verbose
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
         self.warm_start = warm_start
 
     def __sklearn_tags__(self):
@@ -211,7 +265,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
         y : array-like of shape (N,) (or (N, k) for the regressor)
         sample_weight : array-like of shape (N,), optional
-            Weight of each sequence in the loss (of each of its steps, ``output="sequence"``).
+            Weight of each sequence in the loss (of each of its steps, ``output="sequence"``)
+            and in the "global" input scaling. The front-end's BatchNorm statistics count
+            each sequence of a batch once.
 
         Returns
         -------
@@ -221,8 +277,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        check_network_params(self, self.cell)
-        check_choice(self.output, "output", ("last", "sequence"))
+        self._check_params()
         seqs, lengths = read_sequences(X)
         warm = self.warm_start and hasattr(self, "module_")
         if warm and seqs.shape[2] != self.n_features_in_:
@@ -236,13 +291,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         else:
             targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
-        if warm:
-            mean, std = self._mean, self._std
-        else:
+        if not warm:
             step_w = (sample_weight[:, None] * mask)[..., None]  # (N, T, 1), 0 on padding
             mean = (step_w * seqs).sum(axis=(0, 1)) / step_w.sum()
             std = np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum())
-            mean, std = mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+            self._mean = mean.astype(np.float32)
+            self._std = np.where(std > 0, std, 1.0).astype(np.float32)
         # one weight per loss element: the sample's weight, zero on padded steps
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
@@ -250,45 +304,100 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
-        x_all = torch.as_tensor((seqs - mean) / std * mask[..., None], device=device)  # (N, T, D)
+        x_all = torch.as_tensor(self._inputs(seqs, mask), device=device)  # (N, T, D or 2D)
         len_all = torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
         order = torch.as_tensor(np.concatenate([train_idx, val_idx]), device=device)
 
-        def batch_loss(number: torch.Tensor) -> torch.Tensor:  # training samples first
-            idx = order[number]
+        def batch_loss(module: torch.nn.Module, number: torch.Tensor) -> torch.Tensor:
+            idx = order[number]  # training samples first
             loss = self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T])
             w = w_all[idx]
             return (loss * w).sum() / w.sum()
 
-        spec = dict(input_size=seqs.shape[2], output_size=output_size)
-        with seeded(seed, device):
-            module = (self.module_ if warm else self._make_module(**spec)).to(device)
-            generator = torch.Generator(device).manual_seed(seed)
-            result = train(
-                module, batch_loss, len(train_idx), len(val_idx), self._train_config(), generator,
-            )
+        if warm:  # train the fitted network(s) further
+            spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
+            build = members.__getitem__
+        else:
+            stride = None
+            if self.output == "last" and self.conv_steps is not None:
+                stride = math.ceil(seqs.shape[1] / self.conv_steps)
+            spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
+                        n_members=self.ensemble_size)
+
+            def build(i: int) -> torch.nn.Module:  # called under member i's seed
+                return self._network(x_all.shape[2], output_size, stride)
+
+        module, result = train_members(
+            build, batch_loss, len(train_idx), len(val_idx), self._train_config(), seed, device,
+            spec["n_members"], reduce="mean",
+        )
         self.module_, self._module_spec = module, spec
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
         self.loss_curve_ = result.loss_curve
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
-        self._mean, self._std = mean, std
         return self
 
-    def _make_module(self, input_size: int, output_size: int) -> torch.nn.Module:
-        return RecurrentNetwork(
+    def _check_params(self) -> None:
+        check_network_params(self, self.cell)
+        check_choice(self.output, "output", ("last", "sequence"))
+        check_choice(self.scaling, "scaling", _SCALINGS)
+        check_scalar(self.conv_channels, "conv_channels", Integral, min_val=1)
+        check_scalar(self.ensemble_size, "ensemble_size", Integral, min_val=1)
+        for name in ("conv_steps", "max_steps"):
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, Integral, min_val=1)
+        if self.label_smoothing is not None:
+            check_scalar(self.label_smoothing, "label_smoothing", Real, min_val=0.0, max_val=1.0,
+                         include_boundaries="left")
+        kinds = self._pooling()
+        if not kinds or len(set(kinds)) < len(kinds) or not set(kinds) <= set(_POOLINGS):
+            raise ValueError(
+                f"pooling={self.pooling!r} is not valid; join distinct summaries from "
+                f"{', '.join(map(repr, _POOLINGS))} with '+', e.g. 'last+mean+max' or 'mean'."
+            )
+
+    def _pooling(self) -> tuple[str, ...]:
+        return tuple(str(self.pooling).split("+")) if self.pooling else ()
+
+    def _inputs(self, seqs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The network's input: right-padded float32 sequences in the views of ``scaling``
+        (zero on padding)."""
+        keep = mask[..., None]  # (N, T, 1)
+        views = []
+        if self.scaling in ("series", "both"):
+            steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
+            mean = (seqs * keep).sum(axis=1, keepdims=True) / steps
+            std = np.sqrt((((seqs - mean) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
+            views.append((seqs - mean) / np.where(std > 0, std, 1.0))
+        if self.scaling in ("global", "both"):
+            views.append((seqs - self._mean) / self._std)
+        view = np.concatenate(views, axis=2) if views else seqs
+        return (view * keep).astype(np.float32)
+
+    def _network(self, input_size: int, output_size: int, stride: int | None) -> SequenceNetwork:
+        return SequenceNetwork(
             self.cell, input_size, output_size, hidden_size=self.hidden_size,
             num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
-            output=self.output,
+            bidirectional=self.bidirectional, pooling=self._pooling(), stride=stride,
+            conv_channels=self.conv_channels,
+            conv_branch=self.conv_branch and self.output == "last", output=self.output,
         )
 
+    def _make_module(
+        self, input_size: int, output_size: int, stride: int | None, n_members: int
+    ) -> torch.nn.Module:
+        """The untrained network(s) of a ``_module_spec`` (for loading)."""
+        members = [self._network(input_size, output_size, stride) for _ in range(n_members)]
+        return combine(members, "mean")
     def _target_weights(self, targets: np.ndarray):
-        if self.class_weight is not None:
-            raise ValueError("class_weight applies to classifiers only; leave it None here.")
+        for name in ("class_weight", "label_smoothing"):
+            if getattr(self, name) is not None:
+                raise ValueError(f"{name} applies to classifiers only; leave it None here.")
         return 1.0
 
     def _split(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -322,7 +431,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{self.n_features_in_}; pass sequences with the same features."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
-        seqs = (seqs - self._mean) / self._std * mask[..., None]
+        seqs = self._inputs(seqs, mask)
         out = []
         with torch.inference_mode(), autocast(self.device_, self.precision):
             for start in range(0, len(seqs), _PREDICT_BATCH):
@@ -416,9 +525,10 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _loss(self, logits, target):
         # logits (B, C) or (B, T, C) -> per-element loss (B,) or (B, T); padding gives 0
+        smoothing = 0.1 if self.label_smoothing is None else self.label_smoothing
         loss = torch.nn.functional.cross_entropy(
             logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE,
-            reduction="none",
+            reduction="none", label_smoothing=smoothing,
         )
         return loss.view_as(target)
 

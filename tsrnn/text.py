@@ -99,7 +99,8 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
             self.cell, output="sequence", hidden_size=self.hidden_size,
             learning_rate=self.learning_rate, max_epochs=self.max_epochs,
             batch_size=self.batch_size, random_state=self.random_state, device=self.device,
-        ).fit(X, y)
+            bidirectional=False, scaling="global", label_smoothing=0.0, max_steps=None,
+        ).fit(X, y)  # causal: each step sees only the characters so far
         return self
 
     def _next_proba(self, text: str) -> np.ndarray:
