@@ -22,6 +22,8 @@ CLASSIFICATION = {
     "italy_power_demand": (67, 1029, 24, 1, 2),
     "basic_motions": (40, 40, 100, 6, 4),
     "japanese_vowels": (270, 370, (7, 29), 12, 9),
+    "arrowhead": (36, 175, 251, 1, 3),
+    "pickup_gesture_wiimote_z": (50, 50, (29, 361), 1, 10),
 }
 
 

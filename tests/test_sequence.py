@@ -225,3 +225,109 @@ def test_warm_start_continues_training_the_same_network():
     assert clf.loss_curve_[0] < first_curve[0] and clf.loss_curve_[0] <= first_curve[-1] * 1.05
     with pytest.raises(ValueError, match=r"labels \['new'\] were not seen in the first fit"):
         clf.fit(X[:3], ["ramp", "wave", "new"])
+
+
+# --- the architecture of issue 8: views, front-end, both directions, pooling, smoothing -----
+
+def test_defaults_beat_one_nn_dtw_on_bundled_gunpoint():
+    from tsrnn import datasets
+
+    torch.set_num_threads(1)
+    (X, y), (X_test, y_test) = datasets.load_gunpoint("train"), datasets.load_gunpoint("test")
+    clf = SequenceClassifier(random_state=0).fit(X, y)
+    assert clf._module_spec["stride"] == 3  # 150 steps shortened to 50 before the recurrence
+    assert clf.score(X_test, y_test) > 0.907  # 1-NN DTW's published accuracy
+
+
+def test_defaults_learn_variable_length_multivariate_japanese_vowels():
+    from tsrnn import datasets
+
+    torch.set_num_threads(1)
+    (X, y), (X_test, y_test) = (datasets.load_japanese_vowels(s) for s in ("train", "test"))
+    clf = SequenceClassifier(random_state=0).fit(X, y)
+    assert clf.n_features_in_ == 12 and clf._module_spec["input_size"] == 24  # two views
+    assert clf.score(X_test, y_test) > 0.949  # 1-NN DTW: 0.949
+
+
+def test_backward_direction_reads_the_first_steps_of_long_sequences():
+    # the label is the sign of the first step of 120; a forward-only last state forgets it
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 120, 1))
+    y = X[:, 0, 0] > 0
+    kw = dict(conv_steps=None, pooling="last", max_epochs=30, random_state=0)
+    both = SequenceClassifier(**kw).fit(X[:200], y[:200])
+    assert both.score(X[200:], y[200:]) > 0.9
+    forward = SequenceClassifier(bidirectional=False, **kw).fit(X[:200], y[:200])
+    assert forward.score(X[200:], y[200:]) < 0.75
+
+
+def test_bidirectional_tagger_aligns_the_backward_states_with_their_steps():
+    # each step's label is the sign of the *next* step: only the backward direction knows it,
+    # and only if its states are put back at the right steps (variable lengths included)
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 1)) for n in rng.integers(5, 20, size=300)]
+    tags = [np.r_[s[1:, 0] > 0, False] for s in seqs]
+    kw = dict(output="sequence", max_epochs=30, learning_rate=3e-3, random_state=0)
+    tagger = SequenceClassifier(**kw).fit(seqs[:250], tags[:250])
+    assert tagger.score(seqs[250:], tags[250:]) > 0.9
+    causal = SequenceClassifier(bidirectional=False, **kw).fit(seqs[:250], tags[:250])
+    assert causal.score(seqs[250:], tags[250:]) < 0.75
+
+
+def test_series_scaling_ignores_each_sequences_level_and_scale():
+    X, y = _two_classes(60)
+    clf = SequenceClassifier(scaling="series", max_epochs=3, random_state=0).fit(X, y)
+    shift = np.random.default_rng(1).uniform(-50, 50, (60, 1, 1))
+    scale = np.random.default_rng(2).uniform(0.1, 10, (60, 1, 1))
+    np.testing.assert_allclose(clf.predict_proba(X * scale + shift), clf.predict_proba(X),
+                               atol=1e-4)
+    both = SequenceClassifier(max_epochs=3, random_state=0).fit(X, y)
+    assert np.abs(both.predict_proba(X * scale + shift) - both.predict_proba(X)).max() > 1e-3
+
+
+def test_label_smoothing_keeps_probabilities_off_certainty():
+    X, y = _two_classes(120)
+    kw = dict(max_epochs=60, random_state=0)
+    smooth = SequenceClassifier(**kw).fit(X, y).predict_proba(X).max(axis=1)
+    sharp = SequenceClassifier(label_smoothing=0.0, **kw).fit(X, y).predict_proba(X).max(axis=1)
+    # smoothing 0.1 over 2 classes makes 0.95 the target: the fit stays near it
+    assert np.median(smooth) < 0.97 < np.median(sharp)
+    with pytest.raises(ValueError, match="label_smoothing applies to classifiers only"):
+        SequenceRegressor(label_smoothing=0.1).fit(X, np.zeros(120))
+
+
+def test_ensemble_averages_member_logits_and_survives_pickling():
+    X, y = _two_classes(60)
+    clf = SequenceClassifier(ensemble_size=2, max_epochs=3, random_state=0).fit(X, y)
+    first, second = clf.module_.members
+    x = torch.as_tensor(clf._inputs(*read_sequences(X)[:1], np.ones(X.shape[:2], bool)))
+    with torch.inference_mode():
+        a, b = first(x), second(x)
+    assert not torch.allclose(a, b)  # members trained under different seeds
+    expected = torch.softmax((a + b) / 2, dim=1).numpy()
+    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-6)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_convolutional_branch_keeps_padding_out_of_results():
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.integers(3, 40, size=24)]
+    y = np.array([s[:, 0].mean() > 0 for s in seqs])
+    clf = SequenceClassifier(conv_branch=True, conv_steps=8, max_epochs=2, random_state=0)
+    clf.fit(seqs, y)
+    alone = np.vstack([clf.predict_proba([s]) for s in seqs])
+    np.testing.assert_allclose(clf.predict_proba(seqs), alone, atol=1e-5)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(pooling="last+median"), "pooling='last\\+median' is not valid; join distinct"),
+    (dict(pooling="mean+mean"), "pooling='mean\\+mean' is not valid"),
+    (dict(scaling="robust"), "scaling='robust' is not valid; choose one of 'both'"),
+    (dict(conv_steps=0), "conv_steps == 0, must be >= 1"),
+    (dict(ensemble_size=0), "ensemble_size == 0, must be >= 1"),
+    (dict(label_smoothing=1.0), "label_smoothing == 1.0, must be < 1.0"),
+])
+def test_bad_architecture_parameters_are_refused_clearly(params, message):
+    with pytest.raises(ValueError, match=message):
+        SequenceClassifier(**params).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])

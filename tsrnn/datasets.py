@@ -256,6 +256,36 @@ def load_japanese_vowels(split: str = "train"):
     return _load_classification("japanese_vowels.csv", split, ragged=True)
 
 
+def load_arrowhead(split: str = "train"):
+    """ArrowHead (UCR): outlines of projectile points as 1-D series, 3 classes.
+
+    Returns ``(X, y)``: X of shape (36, 251, 1) for "train" (12 a class) and (175, 251, 1) for
+    "test"; labels "0" (Avonlea), "1" (Clovis), "2" (Mix).
+
+    Examples
+    --------
+    >>> X, y = load_arrowhead()
+    >>> X.shape, sorted(set(y.tolist()))
+    ((36, 251, 1), ['0', '1', '2'])
+    """
+    return _load_classification("arrowhead.csv", split)
+
+
+def load_pickup_gesture_wiimote_z(split: str = "train"):
+    """PickupGestureWiimoteZ (UCR): z acceleration of a Wiimote during 10 gestures.
+
+    Variable length: returns ``(X, y)`` with X a list of (T_i, 1) arrays, T_i from 29 to 361;
+    50 cases per split, 5 of each gesture "1" to "10".
+
+    Examples
+    --------
+    >>> X, y = load_pickup_gesture_wiimote_z("test")
+    >>> len(X), min(len(x) for x in X), max(len(x) for x in X), len(set(y))
+    (50, 37, 324, 10)
+    """
+    return _load_classification("pickup_gesture_wiimote_z.csv", split, ragged=True)
+
+
 DATASETS = {  # forecasting: name -> loader of a Series or a long panel
     "airpassengers": load_airpassengers,
     "co2": load_co2,
@@ -273,6 +303,8 @@ CLASSIFICATION_DATASETS = {  # name -> loader of (X, y) for split="train" or "te
     "italy_power_demand": load_italy_power_demand,
     "basic_motions": load_basic_motions,
     "japanese_vowels": load_japanese_vowels,
+    "arrowhead": load_arrowhead,
+    "pickup_gesture_wiimote_z": load_pickup_gesture_wiimote_z,
 }
 
 
