@@ -11,12 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_long_memory_quick(tmp_path):
+def test_long_memory_quick_through_the_one_benchmark_command(tmp_path):
     result = subprocess.run(
-        [sys.executable, "benchmarks/long_memory.py", "--quick", "--out", str(tmp_path)],
+        [sys.executable, "benchmarks/run_all.py", "--quick", "--only", "long_memory", "--out",
+         str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    assert "=== long_memory: exit 0" in result.stdout
     assert "set_num_threads(1)" in result.stdout and "| cell | T | clip |" in result.stdout
     for name in ("long_memory.md", "long_memory.csv", "long_memory_gradients.csv",
                  "long_memory_gradients.png"):
