@@ -331,3 +331,19 @@ def test_convolutional_branch_keeps_padding_out_of_results():
 def test_bad_architecture_parameters_are_refused_clearly(params, message):
     with pytest.raises(ValueError, match=message):
         SequenceClassifier(**params).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+
+
+def test_front_end_shortens_in_blocks_of_stride_at_most_four():
+    from tsrnn.networks import SequenceNetwork, front_strides
+
+    for stride in range(1, 100):
+        strides = front_strides(stride)
+        assert max(strides) <= 4 and np.prod(strides) >= stride
+        assert stride == 1 or np.prod(strides[:-1]) < stride  # no block more than needed
+    net = SequenceNetwork("gru", 1, 2, stride=23).eval()
+    assert net.strides == [4, 4, 2]
+    seen = {}
+    net.layers[0][0].register_forward_hook(lambda m, i, o: seen.update(T=i[0].shape[1]))
+    with torch.inference_mode():
+        net(torch.randn(2, 1460, 1))
+    assert seen["T"] == 46  # ceil(ceil(ceil(1460 / 4) / 4) / 2)

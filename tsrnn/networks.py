@@ -5,6 +5,8 @@ Pure torch: tensors in, tensors out. No numpy, pandas, device moves, losses or s
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -251,6 +253,17 @@ def _conv_block(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Seque
     )
 
 
+def front_strides(stride: int, most: int = 4) -> list[int]:
+    """Strides of the stacked front-end blocks that shorten sequences by at least ``stride``:
+    at most ``most`` each (a long sequence is shortened in several small steps, not one wide
+    kernel), and ``[1]`` for ``stride`` 1."""
+    strides = []
+    while stride > 1 or not strides:
+        strides.append(min(most, stride))
+        stride = math.ceil(stride / strides[-1])
+    return strides
+
+
 def reverse_within(lengths: torch.Tensor, steps: int) -> torch.Tensor:
     """Index (N, steps) that reverses each sequence within its own length and leaves the
     padding after it in place (an involution: applying it twice is the identity)."""
@@ -284,9 +297,10 @@ class SequenceNetwork(nn.Module):
         state at the last real step (and the backward state after reading the whole sequence),
         "mean" and "max" are taken over the real steps.
     stride : int or None
-        Front-end: Conv1d with this stride and kernel ``2 * stride + 1`` to ``conv_channels``
-        channels, BatchNorm, ReLU; a sequence of length ``L`` becomes ``ceil(L / stride)`` steps.
-        None: no front-end. Many-to-one only.
+        Front-end: shorten sequences by at least this factor with a stack of blocks (Conv1d to
+        ``conv_channels`` channels with stride ``s`` of at most 4 and kernel ``2 * s + 1``,
+        BatchNorm, ReLU; see :func:`front_strides`); each block turns length ``L`` into
+        ``ceil(L / s)``. None: no front-end. Many-to-one only.
     conv_channels : int
     conv_branch : bool
         Join the masked global average of a three-block convolutional network (128, 256, 128
@@ -316,8 +330,12 @@ class SequenceNetwork(nn.Module):
         super().__init__()
         if output == "sequence" and (stride or conv_branch):
             raise ValueError("a per-step network has no strided front-end or convolutional branch")
-        self.output, self.pooling, self.stride = output, tuple(pooling), stride
-        self.front = _conv_block(input_size, conv_channels, 2 * stride + 1, stride) if stride else None
+        self.output, self.pooling = output, tuple(pooling)
+        self.strides = front_strides(stride) if stride else []
+        self.front = nn.ModuleList(
+            _conv_block(conv_channels if i else input_size, conv_channels, 2 * s + 1, s)
+            for i, s in enumerate(self.strides)
+        )
         size = conv_channels if stride else input_size
         self.bidirectional = bidirectional
         if bidirectional:  # one module per layer and direction: each reads its own order
@@ -360,11 +378,13 @@ class SequenceNetwork(nn.Module):
             lengths = torch.full((n,), t, device=x.device)
         mask = torch.arange(t, device=x.device) < lengths.view(-1, 1)  # (N, T)
         x = x * mask.unsqueeze(2).to(x.dtype)
-        h, steps, real = x, lengths, mask
-        if self.front is not None:
-            h = self.front(x.transpose(1, 2)).transpose(1, 2)  # (N, ceil(T / s), C)
-            steps = torch.div(lengths + self.stride - 1, self.stride, rounding_mode="floor")
-            real = torch.arange(h.size(1), device=x.device) < steps.view(-1, 1)
+        h, steps, real = x.transpose(1, 2), lengths, mask  # h: (N, C, T)
+        for s, block in zip(self.strides, self.front):
+            steps = torch.div(steps + s - 1, s, rounding_mode="floor")
+            h = block(h)  # (N, C, ceil(T / s))
+            real = torch.arange(h.size(2), device=x.device) < steps.view(-1, 1)
+            h = h * real.unsqueeze(1).to(h.dtype)  # zero past each end, as if run alone
+        h = h.transpose(1, 2)  # (N, T', C)
         out = self._recur(h, steps)  # (N, T', W)
         if self.output == "sequence":
             return self.head(self.dropout(out))  # (N, T, output_size)

@@ -138,11 +138,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         "last" (forward state at the last real step, and the backward state after the whole
         sequence), "mean" and "max" (over the real steps).
     conv_steps : int or None, default=64
-        ``output="last"`` only: a strided convolutional front-end (stride
-        ``ceil(longest training sequence / conv_steps)``, kernel ``2 * stride + 1``,
-        ``conv_channels`` channels, BatchNorm, ReLU) shortens sequences to about ``conv_steps``
-        steps before the recurrence (kernel 3, stride 1 when they are already shorter). None:
-        the recurrence reads the input itself.
+        ``output="last"`` only: a strided convolutional front-end shortens sequences by
+        ``ceil(longest training sequence / conv_steps)`` before the recurrence, to about
+        ``conv_steps`` steps, in blocks of stride ``s`` at most 4 (kernel ``2 * s + 1``,
+        ``conv_channels`` channels, BatchNorm, ReLU; one block of kernel 3 and stride 1 when
+        the sequences are already shorter). None: the recurrence reads the input itself.
     conv_channels : int, default=64
     conv_branch : bool, default=False
         ``output="last"`` only: add a full-resolution convolutional branch beside the
