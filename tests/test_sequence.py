@@ -300,7 +300,8 @@ def test_ensemble_averages_member_logits_and_survives_pickling():
     X, y = _two_classes(60)
     clf = SequenceClassifier(ensemble_size=2, max_epochs=3, random_state=0).fit(X, y)
     first, second = clf.module_.members
-    x = torch.as_tensor(clf._inputs(*read_sequences(X)[:1], np.ones(X.shape[:2], bool)))
+    seqs = read_sequences(X)[0]
+    x = torch.as_tensor(clf._inputs(seqs, np.ones(X.shape[:2], bool), clf._mean, clf._std))
     with torch.inference_mode():
         a, b = first(x), second(x)
     assert not torch.allclose(a, b)  # members trained under different seeds
@@ -347,3 +348,34 @@ def test_front_end_shortens_in_blocks_of_stride_at_most_four():
     with torch.inference_mode():
         net(torch.randn(2, 1460, 1))
     assert seen["T"] == 46  # ceil(ceil(ceil(1460 / 4) / 4) / 2)
+
+
+def test_padding_never_reaches_training_statistics_either():
+    from tsrnn.networks import SequenceNetwork
+
+    torch.manual_seed(0)
+    net = SequenceNetwork("lstm", 2, 3, stride=3, conv_branch=True).train()
+    x, lengths = torch.randn(4, 60, 2), torch.tensor([60, 31, 7, 1])
+    longer = torch.cat([x, torch.randn(4, 40, 2)], dim=1)  # more (non-zero) padding
+    torch.testing.assert_close(net(x, lengths), net(longer, lengths))
+    alone = SequenceNetwork("lstm", 2, 3, stride=3, conv_branch=True).train()
+    alone.load_state_dict(net.state_dict())
+    net(x[1:2, :31], lengths[1:2])
+    alone(x[1:2], lengths[1:2])  # the same sequence, padded to 60
+    torch.testing.assert_close(net.front[0].norm.running_mean, alone.front[0].norm.running_mean)
+
+
+def test_a_failed_fit_leaves_the_fitted_model_as_it_was():
+    X, y = _two_classes(40)
+    reg = SequenceRegressor(max_epochs=2, random_state=0).fit(X, X.sum(axis=(1, 2)))
+    before = reg.predict(X)
+    with pytest.raises(ValueError, match="early_stopping needs validation samples"):
+        reg.set_params(early_stopping=True, validation_fraction=0.01).fit(X * 100 + 50, y == "wave")
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+def test_single_step_sequences_in_a_batch_of_one():
+    rng = np.random.default_rng(0)
+    reg = SequenceRegressor(max_steps=None, max_epochs=1, random_state=0)
+    assert np.isfinite(reg.fit(rng.normal(size=(17, 1, 1)), rng.normal(size=17)).predict(
+        rng.normal(size=(3, 1, 1)))).all()

@@ -242,15 +242,41 @@ class Anchored(nn.Module):
         return self.net(x, context=context).view_as(base) + base  # (N, h, D)
 
 
-def _conv_block(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Sequential:
-    """Conv1d, BatchNorm, ReLU on (N, C, T); zero padding keeps ``ceil(T / stride)`` steps."""
-    pad = nn.ConstantPad1d(((kernel - 1) // 2, kernel // 2), 0.0)  # even kernels: one more right
-    return nn.Sequential(
-        pad,
-        nn.Conv1d(c_in, c_out, kernel, stride=stride, bias=False),
-        nn.BatchNorm1d(c_out),
-        nn.ReLU(),
-    )
+class MaskedBatchNorm1d(nn.BatchNorm1d):
+    """BatchNorm over (N, C, T) whose training statistics count only the real steps.
+
+    ``keep`` (N, 1, T) is 1 at real steps and 0 on padding; evaluation uses the running
+    statistics, as ``nn.BatchNorm1d`` does.
+    """
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return super().forward(x)
+        n = keep.sum().clamp(min=1)
+        mean = (x * keep).sum((0, 2)) / n  # (C,)
+        var = (((x - mean.view(1, -1, 1)) * keep) ** 2).sum((0, 2)) / n  # (C,)
+        with torch.no_grad():
+            self.num_batches_tracked += 1
+            self.running_mean.lerp_(mean.to(self.running_mean.dtype), self.momentum)
+            unbiased = var * n / (n - 1).clamp(min=1)
+            self.running_var.lerp_(unbiased.to(self.running_var.dtype), self.momentum)
+        scale = self.weight / torch.sqrt(var + self.eps)  # (C,)
+        return (x - mean.view(1, -1, 1)) * scale.view(1, -1, 1) + self.bias.view(1, -1, 1)
+
+
+class ConvBlock(nn.Module):
+    """Conv1d (zero padding, ``ceil(T / stride)`` output steps), masked BatchNorm, ReLU on
+    (N, C, T); outputs past each sequence's end are zero, as if it had run alone."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1) -> None:
+        super().__init__()
+        self.pad = nn.ConstantPad1d(((kernel - 1) // 2, kernel // 2), 0.0)  # even: one more right
+        self.conv = nn.Conv1d(c_in, c_out, kernel, stride=stride, bias=False)
+        self.norm = MaskedBatchNorm1d(c_out)
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        # x: (N, C_in, T) zero past each end; keep: (N, 1, ceil(T / stride)) -> (N, C_out, T')
+        return torch.relu(self.norm(self.conv(self.pad(x)), keep)) * keep
 
 
 def front_strides(stride: int, most: int = 4) -> list[int]:
@@ -279,8 +305,8 @@ class SequenceNetwork(nn.Module):
     a uni- or bidirectional recurrence, pooling over all hidden states, and a parallel
     full-resolution convolutional branch (LSTM-FCN). Right padding never reaches a result:
     the input is zeroed past each sequence's length (as a convolution's own zero padding would
-    be), the backward direction reads each sequence reversed within its own length (no packing),
-    and pooling is masked.
+    be), BatchNorm statistics count only real steps, the backward direction reads each sequence
+    reversed within its own length (no packing), and pooling is masked.
 
     Parameters
     ----------
@@ -297,10 +323,10 @@ class SequenceNetwork(nn.Module):
         state at the last real step (and the backward state after reading the whole sequence),
         "mean" and "max" are taken over the real steps.
     stride : int or None
-        Front-end: shorten sequences by at least this factor with a stack of blocks (Conv1d to
-        ``conv_channels`` channels with stride ``s`` of at most 4 and kernel ``2 * s + 1``,
-        BatchNorm, ReLU; see :func:`front_strides`); each block turns length ``L`` into
-        ``ceil(L / s)``. None: no front-end. Many-to-one only.
+        Front-end: shorten sequences by at least this factor (at most 4 times more) with a stack
+        of blocks (Conv1d to ``conv_channels`` channels with stride ``s`` of at most 4 and
+        kernel ``2 * s + 1``, BatchNorm, ReLU; see :func:`front_strides`); each block turns
+        length ``L`` into ``ceil(L / s)``. None: no front-end. Many-to-one only.
     conv_channels : int
     conv_branch : bool
         Join the masked global average of a three-block convolutional network (128, 256, 128
@@ -333,7 +359,7 @@ class SequenceNetwork(nn.Module):
         self.output, self.pooling = output, tuple(pooling)
         self.strides = front_strides(stride) if stride else []
         self.front = nn.ModuleList(
-            _conv_block(conv_channels if i else input_size, conv_channels, 2 * s + 1, s)
+            ConvBlock(conv_channels if i else input_size, conv_channels, 2 * s + 1, s)
             for i, s in enumerate(self.strides)
         )
         size = conv_channels if stride else input_size
@@ -350,8 +376,8 @@ class SequenceNetwork(nn.Module):
         else:
             self.rnn = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
         self.between = nn.Dropout(dropout) if dropout and num_layers > 1 else nn.Identity()
-        self.branch = nn.Sequential(
-            _conv_block(input_size, 128, 8), _conv_block(128, 256, 5), _conv_block(256, 128, 3)
+        self.branch = nn.ModuleList(
+            [ConvBlock(input_size, 128, 8), ConvBlock(128, 256, 5), ConvBlock(256, 128, 3)]
         ) if conv_branch else None
         width = hidden_size * (2 if bidirectional else 1)
         features = width if output == "sequence" else width * len(self.pooling)
@@ -381,9 +407,8 @@ class SequenceNetwork(nn.Module):
         h, steps, real = x.transpose(1, 2), lengths, mask  # h: (N, C, T)
         for s, block in zip(self.strides, self.front):
             steps = torch.div(steps + s - 1, s, rounding_mode="floor")
-            h = block(h)  # (N, C, ceil(T / s))
-            real = torch.arange(h.size(2), device=x.device) < steps.view(-1, 1)
-            h = h * real.unsqueeze(1).to(h.dtype)  # zero past each end, as if run alone
+            real = torch.arange(-(-h.size(2) // s), device=x.device) < steps.view(-1, 1)
+            h = block(h, real.unsqueeze(1).to(h.dtype))  # (N, C, ceil(T / s))
         h = h.transpose(1, 2)  # (N, T', C)
         out = self._recur(h, steps)  # (N, T', W)
         if self.output == "sequence":
@@ -402,9 +427,8 @@ class SequenceNetwork(nn.Module):
             else:
                 parts.append(out.masked_fill(~real.unsqueeze(2), float("-inf")).amax(1))
         if self.branch is not None:
-            feats = x.transpose(1, 2)  # (N, D, T); zero past each length, and kept so per block
-            keep = mask.unsqueeze(1).to(x.dtype)
+            feats, keep = x.transpose(1, 2), mask.unsqueeze(1).to(x.dtype)  # (N, D, T), (N, 1, T)
             for block in self.branch:
-                feats = block(feats) * keep
+                feats = block(feats, keep)
             parts.append(feats.sum(2) / lengths.view(-1, 1).to(feats.dtype))
         return self.head(self.dropout(torch.cat(parts, 1)))  # (N, output_size)

@@ -206,7 +206,13 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
     if weights:
         if getattr(est, "device_", None) is not None and not _available(est.device_):
             est.device_ = torch.device("cpu")
-        module = est._make_module(**est._module_spec)
+        try:
+            module = est._make_module(**est._module_spec)
+        except TypeError as exc:  # a network layout this version no longer builds
+            raise ValueError(
+                f"the saved network's layout ({exc}) is not one this tsrnn builds (written by an "
+                "older version?); refit the estimator and save it again."
+            ) from None
         try:
             module.load_state_dict(weights)
         except RuntimeError as exc:

@@ -270,12 +270,26 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         sample_weight : array-like of shape (N,), optional
             Weight of each sequence in the loss (of each of its steps, ``output="sequence"``)
             and in the "global" input scaling. The front-end's BatchNorm statistics count
-            each sequence of a batch once.
+            every real step of a batch alike, unweighted.
 
         Returns
         -------
         self
+
+        Notes
+        -----
+        A fit that raises leaves the estimator's attributes as they were (a fitted estimator
+        stays fitted as before; a warm start may have updated the weights it trained in place).
         """
+        state = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y, sample_weight):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -294,12 +308,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         else:
             targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
-        if not warm:
+        if warm:
+            mean, std = self._mean, self._std
+        else:
             step_w = (sample_weight[:, None] * mask)[..., None]  # (N, T, 1), 0 on padding
             mean = (step_w * seqs).sum(axis=(0, 1)) / step_w.sum()
             std = np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum())
-            self._mean = mean.astype(np.float32)
-            self._std = np.where(std > 0, std, 1.0).astype(np.float32)
+            mean, std = mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
         # one weight per loss element: the sample's weight, zero on padded steps
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
@@ -307,7 +322,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
-        x_all = torch.as_tensor(self._inputs(seqs, mask), device=device)  # (N, T, D or 2D)
+        x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std), device=device)  # (N, T, D|2D)
         len_all = torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
@@ -323,6 +338,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
+            if x_all.shape[2] != spec["input_size"]:
+                raise ValueError(
+                    f"warm_start: scaling={self.scaling!r} gives {x_all.shape[2]} input channel(s) "
+                    f"but the fitted network reads {spec['input_size']}; keep the scaling of the "
+                    "first fit or set warm_start=False."
+                )
         else:
             stride = None
             if self.output == "last" and self.conv_steps is not None:
@@ -337,7 +358,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             build, batch_loss, len(train_idx), len(val_idx), self._train_config(), seed, device,
             spec["n_members"], reduce="mean",
         )
+        # an interrupted ensemble keeps the members trained so far
+        spec = dict(spec, n_members=len(getattr(module, "members", [module])))
         self.module_, self._module_spec = module, spec
+        self._mean, self._std = mean, std
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
         self.loss_curve_ = result.loss_curve
@@ -367,18 +391,20 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     def _pooling(self) -> tuple[str, ...]:
         return tuple(str(self.pooling).split("+")) if self.pooling else ()
 
-    def _inputs(self, seqs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _inputs(
+        self, seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray
+    ) -> np.ndarray:
         """The network's input: right-padded float32 sequences in the views of ``scaling``
-        (zero on padding)."""
+        (zero on padding); ``mean`` and ``std`` are the training steps' (the "global" view)."""
         keep = mask[..., None]  # (N, T, 1)
         views = []
         if self.scaling in ("series", "both"):
             steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
-            mean = (seqs * keep).sum(axis=1, keepdims=True) / steps
-            std = np.sqrt((((seqs - mean) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
-            views.append((seqs - mean) / np.where(std > 0, std, 1.0))
+            level = (seqs * keep).sum(axis=1, keepdims=True) / steps  # (N, 1, D)
+            spread = np.sqrt((((seqs - level) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
+            views.append((seqs - level) / np.where(spread > 0, spread, 1.0))
         if self.scaling in ("global", "both"):
-            views.append((seqs - self._mean) / self._std)
+            views.append((seqs - mean) / std)
         view = np.concatenate(views, axis=2) if views else seqs
         return (view * keep).astype(np.float32)
 
@@ -434,7 +460,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{self.n_features_in_}; pass sequences with the same features."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
-        seqs = self._inputs(seqs, mask)
+        seqs = self._inputs(seqs, mask, self._mean, self._std)
         out = []
         with torch.inference_mode(), autocast(self.device_, self.precision):
             for start in range(0, len(seqs), _PREDICT_BATCH):
