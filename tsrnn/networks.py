@@ -5,6 +5,7 @@ Pure torch: tensors in, tensors out. No numpy, pandas, device moves, losses or s
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -245,13 +246,15 @@ class Anchored(nn.Module):
 class MaskedBatchNorm1d(nn.BatchNorm1d):
     """BatchNorm over (N, C, T) whose training statistics count only the real steps.
 
-    ``keep`` (N, 1, T) is 1 at real steps and 0 on padding; evaluation uses the running
-    statistics, as ``nn.BatchNorm1d`` does.
+    ``keep`` (N, 1, T) is 1 at real steps and 0 on padding (None: no padding, the fused
+    ``nn.BatchNorm1d``); evaluation uses the running statistics, as ``nn.BatchNorm1d`` does.
     """
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        if not self.training:
+    def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.training or (keep is None and x.size(0) * x.size(2) > 1):
             return super().forward(x)
+        if keep is None:  # one value per channel: torch's BatchNorm refuses, this gives 0
+            keep = x.new_ones(x.size(0), 1, x.size(2))
         n = keep.sum().clamp(min=1)
         mean = (x * keep).sum((0, 2)) / n  # (C,)
         var = (((x - mean.view(1, -1, 1)) * keep) ** 2).sum((0, 2)) / n  # (C,)
@@ -274,9 +277,11 @@ class ConvBlock(nn.Module):
         self.conv = nn.Conv1d(c_in, c_out, kernel, stride=stride, bias=False)
         self.norm = MaskedBatchNorm1d(c_out)
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        # x: (N, C_in, T) zero past each end; keep: (N, 1, ceil(T / stride)) -> (N, C_out, T')
-        return torch.relu(self.norm(self.conv(self.pad(x)), keep)) * keep
+    def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (N, C_in, T) zero past each end; keep: (N, 1, ceil(T / stride)) or None (no
+        # padding) -> (N, C_out, T')
+        out = torch.relu(self.norm(self.conv(self.pad(x)), keep))
+        return out if keep is None else out * keep
 
 
 def front_strides(stride: int, most: int = 4) -> list[int]:
@@ -384,31 +389,38 @@ class SequenceNetwork(nn.Module):
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.head = nn.Linear(features + (128 if conv_branch else 0), output_size)
 
-    def _recur(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        # h: (N, T, C) -> hidden states (N, T, H) or (N, T, 2H), both directions in time order
+    def _recur(self, h: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        # h: (N, T, C) -> hidden states (N, T, H) or (N, T, 2H), both directions in time order;
+        # lengths None: no padding
         if not self.bidirectional:
             return self.rnn(h)[0]
-        index = reverse_within(lengths, h.size(1)).unsqueeze(2)  # (N, T, 1)
+        if lengths is None:
+            reverse = functools.partial(torch.flip, dims=(1,))
+        else:
+            index = reverse_within(lengths, h.size(1)).unsqueeze(2)  # (N, T, 1)
+
+            def reverse(z: torch.Tensor) -> torch.Tensor:  # each sequence within its length
+                return z.gather(1, index.expand(-1, -1, z.size(2)))
         for i, (forward, backward) in enumerate(self.layers):
             if i:
                 h = self.between(h)
-            flipped = h.gather(1, index.expand(-1, -1, h.size(2)))
-            back = backward(flipped)[0]
-            h = torch.cat([forward(h)[0], back.gather(1, index.expand(-1, -1, back.size(2)))], 2)
+            h = torch.cat([forward(h)[0], reverse(backward(reverse(h))[0])], 2)
         return h
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        # x: (N, T, D), lengths: (N,) -> (N, output_size) or (N, T, output_size)
-        n, t = x.shape[:2]
-        if lengths is None:
-            lengths = torch.full((n,), t, device=x.device)
-        mask = torch.arange(t, device=x.device) < lengths.view(-1, 1)  # (N, T)
-        x = x * mask.unsqueeze(2).to(x.dtype)
-        h, steps, real = x.transpose(1, 2), lengths, mask  # h: (N, C, T)
+        # x: (N, T, D), lengths: (N,), or None when every sequence fills all T steps (no
+        # masking work) -> (N, output_size) or (N, T, output_size)
+        t, keep, real = x.size(1), None, None
+        if lengths is not None:
+            real = torch.arange(t, device=x.device) < lengths.view(-1, 1)  # (N, T)
+            x = x * real.unsqueeze(2).to(x.dtype)
+        h, steps = x.transpose(1, 2), lengths  # h: (N, C, T)
         for s, block in zip(self.strides, self.front):
-            steps = torch.div(steps + s - 1, s, rounding_mode="floor")
-            real = torch.arange(-(-h.size(2) // s), device=x.device) < steps.view(-1, 1)
-            h = block(h, real.unsqueeze(1).to(h.dtype))  # (N, C, ceil(T / s))
+            if steps is not None:
+                steps = torch.div(steps + s - 1, s, rounding_mode="floor")
+                real = torch.arange(-(-h.size(2) // s), device=x.device) < steps.view(-1, 1)
+                keep = real.unsqueeze(1).to(h.dtype)  # (N, 1, ceil(T / s))
+            h = block(h, keep)  # (N, C, ceil(T / s))
         h = h.transpose(1, 2)  # (N, T', C)
         out = self._recur(h, steps)  # (N, T', W)
         if self.output == "sequence":
@@ -421,14 +433,21 @@ class SequenceNetwork(nn.Module):
                     half = out.size(2) // 2
                     last = torch.cat([last[:, :half], out[:, 0, half:]], 1)
                 parts.append(last)
+            elif kind == "mean" and steps is None:
+                parts.append(out.mean(1))
             elif kind == "mean":
                 weight = real.unsqueeze(2).to(out.dtype)
                 parts.append((out * weight).sum(1) / steps.view(-1, 1).to(out.dtype))
+            elif steps is None:
+                parts.append(out.amax(1))
             else:
                 parts.append(out.masked_fill(~real.unsqueeze(2), float("-inf")).amax(1))
         if self.branch is not None:
-            feats, keep = x.transpose(1, 2), mask.unsqueeze(1).to(x.dtype)  # (N, D, T), (N, 1, T)
+            feats = x.transpose(1, 2)  # (N, D, T)
+            keep = None if lengths is None else (
+                torch.arange(t, device=x.device) < lengths.view(-1, 1)).unsqueeze(1).to(x.dtype)
             for block in self.branch:
                 feats = block(feats, keep)
-            parts.append(feats.sum(2) / lengths.view(-1, 1).to(feats.dtype))
+            total = t if lengths is None else lengths.view(-1, 1).to(feats.dtype)
+            parts.append(feats.sum(2) / total)
         return self.head(self.dropout(torch.cat(parts, 1)))  # (N, output_size)

@@ -323,7 +323,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
         x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std), device=device)  # (N, T, D|2D)
-        len_all = torch.as_tensor(lengths, device=device)
+        # equal lengths need no masking: the network takes lengths=None
+        len_all = None if lengths.min() == lengths.max() else torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
@@ -331,7 +332,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
         def batch_loss(module: torch.nn.Module, number: torch.Tensor) -> torch.Tensor:
             idx = order[number]  # training samples first
-            loss = self._loss(module(x_all[idx], len_all[idx]), y_all[idx])  # (B, [T])
+            n = None if len_all is None else len_all[idx]
+            loss = self._loss(module(x_all[idx], n), y_all[idx])  # (B, [T])
             w = w_all[idx]
             return (loss * w).sum() / w.sum()
 
@@ -466,7 +468,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             for start in range(0, len(seqs), _PREDICT_BATCH):
                 part = slice(start, start + _PREDICT_BATCH)
                 x = torch.as_tensor(seqs[part], device=self.device_)
-                n = torch.as_tensor(lengths[part], device=self.device_)
+                full = (lengths[part] == seqs.shape[1]).all()
+                n = None if full else torch.as_tensor(lengths[part], device=self.device_)
                 out.append(self.module_(x, n).double().cpu().numpy())
         out = np.concatenate(out)
         if self.output == "sequence" and isinstance(X, (list, tuple)):
