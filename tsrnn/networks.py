@@ -410,10 +410,11 @@ class SequenceNetwork(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         # x: (N, T, D), lengths: (N,), or None when every sequence fills all T steps (no
         # masking work) -> (N, output_size) or (N, T, output_size)
-        t, keep, real = x.size(1), None, None
+        t, keep, real, inside = x.size(1), None, None, None
         if lengths is not None:
             real = torch.arange(t, device=x.device) < lengths.view(-1, 1)  # (N, T)
-            x = x * real.unsqueeze(2).to(x.dtype)
+            inside = real.unsqueeze(1).to(x.dtype)  # (N, 1, T): the branch's keep
+            x = x * inside.transpose(1, 2)
         h, steps = x.transpose(1, 2), lengths  # h: (N, C, T)
         for s, block in zip(self.strides, self.front):
             if steps is not None:
@@ -433,21 +434,17 @@ class SequenceNetwork(nn.Module):
                     half = out.size(2) // 2
                     last = torch.cat([last[:, :half], out[:, 0, half:]], 1)
                 parts.append(last)
-            elif kind == "mean" and steps is None:
-                parts.append(out.mean(1))
+            elif steps is None:  # no padding
+                parts.append(out.mean(1) if kind == "mean" else out.amax(1))
             elif kind == "mean":
                 weight = real.unsqueeze(2).to(out.dtype)
                 parts.append((out * weight).sum(1) / steps.view(-1, 1).to(out.dtype))
-            elif steps is None:
-                parts.append(out.amax(1))
             else:
                 parts.append(out.masked_fill(~real.unsqueeze(2), float("-inf")).amax(1))
         if self.branch is not None:
             feats = x.transpose(1, 2)  # (N, D, T)
-            keep = None if lengths is None else (
-                torch.arange(t, device=x.device) < lengths.view(-1, 1)).unsqueeze(1).to(x.dtype)
             for block in self.branch:
-                feats = block(feats, keep)
+                feats = block(feats, inside)
             total = t if lengths is None else lengths.view(-1, 1).to(feats.dtype)
             parts.append(feats.sum(2) / total)
         return self.head(self.dropout(torch.cat(parts, 1)))  # (N, output_size)

@@ -131,8 +131,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Activation of the Elman cell; gated cells accept only "tanh".
     bidirectional : bool, default=True
         Also read each sequence backwards (within its own length). With
-        ``output="sequence"`` a step's output then depends on later steps: set False for a
-        causal model (e.g. next-step prediction).
+        ``output="sequence"`` a step's output then depends on later steps: for a causal model
+        (e.g. next-step prediction) set False and ``scaling="global"`` (the "series" view is
+        standardised with the whole sequence's mean and spread).
     pooling : str, default="last+mean+max"
         What the head reads, ``output="last"`` only: "+"-joined summaries of the hidden states,
         "last" (forward state at the last real step, and the backward state after the whole
