@@ -175,7 +175,8 @@ def test_model_saved_on_a_gpu_loads_on_the_cpu(tmp_path):
     g = tsrnn.load(tmp_path / "gpu")
     expected = "cuda:0" if torch.cuda.is_available() else "cpu"
     assert str(g.device_) == expected and str(next(g.module_.parameters()).device) == expected
-    np.testing.assert_array_equal(g.predict(), f.predict())
+    # identical on the CPU; on a GPU, cuDNN's kernels round differently (3e-7 seen on an H200)
+    np.testing.assert_allclose(g.predict(), f.predict(), rtol=0 if expected == "cpu" else 1e-5)
 
 
 def test_unsupported_and_unfitted_estimators_are_refused(tmp_path):

@@ -44,6 +44,19 @@ def _config(**kw):
     return TrainConfig(**{**base, **kw})
 
 
+def test_early_stopping_restores_the_lowest_validation_loss_and_tol_only_sets_patience():
+    module, loss = _toy_problem()
+    # tol=10: no epoch after the first counts as progress, so patience (5) ends the run after
+    # 6 epochs, while the validation loss still falls each epoch; the lowest one's weights stay.
+    result = train(module, loss, 48, 16, _config(early_stopping=True, tol=10.0),
+                   torch.Generator().manual_seed(0))
+    curve = result.validation_loss_curve
+    assert len(curve) == 6 and result.best_epoch == int(np.argmin(curve)) > 0
+    module.eval()
+    with torch.no_grad():
+        assert float(loss(torch.arange(48, 64))) == pytest.approx(min(curve), rel=1e-6)
+
+
 def test_interrupt_keeps_best_weights_and_warns():
     module, loss = _toy_problem()
     calls = {"n": 0}

@@ -246,14 +246,15 @@ def train(
                 )
                 module.load_state_dict(best_state)
                 break
-            if monitored < best_loss - config.tol:
+            # The best weights are those of the lowest loss; patience (as in scikit-learn's MLP)
+            # only counts an epoch as progress when it improves on the best by more than tol.
+            stale = 0 if monitored < best_loss - config.tol else stale + 1
+            if monitored < best_loss:
                 snapshot.take()
-                best_loss, best_state, stale = monitored, snapshot.state, 0
+                best_loss, best_state = monitored, snapshot.state
                 result.best_epoch = epoch
-            else:
-                stale += 1
-                if config.early_stopping and stale >= config.n_iter_no_change:
-                    break
+            if config.early_stopping and stale >= config.n_iter_no_change:
+                break
             if config.max_steps and steps >= config.max_steps:
                 break
     except KeyboardInterrupt:

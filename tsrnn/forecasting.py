@@ -334,7 +334,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     batch_size : int, default=32
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the windows (in time order), stop when their
-        loss has not improved for ``n_iter_no_change`` epochs, and restore the best weights.
+        loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs, and restore
+        the weights of the epoch with the lowest validation loss.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     gradient_clip : float or None, default=1.0

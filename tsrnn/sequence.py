@@ -162,8 +162,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     batch_size : int, default=16
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples (stratified for the classifier), stop
-        when their loss has not improved for ``n_iter_no_change`` epochs and restore the best
-        weights.
+        when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs and
+        restore the weights of the epoch with the lowest validation loss.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     gradient_clip : float or None, default=None
