@@ -12,6 +12,7 @@ from tsrnn import (
     RNNForecaster,
     SeasonalNaiveForecaster,
     TrainingDivergedError,
+    load,
     mase,
 )
 
@@ -304,3 +305,50 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(strategy, seasonal_ser
     np.testing.assert_allclose(silenced("both", 2), (snaive + y[-1]) / 2, rtol=1e-5)
     # no anchor: with local scaling the forecast is still relative to the window's last value
     np.testing.assert_allclose(silenced(None), np.repeat(y[-1], 6), rtol=1e-5)
+
+
+def _ar1(n: int, phi: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = phi * y[t - 1] + rng.normal()
+    return 50 + y
+
+
+def test_level_input_lets_the_network_learn_mean_reversion():
+    # AR(1) around 50: the best forecast decays towards the mean, which a window shifted by its
+    # last value cannot see. KPSS finds the series stationary, so "auto" adds the level.
+    y, h, phi = _ar1(1200, 0.8), 12, 0.8
+    origins = list(range(800, 1188, 6))
+    truth = np.stack([y[o : o + h] for o in origins])
+    optimal = np.stack([50 + phi ** np.arange(1, h + 1) * (y[o - 1] - 50) for o in origins])
+    best = np.abs(optimal - truth).mean()
+    kw = dict(horizon=h, window_length=4, ensemble_size=1, max_steps=800, random_state=0)
+    errors = {}
+    for level in ("auto", False):
+        f = GRUForecaster(level_input=level, **kw).fit(y[:800])
+        assert f.level_input_ is (level == "auto")
+        errors[level] = np.abs(f._forecast_origins(y, None, origins, h)[..., 0] - truth).mean()
+    assert errors["auto"] < 1.03 * best < errors[False] / 1.08  # optimal 1.22, 1.23 vs 1.38 seen
+
+
+def test_level_input_auto_skips_trending_short_and_standard_scaled_series():
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.normal(0.5, 1.0, 200))
+    kw = dict(horizon=2, window_length=6, ensemble_size=1, max_steps=5, level_input="auto")
+    assert not GRUForecaster(**kw).fit(walk).level_input_
+    assert not GRUForecaster(**kw).fit(_ar1(19, 0.5)).level_input_  # too short to test
+    assert not GRUForecaster(scaling="standard", **kw).fit(_ar1(200, 0.5)).level_input_
+    assert GRUForecaster(**{**kw, "level_input": True}).fit(walk).level_input_
+    assert not GRUForecaster(horizon=2, max_steps=5).fit(_ar1(200, 0.5)).level_input_  # default
+    with pytest.raises(ValueError, match="level_input='yes' is not valid"):
+        GRUForecaster(level_input="yes").fit(walk)
+
+
+def test_level_input_survives_save_and_load(tmp_path):
+    f = GRUForecaster(horizon=3, window_length=6, ensemble_size=2, max_steps=20, level_input=True,
+                      random_state=0).fit(_ar1(120, 0.5))
+    f.save(tmp_path / "m")
+    g = load(tmp_path / "m")
+    assert g.level_input_ and g.module_.members[0].net.rnn.input_size == 3
+    np.testing.assert_array_equal(g.predict(), f.predict())

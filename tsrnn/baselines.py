@@ -8,8 +8,7 @@ import warnings
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
-from statsmodels.tsa.stattools import kpss
-
+from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
 
@@ -45,18 +44,6 @@ class SeasonalNaiveForecaster(BaseForecaster):
     def _predict_values(self, h, future_cov):
         m = len(self._last_season)
         return self._last_season[np.arange(h) % m]
-
-
-def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
-    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima)."""
-    d = 0
-    while d < max_d and len(y) > 10:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if kpss(y, regression="c", nlags="auto")[1] >= 0.05:
-                break
-        y, d = np.diff(y), d + 1
-    return d
 
 
 def _seasonal_strength(y: np.ndarray, m: int) -> float:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from statsmodels.tsa.stattools import kpss
 
 from ._validation import check_choice
 
@@ -33,6 +35,18 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
         total += np.abs(y[start:stop] - y[start - m : stop - m]).sum(axis=0)
     scale = total / (len(y) - m)
     return np.where(scale > 0, scale, 1.0)
+
+
+def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
+    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima)."""
+    d = 0
+    while d < max_d and len(y) > 10:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kpss(y, regression="c", nlags="auto")[1] >= 0.05:
+                break
+        y, d = np.diff(y), d + 1
+    return d
 
 
 def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) -> float:
