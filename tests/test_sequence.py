@@ -331,6 +331,7 @@ def test_convolutional_branch_keeps_padding_out_of_results():
     (dict(conv_steps=0), "conv_steps == 0, must be >= 1"),
     (dict(ensemble_size=0), "ensemble_size == 0, must be >= 1"),
     (dict(label_smoothing=1.0), "label_smoothing == 1.0, must be < 1.0"),
+    (dict(average_last=0.0), "average_last == 0.0, must be > 0.0"),
 ])
 def test_bad_architecture_parameters_are_refused_clearly(params, message):
     with pytest.raises(ValueError, match=message):

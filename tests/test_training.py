@@ -57,6 +57,24 @@ def test_early_stopping_restores_the_lowest_validation_loss_and_tol_only_sets_pa
         assert float(loss(torch.arange(48, 64))) == pytest.approx(min(curve), rel=1e-6)
 
 
+def test_average_last_keeps_the_mean_of_the_last_steps_weights():
+    module, loss = _toy_problem()
+    seen = []  # the weights each step starts from: after the previous step
+
+    def recording(idx):
+        seen.append([p.detach().clone() for p in module.parameters()])
+        return loss(idx)
+
+    train(module, recording, 64, 0, _config(max_epochs=5), torch.Generator().manual_seed(0))
+    after = seen[1:] + [list(module.parameters())]  # weights after steps 1..20 (4 per epoch)
+    expected = [torch.stack(w).mean(0) for w in zip(*after[-5:])]  # the last 25% of 20 steps
+    averaged, loss = _toy_problem()
+    train(averaged, loss, 64, 0, _config(max_epochs=5, average_last=0.25),
+          torch.Generator().manual_seed(0))
+    for got, want in zip(averaged.parameters(), expected):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
 def test_interrupt_keeps_best_weights_and_warns():
     module, loss = _toy_problem()
     calls = {"n": 0}

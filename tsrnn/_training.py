@@ -44,6 +44,7 @@ class TrainConfig:
     max_steps: int | None = None
     tol: float = 1e-4
     precision: str = "32"
+    average_last: float | None = None
 
 
 @dataclass
@@ -179,7 +180,8 @@ def train(
     -----
     The monitored loss is the validation loss with early stopping, else the training loss.
     With early stopping the weights of the best validated epoch are restored at the end;
-    without it the final weights are kept. A NaN or infinite loss restores the best weights
+    without it the final weights are kept, or with ``config.average_last`` the average of the
+    weights and buffers over that last share of the planned steps (stochastic weight averaging). A NaN or infinite loss restores the best weights
     so far with a warning, or raises :class:`TrainingDivergedError` when there are none.
     ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
     ``config.precision`` "bf16" runs forward passes under bfloat16 autocast, "16-mixed" under
@@ -196,6 +198,7 @@ def train(
     batch_size = min(config.batch_size, n)
     best_loss, best_state, stale = math.inf, None, 0
     snapshot = _Snapshot(module)
+    averaged, average_after = _averaging(module, config, n, batch_size)
     module.train()
     started = time.perf_counter()
     epoch = steps = 0
@@ -217,6 +220,8 @@ def train(
                 scaler.update()
                 total += loss.detach() * len(idx)
                 seen, steps = seen + len(idx), steps + 1
+                if averaged is not None and steps > average_after:
+                    averaged.update_parameters(module)
                 if config.max_steps and steps >= config.max_steps:
                     break
             train_loss = float(total / seen)
@@ -245,6 +250,7 @@ def train(
                     stacklevel=3,
                 )
                 module.load_state_dict(best_state)
+                averaged = None  # the average holds diverging steps
                 break
             # The best weights are those of the lowest loss; patience (as in scikit-learn's MLP)
             # only counts an epoch as progress when it improves on the best by more than tol.
@@ -275,8 +281,23 @@ def train(
             print(file=sys.stderr)
     if config.early_stopping and best_state is not None:
         module.load_state_dict(best_state)
+    elif averaged is not None and averaged.n_averaged > 0:
+        module.load_state_dict(averaged.module.state_dict())
     module.eval()
     return result
+
+
+def _averaging(module: nn.Module, config: TrainConfig, n: int, batch_size: int):
+    """The running average of the weights (and BatchNorm statistics) over the last
+    ``config.average_last`` of the steps, and the step after which it starts; (None, 0) without.
+    """
+    if not config.average_last:
+        return None, 0
+    planned = config.max_epochs * math.ceil(n / batch_size)
+    if config.max_steps:
+        planned = min(planned, config.max_steps)
+    averaged = torch.optim.swa_utils.AveragedModel(module, use_buffers=True)
+    return averaged, planned - max(1, round(config.average_last * planned))
 
 
 def train_members(
@@ -366,4 +387,5 @@ class TorchEstimatorMixin(SaveMixin):
             verbose=bool(self.verbose),
             max_steps=getattr(self, "max_steps", None),
             precision=self.precision,
+            average_last=getattr(self, "average_last", None),
         )

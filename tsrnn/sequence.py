@@ -159,6 +159,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     max_steps : int or None, default=1000
         Stop after this many optimiser steps (mini-batches) in all, whichever of ``max_epochs``
         and ``max_steps`` comes first: small data sets get many epochs, large ones a bounded fit.
+    average_last : float or None, default=0.25
+        Keep the average of the weights (and BatchNorm statistics) over this last share of the
+        optimiser steps instead of the final weights (stochastic weight averaging, by
+        ``torch.optim.swa_utils.AveragedModel``); None keeps the final weights. With
+        ``early_stopping`` the best validated weights are kept instead. Chosen by 3-fold
+        cross-validation on the training splits of the classification sets (see the README).
     batch_size : int, default=16
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples (stratified for the classifier), stop
@@ -213,6 +219,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         learning_rate: float = 1e-3,
         max_epochs: int = 200,
         max_steps: int | None = 1000,
+        average_last: float | None = 0.25,
         batch_size: int = 16,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -242,6 +249,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.max_steps = max_steps
+        self.average_last = average_last
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -381,6 +389,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         for name in ("conv_steps", "max_steps"):
             if getattr(self, name) is not None:
                 check_scalar(getattr(self, name), name, Integral, min_val=1)
+        if self.average_last is not None:
+            check_scalar(self.average_last, "average_last", Real, min_val=0.0, max_val=1.0,
+                         include_boundaries="right")
         if self.label_smoothing is not None:
             check_scalar(self.label_smoothing, "label_smoothing", Real, min_val=0.0, max_val=1.0,
                          include_boundaries="left")

@@ -100,6 +100,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
             learning_rate=self.learning_rate, max_epochs=self.max_epochs,
             batch_size=self.batch_size, random_state=self.random_state, device=self.device,
             bidirectional=False, scaling="global", label_smoothing=0.0, max_steps=None,
+            average_last=None,
         ).fit(X, y)  # causal: each step sees only the characters so far
         return self
 
