@@ -25,7 +25,8 @@ WEIGHTS = (
 )
 ROUNDING = (
     "the convolutional front-end's float32 kernels round differently for different batch sizes "
-    "(differences about 1e-7, below float32 resolution of the targets); the check demands 1e-7. "
+    "(differences about 1e-7, below float32 resolution of the targets); the check demands 1e-7, "
+    "so it passes or fails with the trained weights' rounding (not strict). "
     "tests/test_sequence.py compares batch and one-by-one predictions at 1e-6"
 )
 WINDOWING = (
