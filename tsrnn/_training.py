@@ -181,8 +181,9 @@ def train(
     The monitored loss is the validation loss with early stopping, else the training loss.
     With early stopping the weights of the best validated epoch are restored at the end;
     without it the final weights are kept, or with ``config.average_last`` the average of the
-    weights and buffers over that last share of the planned steps (stochastic weight averaging). A NaN or infinite loss restores the best weights
-    so far with a warning, or raises :class:`TrainingDivergedError` when there are none.
+    weights and buffers over that last share of the planned steps (stochastic weight averaging).
+    A NaN or infinite loss restores the best weights so far with a warning, or raises
+    :class:`TrainingDivergedError` when there are none.
     ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
     ``config.precision`` "bf16" runs forward passes under bfloat16 autocast, "16-mixed" under
     float16 autocast with a gradient scaler; the weights and the optimiser stay float32.

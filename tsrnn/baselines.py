@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
+
 from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
