@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from tsrnn import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster, mase
 from tsrnn.datasets import load_airpassengers
@@ -53,3 +54,11 @@ def test_auto_arima_does_not_overfit_a_tiny_series():
     (order, _), = f.orders_
     assert sum(order) - order[1] <= 2  # few parameters for 12 observations
     assert np.all(np.abs(f.predict() - y[-1]) < 3 * np.ptp(y))
+
+
+def test_differencing_order_stops_at_a_constant_series():
+    from tsrnn.evaluation import _ndiffs
+
+    assert _ndiffs(np.ones(50)) == 0  # KPSS is undefined on a constant: nothing to difference
+    assert _ndiffs(np.arange(50.0)) == 1  # its first difference is constant
+    assert ARIMAForecaster(horizon=2).fit(np.arange(50.0)).predict() == pytest.approx([50, 51])

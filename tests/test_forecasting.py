@@ -352,3 +352,14 @@ def test_level_input_survives_save_and_load(tmp_path):
     g = load(tmp_path / "m")
     assert g.level_input_ and g.module_.members[0].net.rnn.input_size == 3
     np.testing.assert_array_equal(g.predict(), f.predict())
+
+
+def test_level_input_auto_accepts_a_panel_with_a_constant_series():
+    ds = pd.date_range("2000-01", periods=60, freq="MS")
+    values = [_ar1(60, 0.5, seed) for seed in range(3)] + [np.zeros(60)]  # KPSS is undefined on 0s
+    panel = pd.concat([pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": v})
+                       for i, v in enumerate(values)])
+    f = GRUForecaster(horizon=2, max_steps=5, level_input="auto", random_state=0).fit(panel)
+    assert f.level_input_  # a constant needs no differencing: it counts as level-stationary
+    forecast = f.predict()
+    assert np.isfinite(forecast["y"]).all() and len(forecast) == 8

@@ -204,16 +204,17 @@ def test_sample_weight_two_equals_a_repeated_sample_in_full_batch_training():
     assert not np.allclose(unweighted.predict_proba(X), weighted.predict_proba(X), atol=1e-5)
 
 
-def test_class_weight_zero_removes_a_class_and_balanced_matches_its_dict(atol):
+def test_class_weight_zero_removes_a_class_and_balanced_matches_its_dict():
     X, y = _two_classes(60)
-    kw = dict(max_epochs=20, batch_size=100, learning_rate=1e-2, random_state=0)
+    # two fits compared: on the CPU, since CUDA training is not bit-reproducible (README)
+    kw = dict(max_epochs=20, batch_size=100, learning_rate=1e-2, random_state=0, device="cpu")
     only_ramp = SequenceClassifier(class_weight={"ramp": 1.0, "wave": 0.0}, **kw).fit(X, y)
     assert (only_ramp.predict(X) == "ramp").all()
     counts = {c: (y == c).sum() for c in ("ramp", "wave")}
     as_dict = {c: len(y) / (2 * n) for c, n in counts.items()}
     balanced = SequenceClassifier(class_weight="balanced", **kw).fit(X, y)
     explicit = SequenceClassifier(class_weight=as_dict, **kw).fit(X, y)
-    np.testing.assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=atol)
+    np.testing.assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
     with pytest.raises(ValueError, match="class_weight applies to classifiers only"):
         SequenceRegressor(class_weight="balanced").fit(X, np.zeros(60))
 

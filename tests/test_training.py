@@ -73,6 +73,33 @@ def test_average_last_keeps_the_mean_of_the_last_steps_weights():
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
 
 
+def test_average_last_averages_batchnorm_statistics_and_copies_its_step_count():
+    # the averaging groups tensors by dtype on every device (as torch does on CUDA), so the
+    # integer step count takes the same path there as here
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(64, 3, generator=gen), torch.randn(64, 1, generator=gen)
+
+    def fit(average_last):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4),
+                                  torch.nn.Linear(4, 1))
+        means = []  # BatchNorm's running mean as each step starts: after the previous step
+
+        def loss(idx):
+            means.append(net[1].running_mean.clone())
+            return torch.nn.functional.mse_loss(net(x[idx]), y[idx])
+
+        train(net, loss, 64, 0, _config(max_epochs=5, average_last=average_last),
+              torch.Generator().manual_seed(0))
+        return net, means
+
+    averaged, _ = fit(0.25)
+    plain, means = fit(None)
+    after = means[1:] + [plain[1].running_mean]  # after steps 1..20
+    assert int(averaged[1].num_batches_tracked) == 20  # copied, not averaged
+    torch.testing.assert_close(averaged[1].running_mean, torch.stack(after[-5:]).mean(0))
+
+
 def test_interrupt_keeps_best_weights_and_warns():
     module, loss = _toy_problem()
     calls = {"n": 0}

@@ -297,8 +297,18 @@ def _averaging(module: nn.Module, config: TrainConfig, n: int, batch_size: int):
     planned = config.max_epochs * math.ceil(n / batch_size)
     if config.max_steps:
         planned = min(planned, config.max_steps)
-    averaged = torch.optim.swa_utils.AveragedModel(module, use_buffers=True)
+    averaged = torch.optim.swa_utils.AveragedModel(module, multi_avg_fn=_average,
+                                                   use_buffers=True)
     return averaged, planned - max(1, round(config.average_last * planned))
+
+
+def _average(averaged: list[torch.Tensor], current: list[torch.Tensor], n: torch.Tensor) -> None:
+    """One running-mean step for tensors of one device and dtype; integer buffers (BatchNorm's
+    step count) are copied, since torch's own averaging refuses them on CUDA."""
+    if averaged[0].is_floating_point():
+        torch._foreach_lerp_(averaged, current, 1 / (n + 1))
+    else:
+        torch._foreach_copy_(averaged, current)
 
 
 def train_members(

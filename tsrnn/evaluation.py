@@ -38,9 +38,10 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
 
 
 def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
-    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima)."""
+    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima); a
+    constant series needs none (KPSS is undefined on it)."""
     d = 0
-    while d < max_d and len(y) > 10:
+    while d < max_d and len(y) > 10 and np.ptp(y) > 0:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if kpss(y, regression="c", nlags="auto")[1] >= 0.05:

@@ -490,6 +490,11 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 center[:d] = data[:, :d].mean(axis=0)
         return center, np.where(scale > 0, scale, 1.0)
 
+    @property
+    def level_input_(self) -> bool:
+        """Whether the fitted network reads the centred level (``level_input``)."""
+        return self._module_spec.get("level_input", False)
+
     def _level_input(self, series: list[np.ndarray]) -> bool:
         """Whether the network also reads the centred level (see ``level_input``)."""
         if self.scaling != "local":
@@ -551,7 +556,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.loss_curve_ = result.loss_curve
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
-        self.level_input_ = level_input
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
@@ -647,7 +651,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
             with torch.inference_mode(), autocast(self.device_, self.precision):
                 x, future_, _, level = _split_segments(
-                    seg, w, d, self.scaling == "local", self._module_spec.get("level_input", False))
+                    seg, w, d, self.scaling == "local", self.level_input_)
                 pred = self.module_(x, future_) + level  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)

@@ -38,6 +38,9 @@ _CLASSES = (  # the estimators a file may name; nothing else is ever constructed
     "tsrnn.sequence.SequenceRegressor",
     "tsrnn.text.CharLanguageModel",
 )
+# Parameters added after files were first written, with the value that reproduces the behaviour
+# of a file that lacks them (the defaults may differ).
+_ADDED_PARAMS = {"average_last": None}
 
 
 def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
@@ -198,7 +201,10 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
         raise ValueError(f"the file names class {name!r}, which is not a tsrnn estimator.")
     module_name, cls_name = name.rsplit(".", 1)
     cls = getattr(importlib.import_module(module_name), cls_name)
-    est = cls(**_decode(doc["params"], tensors))
+    params = _decode(doc["params"], tensors)
+    accepted = cls().get_params(deep=False)
+    params = {**{k: v for k, v in _ADDED_PARAMS.items() if k in accepted}, **params}
+    est = cls(**params)
     for key, value in _decode(doc["state"], tensors).items():
         setattr(est, key, value)
     weights = {k[len(prefix) + 7 :]: v for k, v in tensors.items()
