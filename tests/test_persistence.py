@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 import tsrnn
@@ -198,3 +199,13 @@ def test_a_file_from_before_a_parameter_existed_loads_with_its_old_behaviour(tmp
     text = json.dumps(meta)
     torch.save(dict(blob, meta=text, sha256=_digest(text, blob["tensors"])), tmp_path / "old")
     assert tsrnn.load(tmp_path / "old").average_last is None  # not today's default, 0.25
+
+
+def test_a_pickle_from_before_a_parameter_existed_keeps_working():
+    f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    state = f.__getstate__()
+    del state["level_input"]  # as pickled before level_input existed
+    old = GRUForecaster.__new__(GRUForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["level_input"] is False and clone(old).level_input is False
+    np.testing.assert_array_equal(old.predict(), f.predict())

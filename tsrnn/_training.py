@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from .networks import combine
-from .persistence import SaveMixin
+from .persistence import SaveMixin, with_added_params
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -380,7 +380,7 @@ class TorchEstimatorMixin(SaveMixin):
         return state
 
     def __setstate__(self, state):
-        super().__setstate__(state)
+        super().__setstate__(with_added_params(type(self), state))  # pickles of older versions
         device = getattr(self, "device_", None)
         if device is not None:
             if device.type == "cuda" and not torch.cuda.is_available():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import pickle
@@ -38,9 +39,16 @@ _CLASSES = (  # the estimators a file may name; nothing else is ever constructed
     "tsrnn.sequence.SequenceRegressor",
     "tsrnn.text.CharLanguageModel",
 )
-# Parameters added after files were first written, with the value that reproduces the behaviour
-# of a file that lacks them (the defaults may differ).
-_ADDED_PARAMS = {"average_last": None}
+# Parameters added after files and pickles were first written, with the value that reproduces
+# the behaviour of one that lacks them (the defaults may differ).
+_ADDED_PARAMS = {"average_last": None, "level_input": False}
+
+
+def with_added_params(cls: type, params: dict) -> dict:
+    """``params`` (or a pickled ``__dict__``) completed with the parameters of ``cls`` that were
+    added after it was written, at their old behaviour."""
+    accepted = inspect.signature(cls).parameters
+    return {**{k: v for k, v in _ADDED_PARAMS.items() if k in accepted}, **params}
 
 
 def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
@@ -201,10 +209,7 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
         raise ValueError(f"the file names class {name!r}, which is not a tsrnn estimator.")
     module_name, cls_name = name.rsplit(".", 1)
     cls = getattr(importlib.import_module(module_name), cls_name)
-    params = _decode(doc["params"], tensors)
-    accepted = cls().get_params(deep=False)
-    params = {**{k: v for k, v in _ADDED_PARAMS.items() if k in accepted}, **params}
-    est = cls(**params)
+    est = cls(**with_added_params(cls, _decode(doc["params"], tensors)))
     for key, value in _decode(doc["state"], tensors).items():
         setattr(est, key, value)
     weights = {k[len(prefix) + 7 :]: v for k, v in tensors.items()
