@@ -46,7 +46,8 @@ def test_early_stopping_restores_the_lowest_validation_loss_and_tol_only_sets_pa
     module, loss = _toy_problem()
     # tol=10: no epoch after the first counts as progress, so patience (5) ends the run after
     # 6 epochs, while the validation loss still falls each epoch; the lowest one's weights stay.
-    result = train(module, loss, 48, 16, _config(early_stopping=True, tol=10.0),
+    # average_last too: early stopping's best weights take precedence over an average
+    result = train(module, loss, 48, 16, _config(early_stopping=True, tol=10.0, average_last=1.0),
                    torch.Generator().manual_seed(0))
     curve = result.validation_loss_curve
     assert len(curve) == 6 and result.best_epoch == int(np.argmin(curve)) > 0

@@ -282,7 +282,7 @@ def train(
             print(file=sys.stderr)
     if config.early_stopping and best_state is not None:
         module.load_state_dict(best_state)
-    elif averaged is not None and averaged.n_averaged > 0:
+    if averaged is not None and averaged.n_averaged > 0:
         module.load_state_dict(averaged.module.state_dict())
     module.eval()
     return result
@@ -290,9 +290,10 @@ def train(
 
 def _averaging(module: nn.Module, config: TrainConfig, n: int, batch_size: int):
     """The running average of the weights (and BatchNorm statistics) over the last
-    ``config.average_last`` of the steps, and the step after which it starts; (None, 0) without.
+    ``config.average_last`` of the steps, and the step after which it starts; (None, 0) without,
+    or with early stopping, whose best validated weights are kept instead.
     """
-    if not config.average_last:
+    if not config.average_last or config.early_stopping:
         return None, 0
     planned = config.max_epochs * math.ceil(n / batch_size)
     if config.max_steps:

@@ -495,7 +495,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         """Whether the fitted network reads the centred level (``level_input``)."""
         return self._module_spec.get("level_input", False)
 
-    def _level_input(self, series: list[np.ndarray]) -> bool:
+    def _choose_level_input(self, series: list[np.ndarray]) -> bool:
         """Whether the network also reads the centred level (see ``level_input``)."""
         if self.scaling != "local":
             return False  # the other scalings show the level already
@@ -522,7 +522,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
         w = self._resolve_window(lengths.max(), m, h)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
-        level_input = self._level_input(series)
+        level_input = self._choose_level_input(series)
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m, level_input)
                                              for x in data)))  # (S, C)
         device = resolve_device(self.device)
