@@ -1,4 +1,4 @@
-"""Sequence estimators: many-to-one recurrent classifier and regressor on N×T×D input."""
+"""The recurrent sequence estimator that the classifier and the regressor share."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils import check_scalar
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from ._training import (
+from .._training import (
     TorchEstimatorMixin,
     autocast,
     check_precision,
@@ -23,92 +20,13 @@ from ._training import (
     resolve_device,
     train_members,
 )
-from ._validation import as_float_array, check_choice, check_network_params
-from .networks import SequenceNetwork, combine
+from .._validation import check_choice, check_network_params
+from ..networks import SequenceNetwork, combine
+from .inputs import _sample_weight, per_step_targets, read_sequences
 
 _PREDICT_BATCH = 4096
-_IGNORE = -100  # label of padded steps, skipped by the loss
 _POOLINGS = ("last", "mean", "max")
 _SCALINGS = ("both", "series", "global", None)
-
-
-def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
-    """Stack arrays of shapes (T_i, ...) into one (N, max T_i, ...) array, right-padded."""
-    out = np.full((len(parts), max(len(p) for p in parts), *parts[0].shape[1:]), fill, dtype=dtype)
-    for i, p in enumerate(parts):
-        out[i, : len(p)] = p
-    return out
-
-
-def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
-    """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
-
-    ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
-    (T_i, D) or (T_i,) with different lengths. Padding is zero and never reaches a result: the
-    networks read each sequence's output at its own last step.
-    """
-    if isinstance(X, (list, tuple)):
-        if len(X) == 0:
-            raise ValueError(f"{name} is an empty list; pass at least one sequence.")
-        seqs = [as_float_array(s, f"{name}[{i}]") for i, s in enumerate(X)]
-        seqs = [s.reshape(len(s), -1) if s.ndim <= 2 else s for s in seqs]
-        if any(s.ndim != 2 for s in seqs):
-            raise ValueError(f"each sequence in the list {name} must have shape (T_i, D) or (T_i,).")
-        if len({s.shape[1] for s in seqs}) > 1:
-            raise ValueError(
-                f"the sequences in {name} have different numbers of features D "
-                f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
-            )
-        return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
-    arr = as_float_array(X, name)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    if arr.ndim != 3:
-        raise ValueError(
-            f"{name} must have shape (N, T, D), or (N, T) for one feature, or be a list of "
-            f"(T_i, D) arrays; got an array with {arr.ndim} dimension(s). Reshape your data: for "
-            "a single sequence "
-            "use X[None]; for one flat feature vector per sample use X[:, :, None]."
-        )
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
-    return arr.astype(dtype, copy=False), np.full(len(arr), arr.shape[1], dtype=np.int64)
-
-
-def _sample_weight(sample_weight, n: int) -> np.ndarray:
-    """Validated weights of shape (n,): ones when None; negative or all-zero weights refused."""
-    if sample_weight is None:
-        return np.ones(n)
-    w = as_float_array(sample_weight, "sample_weight").reshape(-1)
-    if len(w) != n:
-        raise ValueError(f"sample_weight has {len(w)} values but X has {n} sequences.")
-    if (w < 0).any() or not w.any():
-        raise ValueError("sample_weight must be non-negative and not all zero.")
-    return w
-
-
-def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
-    """Split per-step targets into one array per sequence, checking they match the lengths.
-
-    ``y`` is an array of shape (N, T) or (N, T, k), or a list of (T_i,) or (T_i, k) arrays.
-    """
-    if isinstance(y, (list, tuple)):
-        steps = [np.asarray(v) for v in y]
-    else:
-        arr = np.asarray(y)
-        if arr.ndim < 2 or len(arr) != len(lengths) or arr.shape[1] != lengths.max():
-            raise ValueError(
-                f"with output='sequence', y needs one target per step: shape "
-                f"({len(lengths)}, {lengths.max()}) or a list of arrays of the sequences' "
-                f"lengths; got shape {arr.shape}."
-            )
-        steps = [arr[i, :n] for i, n in enumerate(lengths)]
-    if len(steps) != len(lengths):
-        raise ValueError(f"y has {len(steps)} target sequences but X has {len(lengths)}.")
-    for i, (v, n) in enumerate(zip(steps, lengths)):
-        if len(v) != n:
-            raise ValueError(f"y[{i}] has {len(v)} targets but sequence X[{i}] has {n} steps.")
-    return steps
 
 
 class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
@@ -493,194 +411,3 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         pred = self.predict(X)
         steps = per_step_targets(y, read_sequences(X)[1])
         return np.concatenate(steps), np.concatenate(list(pred))
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
-    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
-        "Recurrent network on sequences; subclasses define the target and the loss.",
-        "Classify sequences with a many-to-one recurrent network (softmax output, cross-entropy).",
-    ).replace(
-        "    best_epoch_ : int\n",
-        "    best_epoch_ : int\n    classes_ : ndarray\n        The labels seen in ``fit`` (any type).\n",
-    ) + """
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from tsrnn import SequenceClassifier
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 10, 1)).astype("float32")
-    >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
-    >>> clf = SequenceClassifier(max_epochs=5, random_state=0).fit(X, y)
-    >>> clf.classes_
-    array(['down', 'up'], dtype='<U4')
-    >>> clf.predict_proba(X).shape
-    (40, 2)
-    """
-
-    def _encode_targets(self, y, n):
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or len(y) != n:
-            raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
-        return self._encode_labels(y), len(self.classes_)
-
-    def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
-        check_classification_targets(labels)
-        if self.warm_start and hasattr(self, "module_"):
-            unseen = np.setdiff1d(labels, self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"warm_start: labels {unseen.tolist()} were not seen in the first fit "
-                    f"(classes_ = {self.classes_.tolist()}); set warm_start=False to refit."
-                )
-            return np.searchsorted(self.classes_, labels).astype(np.int64)
-        classes, encoded = np.unique(labels, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
-        self.classes_ = classes
-        return encoded.astype(np.int64)
-
-    def _encode_steps(self, steps, lengths):
-        encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
-        return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
-
-    def _stratify(self, targets, n_val):
-        if targets.ndim > 1:
-            return None
-        counts = np.bincount(targets)
-        return targets if counts.min() >= 2 and n_val >= len(counts) else None
-
-    def _target_weights(self, targets: np.ndarray):
-        if self.class_weight is None:
-            return 1.0
-        known = targets[targets != _IGNORE]
-        weight = compute_class_weight(
-            self.class_weight, classes=np.arange(len(self.classes_)), y=known
-        ) if self.class_weight == "balanced" else np.array(
-            [self.class_weight.get(c, 1.0) for c in self.classes_]
-        )
-        return np.where(targets != _IGNORE, weight[np.maximum(targets, 0)], 0.0)
-
-    def _loss(self, logits, target):
-        # logits (B, C) or (B, T, C) -> per-element loss (B,) or (B, T); padding gives 0
-        smoothing = 0.1 if self.label_smoothing is None else self.label_smoothing
-        loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE,
-            reduction="none", label_smoothing=smoothing,
-        )
-        return loss.view_as(target)
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``.
-
-        Shape (N, n_classes); with ``output="sequence"`` (N, T, n_classes), or a list of
-        (T_i, n_classes) arrays for a list of sequences.
-        """
-        logits = self._forward(X)
-        if isinstance(logits, list):
-            return [_softmax(v) for v in logits]
-        return _softmax(logits)
-
-    def predict(self, X):
-        """The most probable label of each sequence (or of each step, ``output="sequence"``)."""
-        logits = self._forward(X)
-        if isinstance(logits, list):
-            return [self.classes_[v.argmax(axis=-1)] for v in logits]
-        return self.classes_[logits.argmax(axis=-1)]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """Mean accuracy (over all steps for ``output="sequence"``).
-
-        Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
-        never predict them, so the score would silently count them as errors.
-        """
-        if self.output == "sequence":
-            truth, pred = self._flat_steps(X, y)
-            self._check_known(truth)
-            return float(accuracy_score(truth, pred))
-        check_is_fitted(self)
-        self._check_known(np.asarray(y).ravel())
-        return super().score(X, y, sample_weight)
-
-    def _check_known(self, labels: np.ndarray) -> None:
-        unseen = np.setdiff1d(labels, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y holds label(s) {unseen.tolist()[:10]} never seen in fit (classes_ = "
-                f"{self.classes_.tolist()[:10]}); score on the fitted classes, or refit with "
-                "data that has these labels."
-            )
-
-
-class SequenceRegressor(RegressorMixin, _SequenceEstimator):
-    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
-        "Recurrent network on sequences; subclasses define the target and the loss.",
-        "Regress one value (or vector) per sequence with a many-to-one recurrent network (MSE).\n\n"
-        "    Targets are standardised for training and the scaling is inverted on prediction.",
-    ) + """
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from tsrnn import SequenceRegressor
-    >>> X = np.random.default_rng(0).normal(size=(40, 10, 2))
-    >>> reg = SequenceRegressor(max_epochs=5, random_state=0).fit(X, X[:, :, 0].sum(axis=1))
-    >>> reg.predict(X).shape
-    (40,)
-    """
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y may be (N, k)
-        return tags
-
-    def _encode_targets(self, y, n):
-        y = as_float_array(y, "y")
-        if y.ndim not in (1, 2) or len(y) != n:
-            raise ValueError(
-                f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
-            )
-        self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
-        y2 = y.reshape(n, -1)
-        return self._standardise(y2), y2.shape[1]
-
-    def _standardise(self, y2: np.ndarray) -> np.ndarray:
-        if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
-            self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
-            self._y_std = np.where(std > 0, std, 1.0)
-        return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
-
-    def _encode_steps(self, steps, lengths):
-        steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
-        self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
-        flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1))
-        # padded steps are NaN and skipped by the loss
-        return pad(np.split(flat, np.cumsum(lengths)[:-1]), np.nan, np.float32), flat.shape[1]
-
-    def _loss(self, pred, target):
-        # (B, [T,] k) -> per-element squared error (B,) or (B, T); padded (NaN) steps give 0
-        return ((pred - target.nan_to_num()) ** 2).mean(dim=-1)
-
-    def predict(self, X):
-        """Predicted targets, in the form of the ``y`` seen in fit.
-
-        (N,) or (N, k); with ``output="sequence"`` (N, T) or (N, T, k), or a list of per-sequence
-        arrays for a list of sequences.
-        """
-        out = self._forward(X)
-        parts = out if isinstance(out, list) else [out]
-        parts = [p * self._y_std + self._y_mean for p in parts]
-        if self._squeeze:
-            parts = [p[..., 0] for p in parts]
-        return parts if isinstance(out, list) else parts[0]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """R² of the predictions (over all steps for ``output="sequence"``)."""
-        if self.output == "sequence":
-            return float(r2_score(*self._flat_steps(X, y)))
-        return super().score(X, y, sample_weight)

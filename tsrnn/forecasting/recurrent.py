@@ -1,18 +1,15 @@
-"""Forecasters: the pandas-edge shell shared by every forecaster, and the recurrent ones."""
+"""The recurrent forecasters: RNN, LSTM and GRU."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
-from sklearn.utils.validation import check_is_fitted
 
-from . import _pandas
-from ._training import (
+from .. import _pandas
+from .._training import (
     TorchEstimatorMixin,
     autocast,
     check_precision,
@@ -20,226 +17,10 @@ from ._training import (
     resolve_device,
     train_members,
 )
-from ._validation import check_choice, check_network_params
-from .evaluation import _ndiffs, mase, mase_scale
-from .networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
-
-
-class BaseForecaster(BaseEstimator):
-    """The protocol every tsrnn forecaster follows, pandas handled once at the edge.
-
-    ``fit(y, X=None)`` learns from a series; ``predict(horizon=None, X=None)`` forecasts the steps
-    after its end, in the form ``y`` came in: a Series (same name) or DataFrame (same columns)
-    indexed by the next time stamps, or a numpy array for numpy input. ``score`` is the negative
-    MASE of a forecast of the values that follow the training series (higher is better, as
-    scikit-learn's model selection expects). Subclasses implement ``_fit_values`` and
-    ``_predict_values`` on float64 arrays of shape (T, D).
-    """
-
-    # Whether _fit_values may keep (views of) the values it is given: then fit hands it a copy.
-    # Forecasters that only read them get a read-only view of float64 input (no copy).
-    _copies_input = True
-
-    def fit(self, y, X=None):
-        """Fit the forecaster to a series.
-
-        Parameters
-        ----------
-        y : pandas Series or DataFrame, or array-like of shape (T,) or (T, D)
-            The series (several columns are forecast together). Its index must be regular:
-            a DatetimeIndex or PeriodIndex with a frequency, or evenly spaced integers.
-        X : DataFrame or array-like of shape (T, K), optional
-            Covariates aligned with ``y``. A forecaster fit with ``X`` needs their future
-            values in :meth:`predict`.
-
-        Returns
-        -------
-        self
-        """
-        if _pandas.is_panel(y):
-            return self._fit_long(y, X)
-        values, fmt = _pandas.read_series(y, copy=self._copies_input)
-        cov = None if X is None else _pandas.read_covariates(X, len(values), fmt.index)
-        self._check_params()
-        m = self.season_length or _pandas.season_length(fmt.index)
-        self._fit_values(values, cov, m)
-        self.season_length_ = m
-        self.mase_scale_ = mase_scale(values, m)
-        self.n_targets_ = values.shape[1]
-        self.n_covariates_ = 0 if cov is None else cov.shape[1]
-        self.cutoff_ = fmt.index[-1]
-        self._format, self._panel = fmt, None
-        return self
-
-    def _fit_long(self, y, X):
-        """Fit a long-format panel (columns unique_id, ds, y) of many series."""
-        if X is not None:
-            raise ValueError("covariates X are not supported with a long-format panel yet.")
-        series, panel = _pandas.read_panel(y)
-        self._check_params()
-        m = self.season_length or _pandas.panel_season_length(panel)
-        self._fit_panel(series, m)
-        self.season_length_ = m
-        self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
-        self.n_targets_, self.n_covariates_ = 1, 0
-        self.cutoff_ = panel[1].max()
-        self._format, self._panel = None, panel
-        return self
-
-    def _refuse_panel(self, method: str) -> None:
-        if self._panel is not None:
-            raise ValueError(
-                f"{method} is not supported yet for a forecaster fit on a long-format panel; "
-                "predict the panel, or fit and score one series at a time."
-            )
-
-    def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
-        """One model per series (forecasters without a global model override this)."""
-        self._members = []
-        for values in series:
-            member = clone(self)
-            member._fit_values(values, None, m)
-            member.n_targets_ = 1
-            self._members.append(member)
-
-    def _predict_panel(self, h: int) -> np.ndarray:
-        return np.stack([member._predict_values(h, None) for member in self._members])
-
-    def _check_params(self) -> None:
-        check_scalar(self.horizon, "horizon", Integral, min_val=1)
-        if self.season_length is not None:
-            check_scalar(self.season_length, "season_length", Integral, min_val=1)
-
-    def predict(self, horizon: int | None = None, X=None):
-        """Forecast the steps after the end of the training series.
-
-        Parameters
-        ----------
-        horizon : int, optional
-            Steps to forecast; defaults to the ``horizon`` the forecaster was built with.
-        X : DataFrame or array-like of shape (horizon, K), optional
-            Future covariates, required when the forecaster was fit with ``X``.
-
-        Returns
-        -------
-        Series, DataFrame or ndarray
-            Same form as the training ``y``, indexed by the ``horizon`` time stamps after it.
-        """
-        check_is_fitted(self)
-        h = self.horizon if horizon is None else horizon
-        check_scalar(h, "horizon", Integral, min_val=1)
-        if self._panel is not None:
-            if X is not None:
-                raise ValueError("covariates X are not supported with a long-format panel yet.")
-            return _pandas.write_panel(self._predict_panel(h), self._panel)
-        index = _pandas.future_index(self._format.index, h)
-        values = self._predict_values(h, self._future_covariates(X, index))
-        return _pandas.write_series(values, self._format, index)
-
-    def update(self, y, X=None):
-        """Append new observations without refitting; forecasts then start after them.
-
-        The fitted parameters stay as they are; only the history the forecaster reads from moves
-        on (for ARIMA, the state is filtered through the new values). Use it to forecast from
-        later origins, e.g. in a backtest, without paying for a new fit.
-
-        Parameters
-        ----------
-        y : Series, DataFrame or array-like
-            The observations that follow the series seen so far, in the same form and columns.
-        X : DataFrame or array-like, optional
-            Their covariates, required when the forecaster was fit with ``X``.
-
-        Returns
-        -------
-        self
-        """
-        check_is_fitted(self)
-        self._refuse_panel("update")
-        values, fmt = _pandas.read_series(y)
-        if values.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"y has {values.shape[1]} column(s) but the forecaster was fit on "
-                f"{self.n_targets_}; pass the same columns."
-            )
-        if fmt.kind != "ndarray" and self._format.kind != "ndarray":
-            steps = _pandas.steps_after(self._format.index, fmt.index)
-            if not np.array_equal(steps, np.arange(1, len(values) + 1)):
-                raise ValueError(
-                    "the new observations must start right after the end of the series seen so "
-                    f"far ({self.cutoff_}), with no gap."
-                )
-        index = _pandas.extend_index(self._format.index, len(values))
-        self._update_values(values, self._future_covariates(X, index[-len(values) :], "update"))
-        self._format = replace(self._format, index=index)
-        self.cutoff_ = index[-1]
-        return self
-
-    def _future_covariates(self, X, index, method: str = "predict") -> np.ndarray | None:
-        if not self.n_covariates_:
-            if X is not None:
-                raise ValueError(
-                    f"X was passed to {method} but the forecaster was fit without covariates; "
-                    "fit it with X, or leave X out."
-                )
-            return None
-        if X is None:
-            raise ValueError(
-                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so {method} "
-                f"needs their values: pass X with {len(index)} rows, one per step."
-            )
-        n = len(X)
-        if n < len(index):
-            raise ValueError(f"X has {n} rows but the {len(index)} forecast steps need one each.")
-        fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
-        cov = _pandas.read_covariates(X, n, fmt_index)[: len(index)]
-        if cov.shape[1] != self.n_covariates_:
-            raise ValueError(
-                f"X has {cov.shape[1]} columns but the forecaster was fit with "
-                f"{self.n_covariates_}; pass the same covariates."
-            )
-        return cov
-
-    def score(self, y, X=None) -> float:
-        """Negative MASE of the forecast of ``y``, the values that follow the training series.
-
-        The forecast is made from the end of the training series; with a pandas index the
-        values are placed by their time stamps, so ``y`` may start some steps later (a gap).
-        Higher is better; MASE's scale is the training series' in-sample seasonal naive error.
-
-        Parameters
-        ----------
-        y : Series, DataFrame or array-like
-            Observed values after the training series.
-        X : DataFrame or array-like, optional
-            Future covariates for every step up to the last one of ``y``.
-
-        Returns
-        -------
-        float
-        """
-        actual, forecast = self._forecast_of(y, X)
-        return -mase(actual, forecast, scale=self.mase_scale_)
-
-    def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray | None:
-        """Forecasts (O, h, D) of the ``h`` steps after each origin (a row count of ``y``) in
-        one batched call, reading ``y`` and ``X`` up to each origin without refitting; None where
-        the forecaster can only move from origin to origin (:meth:`update`)."""
-        return None
-
-    def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
-        """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
-        check_is_fitted(self)
-        self._refuse_panel("score")
-        values, fmt = _pandas.read_series(y)
-        steps = (
-            np.arange(1, len(values) + 1)
-            if fmt.kind == "ndarray" or self._format.kind == "ndarray"
-            else _pandas.steps_after(self._format.index, fmt.index)
-        )
-        index = _pandas.future_index(self._format.index, int(steps[-1]))
-        pred = self._predict_values(int(steps[-1]), self._future_covariates(X, index))
-        return values, pred[steps - 1]
+from .._validation import check_choice, check_network_params
+from ..evaluation import _ndiffs, mase_scale
+from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
+from .base import BaseForecaster
 
 
 _SCALINGS = ("local", "standard", None)

@@ -1,0 +1,206 @@
+"""Sequence estimators: many-to-one recurrent classifier and regressor on N×T×D input."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from .._validation import as_float_array
+from .base import _SequenceEstimator
+from .inputs import _IGNORE, pad
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
+    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
+        "Recurrent network on sequences; subclasses define the target and the loss.",
+        "Classify sequences with a many-to-one recurrent network (softmax output, cross-entropy).",
+    ).replace(
+        "    best_epoch_ : int\n",
+        "    best_epoch_ : int\n    classes_ : ndarray\n        The labels seen in ``fit`` (any type).\n",
+    ) + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn import SequenceClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 1)).astype("float32")
+    >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    >>> clf = SequenceClassifier(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X).shape
+    (40, 2)
+    """
+
+    def _encode_targets(self, y, n):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
+        return self._encode_labels(y), len(self.classes_)
+
+    def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
+        check_classification_targets(labels)
+        if self.warm_start and hasattr(self, "module_"):
+            unseen = np.setdiff1d(labels, self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"warm_start: labels {unseen.tolist()} were not seen in the first fit "
+                    f"(classes_ = {self.classes_.tolist()}); set warm_start=False to refit."
+                )
+            return np.searchsorted(self.classes_, labels).astype(np.int64)
+        classes, encoded = np.unique(labels, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
+        self.classes_ = classes
+        return encoded.astype(np.int64)
+
+    def _encode_steps(self, steps, lengths):
+        encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
+        return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
+
+    def _stratify(self, targets, n_val):
+        if targets.ndim > 1:
+            return None
+        counts = np.bincount(targets)
+        return targets if counts.min() >= 2 and n_val >= len(counts) else None
+
+    def _target_weights(self, targets: np.ndarray):
+        if self.class_weight is None:
+            return 1.0
+        known = targets[targets != _IGNORE]
+        weight = compute_class_weight(
+            self.class_weight, classes=np.arange(len(self.classes_)), y=known
+        ) if self.class_weight == "balanced" else np.array(
+            [self.class_weight.get(c, 1.0) for c in self.classes_]
+        )
+        return np.where(targets != _IGNORE, weight[np.maximum(targets, 0)], 0.0)
+
+    def _loss(self, logits, target):
+        # logits (B, C) or (B, T, C) -> per-element loss (B,) or (B, T); padding gives 0
+        smoothing = 0.1 if self.label_smoothing is None else self.label_smoothing
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_IGNORE,
+            reduction="none", label_smoothing=smoothing,
+        )
+        return loss.view_as(target)
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Shape (N, n_classes); with ``output="sequence"`` (N, T, n_classes), or a list of
+        (T_i, n_classes) arrays for a list of sequences.
+        """
+        logits = self._forward(X)
+        if isinstance(logits, list):
+            return [_softmax(v) for v in logits]
+        return _softmax(logits)
+
+    def predict(self, X):
+        """The most probable label of each sequence (or of each step, ``output="sequence"``)."""
+        logits = self._forward(X)
+        if isinstance(logits, list):
+            return [self.classes_[v.argmax(axis=-1)] for v in logits]
+        return self.classes_[logits.argmax(axis=-1)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy (over all steps for ``output="sequence"``).
+
+        Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
+        never predict them, so the score would silently count them as errors.
+        """
+        if self.output == "sequence":
+            truth, pred = self._flat_steps(X, y)
+            self._check_known(truth)
+            return float(accuracy_score(truth, pred))
+        check_is_fitted(self)
+        self._check_known(np.asarray(y).ravel())
+        return super().score(X, y, sample_weight)
+
+    def _check_known(self, labels: np.ndarray) -> None:
+        unseen = np.setdiff1d(labels, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y holds label(s) {unseen.tolist()[:10]} never seen in fit (classes_ = "
+                f"{self.classes_.tolist()[:10]}); score on the fitted classes, or refit with "
+                "data that has these labels."
+            )
+
+
+class SequenceRegressor(RegressorMixin, _SequenceEstimator):
+    __doc__ = (_SequenceEstimator.__doc__ or "").replace(
+        "Recurrent network on sequences; subclasses define the target and the loss.",
+        "Regress one value (or vector) per sequence with a many-to-one recurrent network (MSE).\n\n"
+        "    Targets are standardised for training and the scaling is inverted on prediction.",
+    ) + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn import SequenceRegressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 10, 2))
+    >>> reg = SequenceRegressor(max_epochs=5, random_state=0).fit(X, X[:, :, 0].sum(axis=1))
+    >>> reg.predict(X).shape
+    (40,)
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (N, k)
+        return tags
+
+    def _encode_targets(self, y, n):
+        y = as_float_array(y, "y")
+        if y.ndim not in (1, 2) or len(y) != n:
+            raise ValueError(
+                f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
+            )
+        self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
+        y2 = y.reshape(n, -1)
+        return self._standardise(y2), y2.shape[1]
+
+    def _standardise(self, y2: np.ndarray) -> np.ndarray:
+        if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
+            self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
+            self._y_std = np.where(std > 0, std, 1.0)
+        return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
+
+    def _encode_steps(self, steps, lengths):
+        steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
+        self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
+        flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1))
+        # padded steps are NaN and skipped by the loss
+        return pad(np.split(flat, np.cumsum(lengths)[:-1]), np.nan, np.float32), flat.shape[1]
+
+    def _loss(self, pred, target):
+        # (B, [T,] k) -> per-element squared error (B,) or (B, T); padded (NaN) steps give 0
+        return ((pred - target.nan_to_num()) ** 2).mean(dim=-1)
+
+    def predict(self, X):
+        """Predicted targets, in the form of the ``y`` seen in fit.
+
+        (N,) or (N, k); with ``output="sequence"`` (N, T) or (N, T, k), or a list of per-sequence
+        arrays for a list of sequences.
+        """
+        out = self._forward(X)
+        parts = out if isinstance(out, list) else [out]
+        parts = [p * self._y_std + self._y_mean for p in parts]
+        if self._squeeze:
+            parts = [p[..., 0] for p in parts]
+        return parts if isinstance(out, list) else parts[0]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R² of the predictions (over all steps for ``output="sequence"``)."""
+        if self.output == "sequence":
+            return float(r2_score(*self._flat_steps(X, y)))
+        return super().score(X, y, sample_weight)

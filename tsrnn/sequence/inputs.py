@@ -1,0 +1,89 @@
+"""Reading sequence input: N×T×D arrays or lists of sequences of different lengths, their
+sample weights and per-step targets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_float_array
+
+_IGNORE = -100  # label of padded steps, skipped by the loss
+
+
+def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
+    """Stack arrays of shapes (T_i, ...) into one (N, max T_i, ...) array, right-padded."""
+    out = np.full((len(parts), max(len(p) for p in parts), *parts[0].shape[1:]), fill, dtype=dtype)
+    for i, p in enumerate(parts):
+        out[i, : len(p)] = p
+    return out
+
+
+def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
+
+    ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
+    (T_i, D) or (T_i,) with different lengths. Padding is zero and never reaches a result: the
+    networks read each sequence's output at its own last step.
+    """
+    if isinstance(X, (list, tuple)):
+        if len(X) == 0:
+            raise ValueError(f"{name} is an empty list; pass at least one sequence.")
+        seqs = [as_float_array(s, f"{name}[{i}]") for i, s in enumerate(X)]
+        seqs = [s.reshape(len(s), -1) if s.ndim <= 2 else s for s in seqs]
+        if any(s.ndim != 2 for s in seqs):
+            raise ValueError(f"each sequence in the list {name} must have shape (T_i, D) or (T_i,).")
+        if len({s.shape[1] for s in seqs}) > 1:
+            raise ValueError(
+                f"the sequences in {name} have different numbers of features D "
+                f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
+            )
+        return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
+    arr = as_float_array(X, name)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"{name} must have shape (N, T, D), or (N, T) for one feature, or be a list of "
+            f"(T_i, D) arrays; got an array with {arr.ndim} dimension(s). Reshape your data: for "
+            "a single sequence "
+            "use X[None]; for one flat feature vector per sample use X[:, :, None]."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
+    return arr.astype(dtype, copy=False), np.full(len(arr), arr.shape[1], dtype=np.int64)
+
+
+def _sample_weight(sample_weight, n: int) -> np.ndarray:
+    """Validated weights of shape (n,): ones when None; negative or all-zero weights refused."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = as_float_array(sample_weight, "sample_weight").reshape(-1)
+    if len(w) != n:
+        raise ValueError(f"sample_weight has {len(w)} values but X has {n} sequences.")
+    if (w < 0).any() or not w.any():
+        raise ValueError("sample_weight must be non-negative and not all zero.")
+    return w
+
+
+def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
+    """Split per-step targets into one array per sequence, checking they match the lengths.
+
+    ``y`` is an array of shape (N, T) or (N, T, k), or a list of (T_i,) or (T_i, k) arrays.
+    """
+    if isinstance(y, (list, tuple)):
+        steps = [np.asarray(v) for v in y]
+    else:
+        arr = np.asarray(y)
+        if arr.ndim < 2 or len(arr) != len(lengths) or arr.shape[1] != lengths.max():
+            raise ValueError(
+                f"with output='sequence', y needs one target per step: shape "
+                f"({len(lengths)}, {lengths.max()}) or a list of arrays of the sequences' "
+                f"lengths; got shape {arr.shape}."
+            )
+        steps = [arr[i, :n] for i, n in enumerate(lengths)]
+    if len(steps) != len(lengths):
+        raise ValueError(f"y has {len(steps)} target sequences but X has {len(lengths)}.")
+    for i, (v, n) in enumerate(zip(steps, lengths)):
+        if len(v) != n:
+            raise ValueError(f"y[{i}] has {len(v)} targets but sequence X[{i}] has {n} steps.")
+    return steps
