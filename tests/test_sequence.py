@@ -333,6 +333,9 @@ def test_convolutional_branch_keeps_padding_out_of_results():
     (dict(ensemble_size=0), "ensemble_size == 0, must be >= 1"),
     (dict(label_smoothing=1.0), "label_smoothing == 1.0, must be < 1.0"),
     (dict(average_last=0.0), "average_last == 0.0, must be > 0.0"),
+    (dict(conv_scales=0), "conv_scales == 0, must be >= 1"),
+    (dict(conv_channels=3, conv_scales=3),
+     "conv_channels=3 cannot be shared out among conv_scales=3"),
 ])
 def test_bad_architecture_parameters_are_refused_clearly(params, message):
     with pytest.raises(ValueError, match=message):
@@ -353,21 +356,42 @@ def test_front_end_shortens_in_blocks_of_stride_at_most_four():
     with torch.inference_mode():
         net(torch.randn(2, 1460, 1))
     assert seen["T"] == 46  # ceil(ceil(ceil(1460 / 4) / 4) / 2)
+    wide = SequenceNetwork("gru", 1, 2, stride=4, conv_channels=66, conv_scales=3).front[0]
+    assert [c.conv.kernel_size[0] for c in wide.convs] == [9, 19, 37]
+    assert [c.conv.out_channels for c in [*wide.convs, wide.pooled]] == [16, 16, 16, 18]
+
+
+def test_the_wide_kernels_see_further_than_one():
+    from tsrnn.networks import SequenceNetwork
+
+    torch.manual_seed(0)
+    x = torch.zeros(1, 64, 1)
+    x[0, 32] = 1.0  # one spike: which front-end outputs does it reach?
+    for scales, reach in [(1, 9), (3, 37)]:
+        net = SequenceNetwork("gru", 1, 2, stride=4, conv_scales=scales).eval()
+        with torch.inference_mode():
+            moved = [(block(x.transpose(1, 2)) - block(torch.zeros(1, 1, 64))).abs().sum(1)
+                     for block in net.front[:1]][0]  # (1, 16): the change each output sees
+        # output t reads input steps 4t - (width - 1) / 2 .. 4t + (width - 1) / 2
+        expected = [t for t in range(16) if abs(4 * t - 32) <= (reach - 1) // 2]
+        assert torch.nonzero(moved[0] > 0).flatten().tolist() == expected
 
 
 def test_padding_never_reaches_training_statistics_either():
     from tsrnn.networks import SequenceNetwork
 
     torch.manual_seed(0)
-    net = SequenceNetwork("lstm", 2, 3, stride=3, conv_branch=True).train()
-    x, lengths = torch.randn(4, 60, 2), torch.tensor([60, 31, 7, 1])
+    layout = dict(stride=3, conv_branch=True, conv_scales=3)
+    net = SequenceNetwork("lstm", 2, 3, **layout).train()
+    x, lengths = -torch.rand(4, 60, 2), torch.tensor([60, 31, 7, 1])  # below the padding's 0
     longer = torch.cat([x, torch.randn(4, 40, 2)], dim=1)  # more (non-zero) padding
     torch.testing.assert_close(net(x, lengths), net(longer, lengths))
-    alone = SequenceNetwork("lstm", 2, 3, stride=3, conv_branch=True).train()
+    alone = SequenceNetwork("lstm", 2, 3, **layout).train()
     alone.load_state_dict(net.state_dict())
     net(x[1:2, :31], lengths[1:2])
     alone(x[1:2], lengths[1:2])  # the same sequence, padded to 60
-    torch.testing.assert_close(net.front[0].norm.running_mean, alone.front[0].norm.running_mean)
+    for key, value in net.front[0].state_dict().items():  # every branch's BatchNorm statistics
+        torch.testing.assert_close(value, alone.front[0].state_dict()[key], msg=key)
 
 
 def test_a_failed_fit_leaves_the_fitted_model_as_it_was():

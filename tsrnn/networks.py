@@ -284,6 +284,28 @@ class ConvBlock(nn.Module):
         return out if keep is None else out * keep
 
 
+class InceptionBlock(nn.Module):
+    """:class:`ConvBlock` s of ``scales`` kernel widths side by side (``kernel``, then
+    ``2**i * kernel + 1``: 9, 19, 37 for 9), with a max-pooled (width 3, zero padding) 1×1 ConvBlock beside
+    them, joined on the channels: the module of InceptionTime (Ismail Fawaz et al. 2020)
+    without its bottleneck. ``c_out`` is shared out evenly, the remainder to the pooled branch.
+    Outputs past each sequence's end are zero, as if it had run alone."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, scales: int) -> None:
+        super().__init__()
+        widths = [kernel] + [2**i * kernel + 1 for i in range(1, scales)]
+        size = c_out // (scales + 1)
+        self.convs = nn.ModuleList(ConvBlock(c_in, size, k, stride) for k in widths)
+        self.pool = nn.Sequential(nn.ConstantPad1d(1, 0.0), nn.MaxPool1d(3, stride=1))
+        self.pooled = ConvBlock(c_in, c_out - scales * size, 1, stride)
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (N, C_in, T) zero past each end (so the pool's zero padding is the same alone or
+        # in a batch); keep as in ConvBlock -> (N, C_out, ceil(T / stride))
+        parts = [conv(x, keep) for conv in self.convs]
+        return torch.cat(parts + [self.pooled(self.pool(x), keep)], 1)
+
+
 def front_strides(stride: int, most: int = 4) -> list[int]:
     """Strides of the stacked front-end blocks that shorten sequences by at least ``stride``:
     at most ``most`` each (a long sequence is shortened in several small steps, not one wide
@@ -333,6 +355,10 @@ class SequenceNetwork(nn.Module):
         kernel ``2 * s + 1``, BatchNorm, ReLU; see :func:`front_strides`); each block turns
         length ``L`` into ``ceil(L / s)``. None: no front-end. Many-to-one only.
     conv_channels : int
+    conv_scales : int
+        The first front-end block convolves with this many kernel widths side by side
+        (:class:`InceptionBlock`: ``k = 2 * s + 1``, then ``2**i * k + 1``, and a max-pooled
+        1×1 convolution); 1: one width, a :class:`ConvBlock`.
     conv_branch : bool
         Join the masked global average of a three-block convolutional network (128, 256, 128
         channels; kernels 8, 5, 3) over the full-resolution input to the pooled states (as in
@@ -355,6 +381,7 @@ class SequenceNetwork(nn.Module):
         pooling: tuple[str, ...] = ("last", "mean", "max"),
         stride: int | None = None,
         conv_channels: int = 64,
+        conv_scales: int = 1,
         conv_branch: bool = False,
         output: str = "last",
     ) -> None:
@@ -364,7 +391,9 @@ class SequenceNetwork(nn.Module):
         self.output, self.pooling = output, tuple(pooling)
         self.strides = front_strides(stride) if stride else []
         self.front = nn.ModuleList(
-            ConvBlock(conv_channels if i else input_size, conv_channels, 2 * s + 1, s)
+            InceptionBlock(input_size, conv_channels, 2 * s + 1, s, conv_scales)
+            if i == 0 and conv_scales > 1
+            else ConvBlock(conv_channels if i else input_size, conv_channels, 2 * s + 1, s)
             for i, s in enumerate(self.strides)
         )
         size = conv_channels if stride else input_size

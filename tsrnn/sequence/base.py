@@ -63,6 +63,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         ``conv_channels`` channels, BatchNorm, ReLU; one block of kernel 3 and stride 1 when
         the sequences are already shorter). None: the recurrence reads the input itself.
     conv_channels : int, default=64
+    conv_scales : int, default=1
+        The first front-end block reads the input with this many kernel widths side by side
+        (``k = 2 * s + 1``, ``2 * k + 1``, ``4 * k + 1``, ...) and a max-pooled 1×1
+        convolution, ``conv_channels`` shared out among them (InceptionTime's module); 1: one
+        kernel of width ``k``. 3 was more accurate on PickupGesture and less on ArrowHead and
+        OSULeaf, and slower (see the README's benchmark).
     conv_branch : bool, default=False
         ``output="last"`` only: add a full-resolution convolutional branch beside the
         recurrence (LSTM-FCN: 128, 256, 128 channels, kernels 8, 5, 3, global average). Several
@@ -132,6 +138,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         pooling: str = "last+mean+max",
         conv_steps: int | None = 64,
         conv_channels: int = 64,
+        conv_scales: int = 1,
         conv_branch: bool = False,
         scaling: str | None = "both",
         learning_rate: float = 1e-3,
@@ -162,6 +169,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.pooling = pooling
         self.conv_steps = conv_steps
         self.conv_channels = conv_channels
+        self.conv_scales = conv_scales
         self.conv_branch = conv_branch
         self.scaling = scaling
         self.learning_rate = learning_rate
@@ -303,6 +311,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_choice(self.output, "output", ("last", "sequence"))
         check_choice(self.scaling, "scaling", _SCALINGS)
         check_scalar(self.conv_channels, "conv_channels", Integral, min_val=1)
+        check_scalar(self.conv_scales, "conv_scales", Integral, min_val=1)
+        if self.conv_scales > 1 and self.conv_channels <= self.conv_scales:
+            raise ValueError(
+                f"conv_channels={self.conv_channels} cannot be shared out among "
+                f"conv_scales={self.conv_scales} kernel widths and a pooled branch; raise "
+                "conv_channels or lower conv_scales."
+            )
         check_scalar(self.ensemble_size, "ensemble_size", Integral, min_val=1)
         for name in ("conv_steps", "max_steps"):
             if getattr(self, name) is not None:
@@ -345,7 +360,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             self.cell, input_size, output_size, hidden_size=self.hidden_size,
             num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
             bidirectional=self.bidirectional, pooling=self._pooling(), stride=stride,
-            conv_channels=self.conv_channels,
+            conv_channels=self.conv_channels, conv_scales=self.conv_scales,
             conv_branch=self.conv_branch and self.output == "last", output=self.output,
         )
 
