@@ -286,8 +286,8 @@ class ConvBlock(nn.Module):
 
 class InceptionBlock(nn.Module):
     """:class:`ConvBlock` s of ``scales`` kernel widths side by side (``kernel``, then
-    ``2**i * kernel + 1``: 9, 19, 37 for 9), with a max-pooled (width 3, zero padding) 1×1 ConvBlock beside
-    them, joined on the channels: the module of InceptionTime (Ismail Fawaz et al. 2020)
+    ``2**i * kernel + 1``: 9, 19, 37 for 9) and a max-pooled (width 3, zero padding) 1×1
+    ConvBlock, joined on the channels: the module of InceptionTime (Ismail Fawaz et al. 2020)
     without its bottleneck. ``c_out`` is shared out evenly, the remainder to the pooled branch.
     Outputs past each sequence's end are zero, as if it had run alone."""
 
