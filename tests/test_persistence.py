@@ -203,6 +203,26 @@ def test_a_file_from_before_a_parameter_existed_loads_with_its_old_behaviour(tmp
     np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
 
 
+SEQS = np.random.default_rng(0).normal(size=(20, 12, 1))
+
+
+@pytest.mark.parametrize("est, changes", [
+    (SequenceClassifier(max_epochs=2, random_state=0),
+     dict(conv_scales=3, hidden_size=8, nonlinearity="relu", cell="rnn")),
+    (GRUForecaster(window_length=6, horizon=2, **FAST), dict(hidden_size=4, strategy="seq2seq")),
+])
+def test_a_model_saves_as_it_was_fitted_whatever_set_params_changed_since(est, changes,
+                                                                       tmp_path):
+    classifier = isinstance(est, SequenceClassifier)
+    est.fit(*([SEQS, np.arange(20) % 2] if classifier else [np.sin(np.arange(60.0))]))
+    output = (lambda e: e.predict_proba(SEQS)) if classifier else (lambda e: e.predict())
+    before = output(est)
+    est.set_params(**changes)  # not refitted: the network keeps its layout
+    loaded = _round_trip(est, tmp_path)
+    assert loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(output(loaded), before)
+
+
 def test_a_pickle_from_before_a_parameter_existed_keeps_working():
     f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
     state = f.__getstate__()

@@ -48,11 +48,13 @@ def test_two_dimensional_input_reads_as_one_feature():
     np.testing.assert_array_equal(a.predict_proba(X[:, :, 0]), b.predict_proba(X))
 
 
-def test_variable_length_equals_sequences_one_by_one(atol):
+@pytest.mark.parametrize("conv_scales", [1, 3])
+def test_variable_length_equals_sequences_one_by_one(atol, conv_scales):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(T, 2)) for T in rng.integers(3, 25, size=30)]
     y = np.array([s[:, 0].sum() > 0 for s in seqs])
-    clf = SequenceClassifier(cell="gru", max_epochs=5, random_state=0).fit(seqs, y)
+    clf = SequenceClassifier(cell="gru", max_epochs=5, conv_scales=conv_scales, random_state=0)
+    clf.fit(seqs, y)
     together = clf.predict_proba(seqs)
     alone = np.vstack([clf.predict_proba([s]) for s in seqs])
     np.testing.assert_allclose(together, alone, atol=atol)
@@ -228,6 +230,11 @@ def test_warm_start_continues_training_the_same_network():
     assert clf.loss_curve_[0] < first_curve[0] and clf.loss_curve_[0] <= first_curve[-1] * 1.05
     with pytest.raises(ValueError, match=r"labels \['new'\] were not seen in the first fit"):
         clf.fit(X[:3], ["ramp", "wave", "new"])
+    clf.set_params(conv_scales=3, hidden_size=8)
+    with pytest.raises(ValueError, match=r"built with other parameters: hidden_size=8 \(fitted: "
+                                         r"64\), conv_scales=3 \(fitted: 1\); set them back"):
+        clf.fit(X, y)
+    assert clf.module_ is module
 
 
 # --- the architecture of issue 8: views, front-end, both directions, pooling, smoothing -----

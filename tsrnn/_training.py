@@ -373,6 +373,23 @@ class TorchEstimatorMixin(SaveMixin):
     machine without one).
     """
 
+    _LAYOUT: tuple[str, ...] = ()  # the parameters that shape the network
+
+    def _layout(self) -> dict:
+        """The ``_LAYOUT`` parameters now. A fit records them in ``_module_spec``, so a saved
+        model is rebuilt as it was trained, whatever ``set_params`` changed since."""
+        return {name: getattr(self, name) for name in self._LAYOUT}
+
+    def _check_layout(self, fitted: dict) -> None:
+        """Refuse to train further (``warm_start``) a network built with other parameters."""
+        changed = [f"{k}={getattr(self, k)!r} (fitted: {v!r})" for k, v in fitted.items()
+                   if getattr(self, k) != v]
+        if changed:
+            raise ValueError(
+                f"warm_start: the fitted network was built with other parameters: "
+                f"{', '.join(changed)}; set them back or set warm_start=False to build a new one."
+            )
+
     def __getstate__(self):
         state = super().__getstate__()
         module = state.get("module_")

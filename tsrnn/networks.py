@@ -302,8 +302,9 @@ class InceptionBlock(nn.Module):
     def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         # x: (N, C_in, T) zero past each end (so the pool's zero padding is the same alone or
         # in a batch); keep as in ConvBlock -> (N, C_out, ceil(T / stride))
-        parts = [conv(x, keep) for conv in self.convs]
-        return torch.cat(parts + [self.pooled(self.pool(x), keep)], 1)
+        parts = [conv(x, keep) for conv in self.convs]  # (N, size, T') each
+        pooled = self.pooled(self.pool(x), keep)  # (N, C_out - scales * size, T')
+        return torch.cat(parts + [pooled], 1)  # (N, C_out, T')
 
 
 def front_strides(stride: int, most: int = 4) -> list[int]:

@@ -7,5 +7,6 @@ from .recurrent import GRUForecaster, LSTMForecaster, RNNForecaster
 # Pickles and saved files name the public path, whichever module defines the class.
 for _cls in (BaseForecaster, RNNForecaster, LSTMForecaster, GRUForecaster):
     _cls.__module__ = __name__
+del _cls
 
 __all__ = ["BaseForecaster", "GRUForecaster", "LSTMForecaster", "RNNForecaster"]

@@ -176,6 +176,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     """
 
     _cell: str
+    _LAYOUT = ("hidden_size", "num_layers", "dropout", "nonlinearity", "strategy")
     _copies_input = False  # the series is only read: scaled into float32, last window copied
 
     def __init__(
@@ -325,13 +326,16 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             teacher = target if module.training else None  # seq2seq: teacher forcing
             return criterion(module(x, future, teacher=teacher), target)
 
+        layout = self._layout()
+
         def build(member: int) -> torch.nn.Module:
-            return self._build_module(d, k, h, lags[member], level_input)
+            return self._build_module(d, k, h, lags[member], level_input, layout)
 
         module, result = train_members(build, batch_loss, n_train, n_val, self._train_config(),
                                        seed, device, self.ensemble_size)
         n_members = len(getattr(module, "members", [module]))  # fewer if interrupted
-        self._module_spec = dict(d=d, k=k, h=h, lags=lags[:n_members], level_input=level_input)
+        self._module_spec = dict(d=d, k=k, h=h, lags=lags[:n_members], level_input=level_input,
+                                 layout=layout)
         self.module_ = module
         self.device_ = device
         self.loss_curve_ = result.loss_curve
@@ -380,21 +384,22 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         data = values if cov is None else np.hstack([values, cov])
         self._history = np.vstack([self._history[0], data])[None, -self.window_length_ :]
 
-    def _build_module(self, d: int, k: int, h: int, lag: int,
-                      level_input: bool = False) -> torch.nn.Module:
-        net = dict(hidden_size=self.hidden_size, num_layers=self.num_layers,
-                   dropout=self.dropout, nonlinearity=self.nonlinearity)
+    def _build_module(self, d: int, k: int, h: int, lag: int, level_input: bool,
+                      layout: dict) -> torch.nn.Module:
+        net = dict(layout)
         size = (3 if level_input else 2) * d + k
-        if self.strategy == "seq2seq":
+        if net.pop("strategy") == "seq2seq":
             core = Seq2SeqNetwork(self._cell, d, k, input_size=size, **net)
         else:
             core = RecurrentNetwork(self._cell, size, h * d, context_size=h * k, **net)
         return Anchored(core, h, d, lag)
 
-    def _make_module(self, d: int, k: int, h: int, lags: list[int],
-                     level_input: bool = False) -> torch.nn.Module:
-        """The untrained network(s) of a fitted forecaster's ``_module_spec`` (for loading)."""
-        return combine([self._build_module(d, k, h, lag, level_input) for lag in lags])
+    def _make_module(self, d: int, k: int, h: int, lags: list[int], level_input: bool = False,
+                     layout: dict | None = None) -> torch.nn.Module:
+        """The untrained network(s) of a fitted forecaster's ``_module_spec`` (for loading;
+        files written before the spec held the layout are built from the parameters)."""
+        layout = self._layout() if layout is None else layout
+        return combine([self._build_module(d, k, h, lag, level_input, layout) for lag in lags])
 
     def _predict_values(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         return self._predict_arrays(h, None if future_cov is None else future_cov[None])[0]

@@ -11,5 +11,6 @@ from .inputs import read_sequences
 # Pickles and saved files name the public path, whichever module defines the class.
 for _cls in (SequenceClassifier, SequenceRegressor):
     _cls.__module__ = __name__
+del _cls
 
 __all__ = ["SequenceClassifier", "SequenceRegressor", "read_sequences"]

@@ -29,6 +29,10 @@ _POOLINGS = ("last", "mean", "max")
 _SCALINGS = ("both", "series", "global", None)
 
 
+def _split_pooling(pooling: str | None) -> tuple[str, ...]:
+    return tuple(str(pooling).split("+")) if pooling else ()
+
+
 class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     """Recurrent network on sequences; subclasses define the target and the loss.
 
@@ -124,6 +128,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     loss_curve_, validation_loss_curve_ : list of float
     best_epoch_ : int
     """
+
+    _LAYOUT = ("cell", "hidden_size", "num_layers", "dropout", "nonlinearity", "bidirectional",
+               "pooling", "conv_channels", "conv_scales", "conv_branch", "output")
 
     def __init__(
         self,
@@ -275,6 +282,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
+            self._check_layout(spec.get("layout", {}))
             if x_all.shape[2] != spec["input_size"]:
                 raise ValueError(
                     f"warm_start: scaling={self.scaling!r} gives {x_all.shape[2]} input channel(s) "
@@ -286,10 +294,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             if self.output == "last" and self.conv_steps is not None:
                 stride = math.ceil(seqs.shape[1] / self.conv_steps)
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
-                        n_members=self.ensemble_size)
+                        n_members=self.ensemble_size, layout=self._layout())
 
             def build(i: int) -> torch.nn.Module:  # called under member i's seed
-                return self._network(x_all.shape[2], output_size, stride)
+                return self._network(x_all.shape[2], output_size, stride, spec["layout"])
 
         module, result = train_members(
             build, batch_loss, len(train_idx), len(val_idx), self._train_config(), seed, device,
@@ -336,7 +344,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             )
 
     def _pooling(self) -> tuple[str, ...]:
-        return tuple(str(self.pooling).split("+")) if self.pooling else ()
+        return _split_pooling(self.pooling)
 
     def _inputs(
         self, seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray
@@ -355,20 +363,21 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         view = np.concatenate(views, axis=2) if views else seqs
         return (view * keep).astype(np.float32)
 
-    def _network(self, input_size: int, output_size: int, stride: int | None) -> SequenceNetwork:
-        return SequenceNetwork(
-            self.cell, input_size, output_size, hidden_size=self.hidden_size,
-            num_layers=self.num_layers, dropout=self.dropout, nonlinearity=self.nonlinearity,
-            bidirectional=self.bidirectional, pooling=self._pooling(), stride=stride,
-            conv_channels=self.conv_channels, conv_scales=self.conv_scales,
-            conv_branch=self.conv_branch and self.output == "last", output=self.output,
-        )
+    def _network(self, input_size: int, output_size: int, stride: int | None,
+                 layout: dict) -> SequenceNetwork:
+        p = dict(layout, pooling=_split_pooling(layout["pooling"]))
+        p["conv_branch"] = p["conv_branch"] and p["output"] == "last"
+        return SequenceNetwork(p.pop("cell"), input_size, output_size, stride=stride, **p)
 
     def _make_module(
-        self, input_size: int, output_size: int, stride: int | None, n_members: int
+        self, input_size: int, output_size: int, stride: int | None, n_members: int,
+        layout: dict | None = None,
     ) -> torch.nn.Module:
-        """The untrained network(s) of a ``_module_spec`` (for loading)."""
-        members = [self._network(input_size, output_size, stride) for _ in range(n_members)]
+        """The untrained network(s) of a ``_module_spec`` (for loading; files written before
+        the spec held the layout are built from the parameters)."""
+        layout = self._layout() if layout is None else layout
+        members = [self._network(input_size, output_size, stride, layout)
+                   for _ in range(n_members)]
         return combine(members, "mean")
     def _target_weights(self, targets: np.ndarray):
         for name in ("class_weight", "label_smoothing"):
