@@ -191,15 +191,15 @@ def test_unsupported_and_unfitted_estimators_are_refused(tmp_path):
 
 def test_a_file_from_before_a_parameter_existed_loads_with_its_old_behaviour(tmp_path):
     X, y = np.random.default_rng(0).normal(size=(20, 5, 1)), np.arange(20) % 2
-    clf = SequenceClassifier(max_epochs=2, average_last=None, conv_scales=1, random_state=0)
-    clf.fit(X, y).save(tmp_path / "m")
+    clf = SequenceClassifier(max_epochs=2, average_last=None, random_state=0).fit(X, y)
+    clf.save(tmp_path / "m")
     blob = torch.load(tmp_path / "m", weights_only=True)
     meta = json.loads(blob["meta"])
-    del meta["params"]["average_last"], meta["params"]["conv_scales"]  # as written before
+    del meta["params"]["average_last"]  # as written before average_last existed
     text = json.dumps(meta)
     torch.save(dict(blob, meta=text, sha256=_digest(text, blob["tensors"])), tmp_path / "old")
     old = tsrnn.load(tmp_path / "old")
-    assert old.average_last is None and old.conv_scales == 1  # average_last: not today's 0.25
+    assert old.average_last is None  # not today's default, 0.25
     np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
 
 

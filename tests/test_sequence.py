@@ -376,9 +376,9 @@ def test_the_wide_kernels_see_further_than_one():
     x[0, 32] = 1.0  # one spike: which front-end outputs does it reach?
     for scales, reach in [(1, 9), (3, 37)]:
         net = SequenceNetwork("gru", 1, 2, stride=4, conv_scales=scales).eval()
-        with torch.inference_mode():
-            moved = [(block(x.transpose(1, 2)) - block(torch.zeros(1, 1, 64))).abs().sum(1)
-                     for block in net.front[:1]][0]  # (1, 16): the change each output sees
+        block = net.front[0]
+        with torch.inference_mode():  # (1, 16): how much each output moves
+            moved = (block(x.transpose(1, 2)) - block(torch.zeros(1, 1, 64))).abs().sum(1)
         # output t reads input steps 4t - (width - 1) / 2 .. 4t + (width - 1) / 2
         expected = [t for t in range(16) if abs(4 * t - 32) <= (reach - 1) // 2]
         assert torch.nonzero(moved[0] > 0).flatten().tolist() == expected

@@ -336,15 +336,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if self.label_smoothing is not None:
             check_scalar(self.label_smoothing, "label_smoothing", Real, min_val=0.0, max_val=1.0,
                          include_boundaries="left")
-        kinds = self._pooling()
+        kinds = _split_pooling(self.pooling)
         if not kinds or len(set(kinds)) < len(kinds) or not set(kinds) <= set(_POOLINGS):
             raise ValueError(
                 f"pooling={self.pooling!r} is not valid; join distinct summaries from "
                 f"{', '.join(map(repr, _POOLINGS))} with '+', e.g. 'last+mean+max' or 'mean'."
             )
-
-    def _pooling(self) -> tuple[str, ...]:
-        return _split_pooling(self.pooling)
 
     def _inputs(
         self, seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray
