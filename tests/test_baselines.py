@@ -56,6 +56,27 @@ def test_auto_arima_does_not_overfit_a_tiny_series():
     assert np.all(np.abs(f.predict() - y[-1]) < 3 * np.ptp(y))
 
 
+def test_baselines_handle_very_short_series_in_a_panel():
+    # A 3-point series in a panel (as in M1 yearly at an early origin): auto-ARIMA used to find
+    # no admissible order and refuse the whole panel; now the model without ARMA terms fits it.
+    panel = pd.DataFrame({
+        "unique_id": ["a"] * 40 + ["b"] * 3,
+        "ds": list(pd.date_range("1980", periods=40, freq="YS"))
+        + list(pd.date_range("2017", periods=3, freq="YS")),
+        "y": np.r_[np.sin(np.arange(40.0)) + 5, 2.0, 4.0, 3.0],
+    })
+    pred = ARIMAForecaster(horizon=2).fit(panel).predict()
+    short = pred[pred.unique_id == "b"]
+    assert short["ds"].tolist() == list(pd.date_range("2020", periods=2, freq="YS"))
+    assert short["y"].to_numpy() == pytest.approx([3.0, 3.0], abs=1e-3)  # its mean
+    with pytest.raises(ValueError, match="at least 2 observations.*got 1"):
+        ARIMAForecaster().fit(np.array([1.0]))
+    with pytest.raises(ValueError, match="at least 5 observations.*got 4"):
+        ETSForecaster().fit(np.array([1.0, 2.0, 1.5, 2.5]))
+    with pytest.raises(ValueError, match="at least 5 observations.*got 3"):
+        ETSForecaster(horizon=2).fit(panel)
+
+
 def test_differencing_order_stops_at_a_constant_series():
     from tsrnn.evaluation import _ndiffs
 

@@ -62,7 +62,9 @@ class ARIMAForecaster(BaseForecaster):
 
     Automatic selection follows auto.arima's recipe in small: seasonal differencing when the
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
-    over p, q ≤ 3 and P, Q ≤ 1 by AICc. Each column of a multivariate series gets its own model;
+    over p, q ≤ 3 and P, Q ≤ 1 by AICc (AIC on series of three points or fewer), with at least
+    three observations per parameter; the model without ARMA terms is always a candidate, so a
+    short series (down to 2 points) gets its mean or a random walk. Each column of a multivariate series gets its own model;
     covariates enter as regressors.
 
     Parameters
@@ -105,6 +107,11 @@ class ARIMAForecaster(BaseForecaster):
             return model.fit(disp=False)
 
     def _select(self, y, cov, m):
+        if len(y) < 2:
+            raise ValueError(
+                f"ARIMAForecaster needs at least 2 observations of each series but got {len(y)}; "
+                "pass a longer series, or use SeasonalNaiveForecaster for a single value."
+            )
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
         if m < 2 and fixed_seasonal is None:
             fixed_seasonal = (0, 0, 0)
@@ -123,7 +130,9 @@ class ARIMAForecaster(BaseForecaster):
         def aicc(k):
             (p, _, q), (sp, _, sq) = spec(k)
             n_params = p + q + sp + sq + (d + big_d == 0)  # + the constant
-            if len(y) - d - big_d * m < 3 * (n_params + 1):  # too many parameters for the data
+            # too many parameters for the data; the model without ARMA terms (the mean, or a
+            # random walk when differenced) is always tried, as auto.arima does on short series
+            if p + q + sp + sq and len(y) - d - big_d * m < 3 * (n_params + 1):
                 return np.inf
             if spec(k) not in fits:
                 try:
@@ -131,7 +140,8 @@ class ARIMAForecaster(BaseForecaster):
                 except (np.linalg.LinAlgError, ValueError):
                     fits[spec(k)] = None
             res = fits[spec(k)]
-            return np.inf if res is None or not np.isfinite(res.aicc) else res.aicc
+            ic = np.inf if res is None else res.aic if len(y) <= 3 else res.aicc
+            return ic if np.isfinite(ic) else np.inf
 
         # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order
         # by one while AICc drops; orders that are fixed simply do not move.
@@ -185,6 +195,12 @@ class ETSForecaster(BaseForecaster):
     def _fit_values(self, values, cov, m):
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+        if len(values) < 5:  # simple exponential smoothing's AICc needs 5 points
+            raise ValueError(
+                f"ETSForecaster needs at least 5 observations of each series but got "
+                f"{len(values)}; pass a longer series, or use ARIMAForecaster (2 or more) or "
+                "SeasonalNaiveForecaster for very short series."
+            )
         seasonal = [None, "add"] if m > 1 and len(values) >= 2 * m + 2 else [None]
         self._results, self.forms_ = [], []
         for col in values.T:
