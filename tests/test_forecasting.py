@@ -315,6 +315,25 @@ def _ar1(n: int, phi: float, seed: int = 0) -> np.ndarray:
     return 50 + y
 
 
+def test_default_window_reads_enough_of_a_series_without_season_for_one_step_forecasts():
+    # Two cycles (7 and 11 steps) need more than 2 lags; the default window used to be
+    # max(2m, 2h) = 2 for numpy input (m = 1) at h = 1, now at least 12 steps.
+    t = np.arange(700)
+    noise = np.random.default_rng(0).normal(0, 0.1, len(t))
+    y = np.sin(2 * np.pi * t / 7) + np.sin(2 * np.pi * t / 11) + noise
+    origins = list(range(500, 700))
+    truth = y[origins]
+    kw = dict(ensemble_size=1, max_steps=600, random_state=0)
+    errors = {}
+    for window in (None, 2):
+        f = GRUForecaster(window_length=window, **kw).fit(y[:500])
+        errors[window] = np.abs(f._forecast_origins(y, None, origins, 1)[:, 0, 0] - truth).mean()
+    quick = dict(ensemble_size=1, max_steps=1)
+    assert f.window_length_ == 2 and GRUForecaster(**quick).fit(y[:30]).window_length_ == 12
+    assert GRUForecaster(**quick).fit(y[:18]).window_length_ == 10  # 8 windows remain
+    assert errors[None] < 0.5 * errors[2]
+
+
 def test_level_input_lets_the_network_learn_mean_reversion():
     # AR(1) around 50: the best forecast decays towards the mean, which a window shifted by its
     # last value cannot see. KPSS finds the series stationary, so "auto" adds the level.

@@ -26,6 +26,7 @@ from .base import BaseForecaster
 _SCALINGS = ("local", "standard", None)
 _BLOCK_ROWS = 1 << 16
 _STRATEGIES = ("direct", "recursive", "seq2seq")
+_MIN_WINDOW = 12  # the default window's floor (see ``window_length``)
 
 
 def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -70,8 +71,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     Parameters
     ----------
     window_length : int, optional
-        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon)``, reduced on
-        short series so at least 8 training windows remain.
+        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon, 12)``,
+        reduced on short series so at least 8 training windows remain. (The floor of 12 matters
+        for short horizons on series without a season: one-step forecasts of yearly series
+        were far worse with the 2 steps that ``2 * horizon`` alone gives; README, Benchmarks.)
     horizon : int, default=1
         Steps forecast by default. ``predict`` gives any horizon: up to the trained block at
         once, a longer one block by block, feeding each block of forecasts back as input.
@@ -252,7 +255,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         if self.window_length is not None:
             w = self.window_length
         else:
-            w = max(1, min(max(2 * m, 2 * h), n - h - 7))
+            w = max(1, min(max(2 * m, 2 * h, _MIN_WINDOW), n - h - 7))
         if n < w + h:
             raise ValueError(
                 f"y has {n} observations but window_length={w} and horizon={h} need at least "
