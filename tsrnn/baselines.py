@@ -64,8 +64,8 @@ class ARIMAForecaster(BaseForecaster):
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
     over p, q ≤ 3 and P, Q ≤ 1 by AICc (AIC on series of three points or fewer), with at least
     three observations per parameter; the model without ARMA terms is always a candidate, so a
-    short series (down to 2 points) gets its mean or a random walk. Each column of a multivariate series gets its own model;
-    covariates enter as regressors.
+    short series (down to 2 points) gets its mean or a random walk. Each column of a
+    multivariate series gets its own model; covariates enter as regressors.
 
     Parameters
     ----------
