@@ -71,6 +71,11 @@ def test_baselines_handle_very_short_series_in_a_panel():
     assert short["y"].to_numpy() == pytest.approx([3.0, 3.0], abs=1e-3)  # its mean
     with pytest.raises(ValueError, match="at least 2 observations.*got 1"):
         ARIMAForecaster().fit(np.array([1.0]))
+    # differencing and covariates use up observations: too few left is said as such
+    with pytest.raises(ValueError, match="4 observations are too few for ARIMA with d=0, D=1"):
+        ARIMAForecaster(seasonal_order=(0, 1, 0), season_length=4).fit(np.arange(4.0))
+    with pytest.raises(ValueError, match="too few .* and 2 covariate"):
+        ARIMAForecaster().fit(np.arange(3.0), np.ones((3, 2)))
     with pytest.raises(ValueError, match="at least 5 observations.*got 4"):
         ETSForecaster().fit(np.array([1.0, 2.0, 1.5, 2.5]))
     with pytest.raises(ValueError, match="at least 5 observations.*got 3"):

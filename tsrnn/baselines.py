@@ -62,10 +62,11 @@ class ARIMAForecaster(BaseForecaster):
 
     Automatic selection follows auto.arima's recipe in small: seasonal differencing when the
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
-    over p, q ≤ 3 and P, Q ≤ 1 by AICc (AIC on series of three points or fewer), with at least
-    three observations per parameter; the model without ARMA terms is always a candidate, so a
-    short series (down to 2 points) gets its mean or a random walk. Each column of a
-    multivariate series gets its own model; covariates enter as regressors.
+    over p, q ≤ 3 and P, Q ≤ 1 by AICc, with at least three observations (after differencing)
+    per parameter. The model without ARMA terms needs only one more than its parameters (AIC
+    where AICc is undefined), so a short series still gets a model: its mean (a random walk when
+    ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
+    enter as regressors.
 
     Parameters
     ----------
@@ -129,10 +130,14 @@ class ARIMAForecaster(BaseForecaster):
 
         def aicc(k):
             (p, _, q), (sp, _, sq) = spec(k)
-            n_params = p + q + sp + sq + (d + big_d == 0)  # + the constant
-            # too many parameters for the data; the model without ARMA terms (the mean, or a
-            # random walk when differenced) is always tried, as auto.arima does on short series
-            if p + q + sp + sq and len(y) - d - big_d * m < 3 * (n_params + 1):
+            arma = p + q + sp + sq
+            # + the constant and the covariates' coefficients
+            n_params = arma + (d + big_d == 0) + (0 if cov is None else cov.shape[1])
+            room = len(y) - d - big_d * m  # observations left after differencing
+            # at least 3 per parameter; the model without ARMA terms (the mean, or a random walk
+            # when differenced) only needs one more than its parameters, so that a short series
+            # still gets a model, as auto.arima does
+            if room < (3 * (n_params + 1) if arma else n_params + 1):
                 return np.inf
             if spec(k) not in fits:
                 try:
@@ -140,7 +145,11 @@ class ARIMAForecaster(BaseForecaster):
                 except (np.linalg.LinAlgError, ValueError):
                     fits[spec(k)] = None
             res = fits[spec(k)]
-            ic = np.inf if res is None else res.aic if len(y) <= 3 else res.aicc
+            if res is None:
+                return np.inf
+            # AICc is undefined on a series too short for its correction (only ever the model
+            # without ARMA terms, which then competes with nothing): AIC
+            ic = res.aicc if np.isfinite(res.aicc) or arma else res.aic
             return ic if np.isfinite(ic) else np.inf
 
         # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order
@@ -154,6 +163,12 @@ class ARIMAForecaster(BaseForecaster):
                 cand = tuple(v + step if j == i else v for j, v in enumerate(best))
                 if 0 <= cand[i] <= upper[i] and spec(cand) != spec(best) and aicc(cand) < aicc(best):
                     best, improved = cand, True
+        if not fits:  # no candidate had enough observations to be tried
+            raise ValueError(
+                f"the series' {len(y)} observations are too few for ARIMA with d={d}, D={big_d} "
+                f"(season {m}){'' if cov is None else f' and {cov.shape[1]} covariate(s)'}; pass "
+                "a longer series, lower orders of differencing, or fewer covariates."
+            )
         if fits.get(spec(best)) is None:
             raise ValueError(
                 "no ARIMA model could be fit to this series; pass an explicit order, or check "

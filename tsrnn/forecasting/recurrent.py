@@ -71,10 +71,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     Parameters
     ----------
     window_length : int, optional
-        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon, 12)``,
-        reduced on short series so at least 8 training windows remain. (The floor of 12 matters
-        for short horizons on series without a season: one-step forecasts of yearly series
-        were far worse with the 2 steps that ``2 * horizon`` alone gives; README, Benchmarks.)
+        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon, 12)``
+        (``horizon`` counts as 1 with ``strategy="recursive"``), reduced so that the longest
+        series keeps at least 8 training windows. (The floor of 12 matters for short horizons on
+        series without a season: one-step forecasts of yearly series were far worse with the 2
+        steps that ``2 * horizon`` alone gives; README, Benchmarks.) Series of a panel shorter
+        than ``window_length + horizon`` give no training windows; they are forecast from
+        their history padded in front with its first value.
     horizon : int, default=1
         Steps forecast by default. ``predict`` gives any horizon: up to the trained block at
         once, a longer one block by block, feeding each block of forecasts back as input.
