@@ -19,7 +19,7 @@ from .._training import (
 )
 from .._validation import check_choice, check_network_params
 from ..evaluation import _ndiffs, mase_scale
-from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine, open_forget_gates
+from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
 
 
@@ -398,7 +398,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             core = Seq2SeqNetwork(self._cell, d, k, input_size=size, **net)
         else:
             core = RecurrentNetwork(self._cell, size, h * d, context_size=h * k, **net)
-        return Anchored(open_forget_gates(core), h, d, lag)
+        return Anchored(core, h, d, lag)
 
     def _make_module(self, d: int, k: int, h: int, lags: list[int], level_input: bool = False,
                      layout: dict | None = None) -> torch.nn.Module:
