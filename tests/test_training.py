@@ -236,22 +236,3 @@ def test_model_fit_on_a_gpu_unpickles_on_a_cpu_only_machine(seasonal_series):
     if not torch.cuda.is_available():
         assert restored.device_ == torch.device("cpu")
     np.testing.assert_allclose(restored.predict(), expected, rtol=1e-5)
-
-
-def test_lstm_starts_with_open_forget_gates_so_gradients_reach_early_steps():
-    from tsrnn.networks import make_recurrent
-
-    def grad_to_first_step(lstm):  # |d output at step 40 / d input at step 1|, zero inputs
-        x = torch.zeros(1, 40, 1, requires_grad=True)
-        lstm(x)[0][0, -1].sum().backward()
-        return x.grad[0, 0].abs().item()
-
-    torch.manual_seed(0)
-    lstm = make_recurrent("lstm", 1, 16, num_layers=2)
-    for layer in range(2):
-        bias = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
-        assert torch.equal(bias[16:32], torch.ones(16))  # gates: input, forget, cell, output
-        assert 0 < bias[:16].abs().max() < 0.5  # the other gates keep torch's small init
-    torch.manual_seed(0)
-    plain = torch.nn.LSTM(1, 16, num_layers=2, batch_first=True)  # torch's own init
-    assert grad_to_first_step(lstm) > 100 * grad_to_first_step(plain)

@@ -25,10 +25,7 @@ def make_recurrent(
     """Build a batch-first ``nn.RNN`` (Elman), ``nn.LSTM`` or ``nn.GRU``.
 
     ``dropout`` acts between stacked layers, as in torch; ``nonlinearity`` applies to the Elman
-    cell only (the gated cells have fixed activations). An LSTM starts with its forget gates
-    open: their biases sum to 1 instead of torch's small random values (Gers et al. 2000;
-    Jozefowicz et al. 2015; Keras' ``unit_forget_bias``), so early in training the cell state
-    is kept rather than halved at every step and gradients reach back through the window.
+    cell only (the gated cells have fixed activations).
     """
     kwargs = dict(
         input_size=input_size,
@@ -39,14 +36,7 @@ def make_recurrent(
     )
     if cell == "rnn":
         kwargs["nonlinearity"] = nonlinearity
-    rnn = CELLS[cell](**kwargs)
-    if cell == "lstm":  # gates are ordered input, forget, cell, output
-        h = hidden_size
-        with torch.no_grad():
-            for name, bias in rnn.named_parameters():
-                if name.startswith("bias_"):
-                    bias[h : 2 * h] = 1.0 if name.startswith("bias_ih") else 0.0
-    return rnn
+    return CELLS[cell](**kwargs)
 
 
 def last_step(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
