@@ -206,9 +206,14 @@ def main(argv=None) -> int:
         ran = set(zip(detail.get("dataset", []), detail.get("model", [])))
 
         def kept(frame):
+            if "protocol" not in frame:  # written before runs recorded their protocol
+                return frame.iloc[:0]
             fresh = np.array([pair not in ran for pair in zip(frame.dataset, frame.model)], bool)
             return frame[(frame.protocol == protocol).to_numpy() & fresh]
-        detail, forecasts = pd.concat([detail, kept(old)]), pd.concat([forecasts, kept(old_forecasts)])
+
+        def merged(new, prev):  # (an empty frame in a concat would turn integers into floats)
+            return pd.concat([new, kept(prev)]) if len(new) else kept(prev)
+        detail, forecasts = merged(detail, old), merged(forecasts, old_forecasts)
     missing = {(n, m) for n in names for m in models} - set(zip(detail.dataset, detail.model))
     if missing:
         raise SystemExit(f"no results of {sorted(missing)} with protocol {protocol!r} in {out} "

@@ -108,3 +108,26 @@ def test_speed_quick(tmp_path):
         assert f"### {section}" in (tmp_path / "speed.md").read_text()
     if "cuda" not in set(table.section):
         assert "cuda: skipped (no CUDA GPU on this machine)" in result.stdout
+
+
+def test_forecasting_reuse_reports_earlier_results_and_refuses_files_without_a_protocol(tmp_path):
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "benchmarks/forecasting.py", "--quick", "--datasets", "lynx",
+             "--models", "seasonal_naive", "--out", str(tmp_path), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    detail = pd.read_csv(tmp_path / "forecasting_detail.csv")
+    again = run("--reuse", "seasonal_naive")
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "forecasting_detail.csv"), detail,
+                                  check_like=True)  # same rows, columns in any order
+    # files of a run from before the protocol was recorded are not comparable: a clear refusal
+    detail.drop(columns="protocol").to_csv(tmp_path / "forecasting_detail.csv", index=False)
+    forecasts = pd.read_csv(tmp_path / "forecasts.csv")
+    forecasts.drop(columns="protocol").to_csv(tmp_path / "forecasts.csv", index=False)
+    old = run("--reuse", "seasonal_naive")
+    assert old.returncode != 0 and "to reuse; run those models first" in old.stderr
