@@ -101,9 +101,11 @@ def test_speed_quick(tmp_path):
     assert (fit["loss_curve_gap"] < 1e-5).all()
     assert set(table.section) >= {"fit", "predict", "memory", "many series", "backtest"}
     # a fit that cut the 2M-point series into windows of 64 would hold >= 32x its size (float32);
-    # one float32 copy and one int32 permutation of its windows make 2x
+    # one float32 copy and one int32 permutation of its windows make about 2x. Peak memory is a
+    # difference of two noisy peaks (quick runs here gave 1.35 to 2.78), so the bound only
+    # separates "no window copies" from "window copies".
     memory = table[table.section == "memory"].set_index("model")
-    assert memory.loc["tsrnn", "peak_data_per_series"] < 2.5
+    assert memory.loc["tsrnn", "peak_data_per_series"] < 8
     for section in ("fit", "predict", "memory", "many series", "backtest"):
         assert f"### {section}" in (tmp_path / "speed.md").read_text()
     if "cuda" not in set(table.section):
