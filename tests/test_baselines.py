@@ -78,7 +78,7 @@ def test_baselines_handle_very_short_series_in_a_panel():
         ARIMAForecaster().fit(np.arange(3.0), np.ones((3, 2)))
     with pytest.raises(ValueError, match="at least 5 observations.*got 4"):
         ETSForecaster().fit(np.array([1.0, 2.0, 1.5, 2.5]))
-    with pytest.raises(ValueError, match="at least 5 observations.*got 3"):
+    with pytest.raises(ValueError, match="series 'b' of the panel: .* at least 5 .*got 3"):
         ETSForecaster(horizon=2).fit(panel)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from numbers import Integral
 
@@ -67,7 +68,7 @@ class BaseForecaster(BaseEstimator):
         series, panel = _pandas.read_panel(y)
         self._check_params()
         m = self.season_length or _pandas.panel_season_length(panel)
-        self._fit_panel(series, m)
+        self._fit_panel(series, m, panel[0])
         self.season_length_ = m
         self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
         self.n_targets_, self.n_covariates_ = 1, 0
@@ -82,12 +83,16 @@ class BaseForecaster(BaseEstimator):
                 "predict the panel, or fit and score one series at a time."
             )
 
-    def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
-        """One model per series (forecasters without a global model override this)."""
+    def _fit_panel(self, series: list[np.ndarray], m: int, ids: Iterable) -> None:
+        """One model per series (forecasters without a global model override this); a series
+        that its model refuses is named by its ``unique_id`` in the error."""
         self._members = []
-        for values in series:
+        for uid, values in zip(ids, series):
             member = clone(self)
-            member._fit_values(values, None, m)
+            try:
+                member._fit_values(values, None, m)
+            except ValueError as exc:
+                raise ValueError(f"series {uid!r} of the panel: {exc}") from None
             member.n_targets_ = 1
             self._members.append(member)
 

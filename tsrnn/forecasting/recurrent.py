@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from numbers import Integral
 
 import numpy as np
@@ -296,8 +297,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 
-    def _fit_panel(self, series: list[np.ndarray], m: int) -> None:
-        self._fit_arrays(series, None, m)
+    def _fit_panel(self, series: list[np.ndarray], m: int, ids: Iterable) -> None:
+        self._fit_arrays(series, None, m)  # one global model
 
     def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
         """Train one (global) model on all windows of all series, each scaled on its own.
