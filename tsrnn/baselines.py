@@ -108,11 +108,6 @@ class ARIMAForecaster(BaseForecaster):
             return model.fit(disp=False)
 
     def _select(self, y, cov, m):
-        if len(y) < 2:
-            raise ValueError(
-                f"ARIMAForecaster needs at least 2 observations of each series but got {len(y)}; "
-                "pass a longer series, or use SeasonalNaiveForecaster for a single value."
-            )
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
         if m < 2 and fixed_seasonal is None:
             fixed_seasonal = (0, 0, 0)
@@ -164,10 +159,11 @@ class ARIMAForecaster(BaseForecaster):
                 if 0 <= cand[i] <= upper[i] and spec(cand) != spec(best) and aicc(cand) < aicc(best):
                     best, improved = cand, True
         if not fits:  # no candidate had enough observations to be tried
+            covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
             raise ValueError(
-                f"the series' {len(y)} observations are too few for ARIMA with d={d}, D={big_d} "
-                f"(season {m}){'' if cov is None else f' and {cov.shape[1]} covariate(s)'}; pass "
-                "a longer series, lower orders of differencing, or fewer covariates."
+                f"the series has {len(y)} observation(s), too few for ARIMA with d={d}, "
+                f"D={big_d} (season {m}){covariates}; pass a longer series, lower orders of "
+                "differencing or fewer covariates, or use SeasonalNaiveForecaster."
             )
         if fits.get(spec(best)) is None:
             raise ValueError(
