@@ -104,13 +104,19 @@ def test_scaler_set_output_pandas_and_feature_names():
     assert isinstance(out, pd.DataFrame) and list(out.columns) == ["t0", "t1", "t2", "t3"]
     assert out.to_numpy().mean() == pytest.approx(0.0) and out.to_numpy().std() == pytest.approx(1.0)
     assert list(scaler.get_feature_names_out()) == ["t0", "t1", "t2", "t3"]
+    arrays = SequenceScaler().set_output(transform="pandas").fit(X.to_numpy())
+    assert list(arrays.transform(X.to_numpy()).columns) == ["x0", "x1", "x2", "x3"]
+    assert list(SequenceScaler().fit(np.zeros((3, 4, 2))).get_feature_names_out()) == ["x0", "x1"]
 
 
 def test_series_scaling_with_variable_lengths():
     seqs = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 30.0])]
     out = SequenceScaler(method="series").fit_transform(seqs)
-    np.testing.assert_allclose(out[0][:, 0], [-1.2247449, 0, 1.2247449], atol=1e-6)
-    np.testing.assert_allclose(out[1][:, 0], [-1.0, 1.0])
+    assert [o.shape for o in out] == [(3,), (2,)]  # each sequence keeps its form
+    np.testing.assert_allclose(out[0], [-1.2247449, 0, 1.2247449], atol=1e-6)
+    np.testing.assert_allclose(out[1], [-1.0, 1.0])
+    as_columns = SequenceScaler(method="series").fit_transform([s[:, None] for s in seqs])
+    assert [o.shape for o in as_columns] == [(3, 1), (2, 1)]
 
 
 @pytest.mark.parametrize("transform", ["log", "boxcox"])

@@ -208,16 +208,19 @@ SEQS = np.random.default_rng(0).normal(size=(20, 12, 1))
 
 @pytest.mark.parametrize("est, changes", [
     (SequenceClassifier(max_epochs=2, random_state=0),
-     dict(conv_scales=3, hidden_size=8, nonlinearity="relu", cell="rnn")),
-    (GRUForecaster(window_length=6, horizon=2, **FAST), dict(hidden_size=4, strategy="seq2seq")),
+     dict(conv_scales=3, hidden_size=8, nonlinearity="relu", cell="rnn", scaling="global",
+          output="sequence")),
+    (GRUForecaster(window_length=6, horizon=2, **FAST),
+     dict(hidden_size=4, strategy="seq2seq", scaling="standard")),
 ])
-def test_a_model_saves_as_it_was_fitted_whatever_set_params_changed_since(est, changes,
-                                                                       tmp_path):
+def test_a_model_predicts_and_saves_as_it_was_fitted_whatever_set_params_changed_since(
+        est, changes, tmp_path):
     classifier = isinstance(est, SequenceClassifier)
     est.fit(*([SEQS, np.arange(20) % 2] if classifier else [np.sin(np.arange(60.0))]))
     output = (lambda e: e.predict_proba(SEQS)) if classifier else (lambda e: e.predict())
     before = output(est)
-    est.set_params(**changes)  # not refitted: the network keeps its layout
+    est.set_params(**changes)  # not refitted: the network keeps its layout and input scaling
+    np.testing.assert_array_equal(output(est), before)
     loaded = _round_trip(est, tmp_path)
     assert loaded.get_params() == est.get_params()
     np.testing.assert_array_equal(output(loaded), before)
@@ -226,7 +229,7 @@ def test_a_model_saves_as_it_was_fitted_whatever_set_params_changed_since(est, c
 def test_a_pickle_from_before_a_parameter_existed_keeps_working():
     f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
     state = f.__getstate__()
-    del state["level_input"]  # as pickled before level_input existed
+    del state["level_input"], state["_fit_params"]  # as pickled before they existed
     old = GRUForecaster.__new__(GRUForecaster)
     old.__setstate__(state)
     assert old.get_params()["level_input"] is False and clone(old).level_input is False

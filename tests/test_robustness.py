@@ -122,6 +122,8 @@ def test_windowing_succeeds_finite_or_refuses_clearly(y, w, h, stride):
         (np.zeros((30, 2, 2)), None, None, "must be 1-D .one series. or 2-D"),
         (pd.Series(np.arange(30.0)).astype(str), None, None, "non-numeric|strings"),
         (pd.DataFrame({"a": np.arange(30.0), "b": ["x"] * 30}), None, None, "non-numeric column"),
+        (pd.Series(np.r_[np.arange(29.0), np.nan]).astype("Float64"), None, None,
+         r"contains NaN or infinite values at 1 position\(s\) \(first: \[29\]\)"),  # pd.NA
         (np.arange(30.0), np.arange(29.0), None, "rows"),
         (np.arange(30.0), np.ones((30, 2)), np.ones((3, 1)), "X has 1 columns but the forecaster was fit with 2"),
         (np.arange(30.0), np.ones((30, 1)), None, "needs their values"),

@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -131,6 +132,8 @@ def test_early_stopping_is_stratified_and_restores_best():
         ([np.zeros((3, 1)), np.zeros((3, 2))], "different numbers of features"),
         (np.array([[["a"]]]), "non-numeric"),
         (np.full((4, 3, 1), np.nan), "NaN or infinite"),
+        (pd.DataFrame({"t0": pd.array([1.0, None], dtype="Float64"), "t1": [2.0, 3.0]}),
+         "NaN or infinite"),  # a nullable column's pd.NA is a missing value, not text
     ],
 )
 def test_bad_sequences_are_refused_clearly(X, message):
@@ -221,6 +224,41 @@ def test_class_weight_zero_removes_a_class_and_balanced_matches_its_dict():
         SequenceRegressor(class_weight="balanced").fit(X, np.zeros(60))
 
 
+def test_zero_weights_drop_samples_as_if_they_were_not_passed():
+    X, y = _two_classes(33)
+    w = np.ones(33)
+    w[[3, 17, 25, 32]] = 0  # with batches of 4, some batches would hold only zero weights
+    kw = dict(max_epochs=5, batch_size=4, conv_steps=None, random_state=0, device="cpu")
+    weighted = SequenceClassifier(**kw).fit(X, y, sample_weight=w)
+    assert len(weighted.loss_curve_) == 5 and np.isfinite(weighted.loss_curve_).all()
+    subset = SequenceClassifier(**kw).fit(X[w > 0], y[w > 0])
+    np.testing.assert_allclose(weighted.predict_proba(X), subset.predict_proba(X), atol=1e-6)
+    with pytest.raises(ValueError, match="every training sample has zero weight"):
+        SequenceClassifier(class_weight={"ramp": 0.0, "wave": 0.0}, **kw).fit(X, y)
+
+
+def test_class_weight_is_checked_against_the_labels():
+    X, y = _two_classes(20)
+    with pytest.raises(ValueError, match=r"class_weight has keys \['RAMP'\] that are not labels "
+                                         r"of y \(classes_ = \['ramp', 'wave'\]\)"):
+        SequenceClassifier(class_weight={"RAMP": 5.0}, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight='balance' is not valid; pass a dict"):
+        SequenceClassifier(class_weight="balance", max_epochs=1).fit(X, y)
+
+
+def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():
+    X, labels = _running_sign_task(40)
+    kw = dict(output="sequence", max_epochs=2, random_state=0)
+    tagger = SequenceClassifier(**kw).fit(X, labels)
+    w = np.zeros(40)
+    w[:2] = 1.0
+    assert tagger.score(X, labels, sample_weight=w) == tagger.score(X[:2], labels[:2])
+    targets = X[:, :, 0].cumsum(axis=1)
+    reg = SequenceRegressor(**kw).fit(X, targets)
+    assert reg.score(X, targets, sample_weight=w) == pytest.approx(reg.score(X[:2], targets[:2]))
+    assert reg.score(X, targets, sample_weight=w) != reg.score(X, targets)
+
+
 def test_warm_start_continues_training_the_same_network():
     X, y = _two_classes(100)
     clf = SequenceClassifier(max_epochs=5, warm_start=True, random_state=0).fit(X, y)
@@ -235,6 +273,10 @@ def test_warm_start_continues_training_the_same_network():
                                          r"64\), conv_scales=3 \(fitted: 1\); set them back"):
         clf.fit(X, y)
     assert clf.module_ is module
+    reg = SequenceRegressor(max_epochs=1, warm_start=True, random_state=0).fit(X, X.sum(axis=(1, 2)))
+    with pytest.raises(ValueError, match="warm_start: y gives 2 output.s. per sample but the "
+                                         "fitted network has 1"):
+        reg.fit(X, np.c_[X.sum(axis=(1, 2)), X.mean(axis=(1, 2))])
 
 
 # --- the architecture of issue 8: views, front-end, both directions, pooling, smoothing -----
@@ -311,7 +353,8 @@ def test_ensemble_averages_member_logits_and_survives_pickling(atol):
     clf = SequenceClassifier(ensemble_size=2, max_epochs=3, random_state=0).fit(X, y)
     first, second = clf.module_.members
     seqs = read_sequences(X)[0]
-    x = torch.as_tensor(clf._inputs(seqs, np.ones(X.shape[:2], bool), clf._mean, clf._std),
+    x = torch.as_tensor(clf._inputs(seqs, np.ones(X.shape[:2], bool), clf._mean, clf._std,
+                                    clf.scaling),
                         device=clf.device_)
     with torch.inference_mode():
         a, b = first(x), second(x)

@@ -15,6 +15,14 @@ def test_windows_and_targets_match_the_series():
         np.testing.assert_array_equal(Y[i], y[i + 3 : i + 5])
 
 
+def test_a_list_of_numbers_is_one_series_and_a_list_of_lists_several():
+    X, Y = make_windows([1.0, 2.0, 3.0, 4.0, 5.0], window_length=2, horizon=1)
+    assert X[:, :, 0].tolist() == [[1, 2], [2, 3], [3, 4]] and Y[:, 0, 0].tolist() == [3, 4, 5]
+    X, _ = make_windows([[1.0, 2.0, 3.0], [7.0, 8.0, 9.0]], window_length=2, horizon=1)
+    assert X[:, :, 0].tolist() == [[1, 2], [7, 8]]
+    assert SlidingWindowTransformer(2).fit_transform([1.0, 2.0, 3.0, 4.0]).shape == (2, 2, 1)
+
+
 def test_stride_keeps_the_most_recent_window():
     X, Y = make_windows(np.arange(10.0), window_length=3, horizon=1, stride=4)
     assert X[:, :, 0].tolist() == [[2, 3, 4], [6, 7, 8]]

@@ -374,6 +374,17 @@ class TorchEstimatorMixin(SaveMixin):
     """
 
     _LAYOUT: tuple[str, ...] = ()  # the parameters that shape the network
+    _PREDICT_PARAMS: tuple[str, ...] = ()  # other parameters that predict reads
+
+    def _record_fit_params(self) -> None:
+        """Record the ``_PREDICT_PARAMS`` as they are at fit (see ``_fitted``)."""
+        self._fit_params = {name: getattr(self, name) for name in self._PREDICT_PARAMS}
+
+    def _fitted(self, name: str):
+        """Parameter ``name`` as it was at fit: predict follows the fitted model, not a
+        ``set_params`` made since (a refit does). Models saved before fits recorded it fall
+        back to the parameter."""
+        return getattr(self, "_fit_params", {}).get(name, getattr(self, name))
 
     def _layout(self) -> dict:
         """The ``_LAYOUT`` parameters now. A fit records them in ``_module_spec``, so a saved

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils import check_scalar
 
@@ -50,6 +51,9 @@ def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
             "(e.g. X.toarray())."
         )
     arr = np.asarray(values)
+    if arr.dtype.kind == "O":  # pandas' nullable dtypes give pd.NA: a missing value, not text
+        missing = pd.isna(arr)
+        arr = np.where(missing, np.nan, arr) if missing.any() else arr
     if arr.dtype.kind in "USO":
         strings = arr.dtype.kind in "US" or any(isinstance(v, (str, bytes)) for v in arr.flat)
         try:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice
 from .sequence.inputs import read_sequences
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SequenceScaler(TransformerMixin, BaseEstimator):
     """Standardise sequences channel by channel, keeping one row per sequence.
 
     Input and output have the same form: (N, T, D) arrays, (N, T) arrays or DataFrames read as
@@ -65,6 +65,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.mean_ = seqs[mask].mean(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         self.n_features_in_ = seqs.shape[2]
+        self._columns = seqs.shape[1] if _is_2d(X) else None  # T, the columns of 2-D output
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
@@ -86,6 +87,22 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             var = (((seqs - mean) * mask[..., None]) ** 2).sum(axis=1, keepdims=True) / n
             scale = np.where(var > 0, np.sqrt(var), 1.0)
         out = (seqs - mean) / scale * mask[..., None]
-        if isinstance(X, (list, tuple)):
-            return [o[:n] for o, n in zip(out, lengths)]
-        return out[:, :, 0] if np.asarray(X).ndim == 2 else out
+        if isinstance(X, (list, tuple)):  # each sequence in its own form, (T_i,) or (T_i, D)
+            return [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]
+        return out[:, :, 0] if _is_2d(X) else out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns: for 2-D input its (time) columns, the DataFrame's names
+        or ``x0, x1, ...``; for 3-D input and lists the channels' names."""
+        check_is_fitted(self)
+        if input_features is not None:
+            return np.asarray(input_features, dtype=object)
+        if hasattr(self, "feature_names_in_"):
+            return self.feature_names_in_.copy()
+        n = self.n_features_in_ if getattr(self, "_columns", None) is None else self._columns
+        return np.asarray([f"x{i}" for i in range(n)], dtype=object)
+
+
+def _is_2d(X) -> bool:
+    """Whether ``X`` is one 2-D array or DataFrame (N sequences x T steps, D = 1)."""
+    return not isinstance(X, (list, tuple)) and np.ndim(X) == 2

@@ -42,7 +42,8 @@ def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1
 
 
 def _read_panel(y) -> list[np.ndarray]:
-    series = list(y) if isinstance(y, (list, tuple)) else [y]
+    several = isinstance(y, (list, tuple)) and not (y and all(np.isscalar(v) for v in y))
+    series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
         raise ValueError("no series given; pass a series or a non-empty list of series.")
     arrays = [read_series(s, f"series {i}")[0] for i, s in enumerate(series)]
@@ -71,7 +72,8 @@ def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
     Parameters
     ----------
     y : array-like of shape (T,) or (T, D), pandas Series or DataFrame, or a list of these
-        One series, or several (windows never cross from one into the next).
+        One series (a list of numbers is one), or several (windows never cross from one into
+        the next).
     window_length : int
         Steps in each input window (T).
     horizon : int, default=1

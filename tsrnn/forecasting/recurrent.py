@@ -184,6 +184,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     _cell: str
     _LAYOUT = ("hidden_size", "num_layers", "dropout", "nonlinearity", "strategy")
+    _PREDICT_PARAMS = ("scaling",)
     _copies_input = False  # the series is only read: scaled into float32, last window copied
 
     def __init__(
@@ -352,6 +353,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self._block = h
         self._center, self._scale = center, scale
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
+        self._record_fit_params()
 
     def _sample_starts(self, lengths: np.ndarray, w: int, h: int, device: torch.device):
         """Training and validation sample counts, and the map from sample numbers to window
@@ -444,7 +446,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
             with torch.inference_mode(), autocast(self.device_, self.precision):
                 x, future_, _, level = _split_segments(
-                    seg, w, d, self.scaling == "local", self.level_input_)
+                    seg, w, d, self._fitted("scaling") == "local", self.level_input_)
                 pred = self.module_(x, future_) + level  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)

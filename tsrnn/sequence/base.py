@@ -131,6 +131,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
     _LAYOUT = ("cell", "hidden_size", "num_layers", "dropout", "nonlinearity", "bidirectional",
                "pooling", "conv_channels", "conv_scales", "conv_branch", "output")
+    _PREDICT_PARAMS = ("scaling", "output")
 
     def __init__(
         self,
@@ -264,7 +265,15 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(targets, seed)
-        x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std), device=device)  # (N, T, D|2D)
+        # samples of zero weight (sample_weight or class_weight) take no part, as in scikit-learn
+        weighted = weights.reshape(len(weights), -1).sum(axis=1) > 0
+        train_idx, val_idx = train_idx[weighted[train_idx]], val_idx[weighted[val_idx]]
+        if not len(train_idx) or self.early_stopping and not len(val_idx):
+            raise ValueError(
+                f"every {'validation' if len(train_idx) else 'training'} sample has zero weight "
+                "(sample_weight x class_weight); give some of them a positive weight."
+            )
+        x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling), device=device)  # (N, T, D|2D)
         # equal lengths need no masking: the network takes lengths=None
         len_all = None if lengths.min() == lengths.max() else torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
@@ -283,6 +292,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
             self._check_layout(spec.get("layout", {}))
+            if output_size != spec["output_size"]:
+                raise ValueError(
+                    f"warm_start: y gives {output_size} output(s) per sample but the fitted "
+                    f"network has {spec['output_size']}; pass targets of the first fit's shape "
+                    "or set warm_start=False."
+                )
             if x_all.shape[2] != spec["input_size"]:
                 raise ValueError(
                     f"warm_start: scaling={self.scaling!r} gives {x_all.shape[2]} input channel(s) "
@@ -307,6 +322,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         spec = dict(spec, n_members=len(getattr(module, "members", [module])))
         self.module_, self._module_spec = module, spec
         self._mean, self._std = mean, std
+        self._record_fit_params()
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
         self.loss_curve_ = result.loss_curve
@@ -318,6 +334,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
         check_choice(self.scaling, "scaling", _SCALINGS)
+        if not (self.class_weight is None or self.class_weight == "balanced"
+                or isinstance(self.class_weight, dict)):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not valid; pass a dict "
+                "{label: weight}, 'balanced' or None."
+            )
         check_scalar(self.conv_channels, "conv_channels", Integral, min_val=1)
         check_scalar(self.conv_scales, "conv_scales", Integral, min_val=1)
         if self.conv_scales > 1 and self.conv_channels <= self.conv_scales:
@@ -343,19 +365,20 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{', '.join(map(repr, _POOLINGS))} with '+', e.g. 'last+mean+max' or 'mean'."
             )
 
+    @staticmethod
     def _inputs(
-        self, seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray
+        seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray, scaling: str | None
     ) -> np.ndarray:
         """The network's input: right-padded float32 sequences in the views of ``scaling``
         (zero on padding); ``mean`` and ``std`` are the training steps' (the "global" view)."""
         keep = mask[..., None]  # (N, T, 1)
         views = []
-        if self.scaling in ("series", "both"):
+        if scaling in ("series", "both"):
             steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
             level = (seqs * keep).sum(axis=1, keepdims=True) / steps  # (N, 1, D)
             spread = np.sqrt((((seqs - level) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
             views.append((seqs - level) / np.where(spread > 0, spread, 1.0))
-        if self.scaling in ("global", "both"):
+        if scaling in ("global", "both"):
             views.append((seqs - mean) / std)
         view = np.concatenate(views, axis=2) if views else seqs
         return (view * keep).astype(np.float32)
@@ -413,7 +436,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{self.n_features_in_}; pass sequences with the same features."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
-        seqs = self._inputs(seqs, mask, self._mean, self._std)
+        seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))
         out = []
         with torch.inference_mode(), autocast(self.device_, self.precision):
             for start in range(0, len(seqs), _PREDICT_BATCH):
@@ -423,12 +446,17 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 n = None if full else torch.as_tensor(lengths[part], device=self.device_)
                 out.append(self.module_(x, n).double().cpu().numpy())
         out = np.concatenate(out)
-        if self.output == "sequence" and isinstance(X, (list, tuple)):
+        if self._fitted("output") == "sequence" and isinstance(X, (list, tuple)):
             return [o[:n] for o, n in zip(out, lengths)]
         return out
 
-    def _flat_steps(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        """True and predicted targets of every real step, for ``output="sequence"`` scores."""
+    def _flat_steps(self, X, y, sample_weight=None) -> dict:
+        """True and predicted targets of every real step, and each step's weight (its
+        sequence's), as keyword arguments of a scikit-learn metric (``output="sequence"``)."""
         pred = self.predict(X)
-        steps = per_step_targets(y, read_sequences(X)[1])
-        return np.concatenate(steps), np.concatenate(list(pred))
+        lengths = read_sequences(X)[1]
+        steps = per_step_targets(y, lengths)
+        weight = None if sample_weight is None else np.repeat(
+            _sample_weight(sample_weight, len(lengths)), lengths)
+        return dict(y_true=np.concatenate(steps), y_pred=np.concatenate(list(pred)),
+                    sample_weight=weight)

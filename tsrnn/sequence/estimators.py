@@ -79,12 +79,16 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     def _target_weights(self, targets: np.ndarray):
         if self.class_weight is None:
             return 1.0
-        known = targets[targets != _IGNORE]
-        weight = compute_class_weight(
-            self.class_weight, classes=np.arange(len(self.classes_)), y=known
-        ) if self.class_weight == "balanced" else np.array(
-            [self.class_weight.get(c, 1.0) for c in self.classes_]
-        )
+        if isinstance(self.class_weight, dict):  # a class the dict omits gets weight 1
+            labels = set(self.classes_.tolist())
+            unknown = [k for k in self.class_weight if k not in labels]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {unknown} that are not labels of y (classes_ = "
+                    f"{self.classes_.tolist()}); key the weights by the labels themselves."
+                )
+        weight = compute_class_weight(self.class_weight, classes=self.classes_,
+                                      y=self.classes_[targets[targets != _IGNORE]])
         return np.where(targets != _IGNORE, weight[np.maximum(targets, 0)], 0.0)
 
     def _loss(self, logits, target):
@@ -120,10 +124,10 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
         never predict them, so the score would silently count them as errors.
         """
-        if self.output == "sequence":
-            truth, pred = self._flat_steps(X, y)
-            self._check_known(truth)
-            return float(accuracy_score(truth, pred))
+        if self._fitted("output") == "sequence":
+            steps = self._flat_steps(X, y, sample_weight)
+            self._check_known(steps["y_true"])
+            return float(accuracy_score(**steps))
         check_is_fitted(self)
         self._check_known(np.asarray(y).ravel())
         return super().score(X, y, sample_weight)
@@ -201,6 +205,6 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """R² of the predictions (over all steps for ``output="sequence"``)."""
-        if self.output == "sequence":
-            return float(r2_score(*self._flat_steps(X, y)))
+        if self._fitted("output") == "sequence":
+            return float(r2_score(**self._flat_steps(X, y, sample_weight)))
         return super().score(X, y, sample_weight)
