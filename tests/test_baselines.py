@@ -11,6 +11,16 @@ def test_seasonal_naive_repeats_last_season():
     pred = SeasonalNaiveForecaster(horizon=14).fit(y).predict()
     assert pred.tolist() == list(range(12, 24)) + [12.0, 13.0]
     assert str(pred.index[0]) == "2002-01"
+    # business-month stamps are monthly (season 12), not business days (5)
+    business = pd.Series(np.tile(np.arange(12.0), 4), index=pd.date_range("2015-01-01", periods=48,
+                                                                         freq="BMS"))
+    f = SeasonalNaiveForecaster(horizon=12).fit(business)
+    assert f.season_length_ == 12 and f.predict().tolist() == list(range(12))
+    quarters = pd.Series(np.arange(12.0), index=pd.date_range("2015-01-01", periods=12, freq="BQE"))
+    assert SeasonalNaiveForecaster().fit(quarters).season_length_ == 4
+    # shorter than a season: the last value, not the series' start repeated
+    short = SeasonalNaiveForecaster(horizon=3, season_length=12).fit(np.arange(8.0))
+    assert short.predict().tolist() == [7.0] * 3
 
 
 def test_arima_recovers_an_ar1_process():

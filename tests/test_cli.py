@@ -30,3 +30,18 @@ def test_evaluate_a_panel_reports_mean_mase(capsys):
     out = capsys.readouterr().out
     assert "of every series held out" in out
     assert "4.894" in out  # M1 yearly, naive, last 6 years (FINDINGS.md: 4.894)
+
+
+def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
+    csv = tmp_path / "yearly.csv"
+    pd.DataFrame({"year": range(1950, 2000), "a": [float(i % 7) for i in range(50)],
+                  "b": [float(i) for i in range(50)]}).to_csv(csv, index=False)
+    out = tmp_path / "forecast.csv"
+    assert main(["forecast", str(csv), "--time-column", "year", "--value-column", "b",
+                 "--horizon", "3", "--model", "seasonal_naive", "-o", str(out)]) == 0
+    forecast = pd.read_csv(out, index_col=0)
+    assert forecast.index.tolist() == [2000, 2001, 2002] and forecast["b"].tolist() == [49.0] * 3
+    assert main(["evaluate", str(csv), "--time-column", "year", "--value-column", "a",
+                 "--value-column", "b", "--horizon", "3", "--models", "seasonal_naive"]) == 0
+    printed = capsys.readouterr().out
+    assert "actual a" in printed and "seasonal_naive b" in printed and "1997" in printed

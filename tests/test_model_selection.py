@@ -133,6 +133,10 @@ def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
     np.testing.assert_allclose(f.fit(y).predict().to_numpy(), 3.0 * np.arange(20, 24) + 5)
     with pytest.raises(ValueError, match="needs a strictly positive series"):
         TransformedTargetForecaster(SeasonalNaiveForecaster(), "log").fit(y - 10)
+    logged = TransformedTargetForecaster(SeasonalNaiveForecaster(season_length=1), "log").fit(y)
+    with pytest.raises(ValueError, match="needs a strictly positive series"):
+        logged.update(pd.Series([5.0, 0.0], index=pd.RangeIndex(20, 22)))
+    np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])  # the update changed nothing
 
 
 def test_log_arima_beats_arima_on_air_passengers():
@@ -163,6 +167,10 @@ def test_backtest_matches_manual_rolling_origins():
         expected = mase(test, train[-12:].to_numpy(), train, 12)
         assert result.metrics.loc[i, "mase"] == pytest.approx(expected)
     assert len(result.forecasts) == 36 and set(result.forecasts["step"]) == set(range(1, 13))
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40), "ds": np.tile(np.arange(40), 2),
+                          "y": np.arange(80.0)})
+    with pytest.raises(ValueError, match="not a long-format panel; backtest each series"):
+        backtest(SeasonalNaiveForecaster(horizon=3), panel, n_origins=2)
     no_refit = backtest(SeasonalNaiveForecaster(horizon=12), Y, n_origins=3, refit=False)
     assert no_refit.metrics["refit"].tolist() == [True, False, False]
     np.testing.assert_allclose(no_refit.metrics["mase"], result.metrics["mase"])

@@ -375,3 +375,40 @@ def test_a_fitted_forecaster_does_not_alias_the_callers_array(make):
     before = f.predict()
     y[:] = 1e6
     np.testing.assert_array_equal(f.predict(), before)
+
+
+def test_pandas_columns_are_matched_by_name_not_position():
+    idx = pd.date_range("2010-01-01", periods=66, freq="MS")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"price": rng.normal(size=66), "promo": 100 * rng.normal(size=66)}, index=idx)
+    y = pd.Series(3 * X.price[:60].to_numpy() + 0.05 * X.promo[:60].to_numpy(), index=idx[:60])
+    f = ARIMAForecaster(horizon=6, order=(0, 0, 0), seasonal_order=(0, 0, 0)).fit(y, X[:60])
+    pd.testing.assert_series_equal(f.predict(X=X[60:][["promo", "price"]]), f.predict(X=X[60:]))
+    with pytest.raises(ValueError, match=r"X has columns \['foo', 'promo'\] but the forecaster "
+                                         r"was fit on \['price', 'promo'\] \(missing: \['price'\]"):
+        f.predict(X=X[60:].rename(columns={"price": "foo"}))
+    frame = pd.DataFrame({"a": np.arange(40.0), "b": 1000 + np.arange(40.0)},
+                         index=pd.date_range("2000-01-01", periods=40, freq="MS"))
+    later = pd.DataFrame({"a": [40.0, 41.0], "b": [1040.0, 1041.0]},
+                         index=pd.date_range("2003-05-01", periods=2, freq="MS"))
+    naive = SeasonalNaiveForecaster(horizon=2, season_length=1)
+    in_order = naive.fit(frame).score(later)
+    assert naive.score(later[["b", "a"]]) == in_order
+    with pytest.raises(ValueError, match="y has 1 column.s. but the forecaster was fit on 2"):
+        naive.score(later["a"])  # was broadcast against both forecast columns
+    with pytest.raises(ValueError, match="y has 2 column.s. but the forecaster was fit on 1"):
+        SeasonalNaiveForecaster(horizon=2, season_length=1).fit(frame["a"]).score(later.to_numpy())
+    naive.update(later[["b", "a"]])
+    np.testing.assert_array_equal(naive.predict().to_numpy(), [[41.0, 1041.0]] * 2)
+
+
+def test_a_direct_forecast_of_fewer_steps_reads_the_covariates_given_for_the_block():
+    idx = pd.RangeIndex(80)
+    X = pd.DataFrame({"x": np.sin(np.arange(80) / 3.0)}, index=idx)
+    y = pd.Series(np.cumsum(X.x.to_numpy()[:74]), index=idx[:74])
+    f = GRUForecaster(window_length=8, horizon=6, max_steps=60, hidden_size=8, ensemble_size=1,
+                      random_state=0).fit(y, X[:74])
+    full = f.predict(X=X[74:])
+    np.testing.assert_allclose(f.predict(horizon=2, X=X[74:]).to_numpy(), full.to_numpy()[:2])
+    short = f.predict(horizon=2, X=X[74:76])  # rows 3-6 unknown: the last given one repeats
+    assert not np.allclose(short.to_numpy(), full.to_numpy()[:2])

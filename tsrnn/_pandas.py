@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +37,9 @@ def check_time_index(index: pd.Index, name: str = "y") -> None:
     if isinstance(index, pd.DatetimeIndex) and len(index) > 2 and _datetime_freq(index) is None:
         raise ValueError(
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
-            "time stamps); set it, e.g. y = y.asfreq('MS') for month starts, and fill any gaps "
-            "that creates (y.interpolate())."
+            "time stamps); if stamps are missing, set it, e.g. y = y.asfreq('MS') for month "
+            "starts, and fill the gaps that creates (y.interpolate()); if monthly or quarterly "
+            "stamps fall on other days (e.g. the 15th), index by period: y.to_period('M')."
         )
     if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         if not pd.api.types.is_integer_dtype(index):
@@ -97,6 +99,23 @@ def read_covariates(X, n: int, index: pd.Index, name: str = "X") -> np.ndarray:
     return values
 
 
+def match_columns(data, names: pd.Index | None, name: str):
+    """``data`` with its columns in the order of ``names`` (the fit's): a DataFrame with the
+    same column names in another order is reordered, one with other names is refused with a
+    ValueError naming them. Arrays, Series, and fits on them (``names`` None) pass unchanged."""
+    if names is None or not isinstance(data, pd.DataFrame) or data.columns.equals(names):
+        return data
+    missing = [c for c in names if c not in data.columns]
+    extra = [c for c in data.columns if c not in names]
+    if missing or extra:
+        raise ValueError(
+            f"{name} has columns {list(data.columns)} but the forecaster was fit on "
+            f"{list(names)} (missing: {missing}, not seen in fit: {extra}); pass the columns "
+            "it was fit on (their order may differ)."
+        )
+    return data[list(names)]
+
+
 def future_index(index: pd.Index, n: int) -> pd.Index:
     """The ``n`` time stamps after the end of ``index``."""
     if isinstance(index, pd.PeriodIndex):
@@ -133,6 +152,7 @@ def season_length(index: pd.Index) -> int:
     if offset.n != 1:
         return 1
     code = offset.rule_code.split("-")[0].lstrip("0123456789")
+    code = re.sub(r"^C?B(?=[YAQM])", "", code)  # business month, quarter, year: as the calendar's
     return _SEASON.get(code[:1] if code[:1] in "YAQMWDBC" else code, 1)
 
 

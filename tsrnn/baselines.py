@@ -22,7 +22,8 @@ class SeasonalNaiveForecaster(BaseForecaster):
     ----------
     horizon : int, default=1
     season_length : int, optional
-        Inferred from the index frequency when None (12 monthly, 4 quarterly, ...).
+        Inferred from the index frequency when None (12 monthly, 4 quarterly, ...). A series
+        shorter than one season gets the naive forecast (its last value), as MASE's scale does.
 
     Examples
     --------
@@ -36,7 +37,7 @@ class SeasonalNaiveForecaster(BaseForecaster):
         self.season_length = season_length
 
     def _fit_values(self, values, cov, m):
-        m = min(m, len(values))
+        m = m if len(values) >= m else 1  # shorter than a season: the naive forecast
         self._last_season = values[-m:].copy()  # (m, D)
 
     def _update_values(self, values, cov):
@@ -176,7 +177,8 @@ class ARIMAForecaster(BaseForecaster):
         self._results = [r.append(col, exog=cov) for r, col in zip(self._results, values.T)]
 
     def _predict_values(self, h, future_cov):
-        cols = [r.forecast(h, exog=future_cov) for r in self._results]
+        exog = None if future_cov is None else future_cov[:h]
+        cols = [r.forecast(h, exog=exog) for r in self._results]
         return np.column_stack(cols)
 
 

@@ -48,10 +48,14 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}")
-    frame[args.time_column] = pd.to_datetime(frame[args.time_column])
+    integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
+    if not integer:
+        frame[args.time_column] = pd.to_datetime(frame[args.time_column])
     frame = frame.set_index(args.time_column)
     values = args.value_column or [c for c in frame.columns]
     y = frame[values] if len(values) > 1 else frame[values[0]]
+    if integer:
+        return y  # an evenly spaced integer index needs no frequency
     freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq
     if freq is None:
         raise SystemExit(
@@ -104,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         train, test = y[~last], y[last]
     else:
         train, test = y.iloc[:-h], y.iloc[-h:]
-    table, scores = test.copy() if panel else pd.DataFrame({"actual": test}), {}
+    if panel:
+        table = test.copy()
+    else:  # one column per value column and model
+        table = test.add_prefix("actual ") if test.ndim == 2 else pd.DataFrame({"actual": test})
+    scores = {}
     for name in args.models:
         model = make_model(name, h, args.random_state)
         start = time.perf_counter()
@@ -115,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             score = np.mean([mase(g["y"], g["y_hat"], train.loc[train.unique_id == uid, "y"], m)
                              for uid, g in merged.groupby("unique_id")])
         else:
-            table[name], score = pred, mase(test, pred, train, m)
+            score = mase(test, pred, train, m)
+            if pred.ndim == 2:
+                table = table.join(pred.add_prefix(f"{name} "))
+            else:
+                table[name] = pred
         scores[name] = (score, time.perf_counter() - start)
     what = "of every series " if panel else ""
     print(f"{args.dataset or args.csv}: last {h} steps {what}held out\n")

@@ -69,12 +69,15 @@ class TransformedTargetForecaster(BaseForecaster):
             return np.log(values)
         return np.column_stack([boxcox(c, lmbda=lam) for c, lam in zip(values.T, self.lambdas_)])
 
-    def _fit_values(self, values, cov, m):
+    def _check_positive(self, values: np.ndarray) -> None:
         if self.transform in ("log", "boxcox") and (values <= 0).any():
             raise ValueError(
                 f"transform={self.transform!r} needs a strictly positive series but y has values "
                 "≤ 0; use transform='diff', or shift the series first."
             )
+
+    def _fit_values(self, values, cov, m):
+        self._check_positive(values)
         if self.transform == "boxcox":
             self.lambdas_ = np.array([boxcox(c)[1] for c in values.T])
         if self.transform == "diff":  # the first step has no difference
@@ -88,6 +91,7 @@ class TransformedTargetForecaster(BaseForecaster):
         self._last = values[-1:]
 
     def _update_values(self, values, cov):
+        self._check_positive(values)
         z = self._forward(values)
         self.forecaster_.update(z, cov)
         self._last = values[-1:]

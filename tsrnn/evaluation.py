@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 from statsmodels.tsa.stattools import kpss
 
+from ._pandas import is_panel
 from ._validation import check_choice
 
 
@@ -209,6 +210,12 @@ def backtest(
     1 1958-12-01  1.657
     2 1959-12-01  1.571
     """
+    if is_panel(y):
+        raise ValueError(
+            "backtest takes one series (or a DataFrame of columns forecast together), not a "
+            "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
+            "backtest(forecaster, g.set_index('ds')['y'])."
+        )
     h = horizon or forecaster.horizon
     step = step or h
     n = len(y)
@@ -236,7 +243,8 @@ def backtest(
             batched = fitted._forecast_origins(y, X, origins, h)
             batch_seconds = (time.perf_counter() - began) / len(origins)
         if batched is None:
-            actual, pred = fitted._forecast_of(test, _rows(X, origin, origin + h))
+            # every later row of X: a direct recurrent model reads its whole trained block
+            actual, pred = fitted._forecast_of(test, _rows(X, origin, n))
             predict_seconds = time.perf_counter() - began
         else:
             actual, pred = np.asarray(test, dtype=np.float64).reshape(h, -1), batched[i]

@@ -7,6 +7,7 @@ from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
@@ -59,6 +60,7 @@ class BaseForecaster(BaseEstimator):
         self.n_covariates_ = 0 if cov is None else cov.shape[1]
         self.cutoff_ = fmt.index[-1]
         self._format, self._panel = fmt, None
+        self._covariate_names = X.columns if isinstance(X, pd.DataFrame) else None
         return self
 
     def _fit_long(self, y, X):
@@ -112,7 +114,11 @@ class BaseForecaster(BaseEstimator):
         horizon : int, optional
             Steps to forecast; defaults to the ``horizon`` the forecaster was built with.
         X : DataFrame or array-like of shape (horizon, K), optional
-            Future covariates, required when the forecaster was fit with ``X``.
+            Future covariates, required when the forecaster was fit with ``X``: a row for each
+            step, at least, and the columns of the fit (a DataFrame's by name, in any order).
+            Rows beyond ``horizon`` are used where the model reads them: a direct recurrent
+            forecaster asked for fewer steps than it was trained for reads the covariates of
+            its whole trained block (the last row is repeated where X stops short).
 
         Returns
         -------
@@ -150,12 +156,7 @@ class BaseForecaster(BaseEstimator):
         """
         check_is_fitted(self)
         self._refuse_panel("update")
-        values, fmt = _pandas.read_series(y)
-        if values.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"y has {values.shape[1]} column(s) but the forecaster was fit on "
-                f"{self.n_targets_}; pass the same columns."
-            )
+        values, fmt = self._read_observed(y)
         if fmt.kind != "ndarray" and self._format.kind != "ndarray":
             steps = _pandas.steps_after(self._format.index, fmt.index)
             if not np.array_equal(steps, np.arange(1, len(values) + 1)):
@@ -164,12 +165,26 @@ class BaseForecaster(BaseEstimator):
                     f"far ({self.cutoff_}), with no gap."
                 )
         index = _pandas.extend_index(self._format.index, len(values))
-        self._update_values(values, self._future_covariates(X, index[-len(values) :], "update"))
+        cov = self._future_covariates(X, index[-len(values) :], "update")
+        self._update_values(values, None if cov is None else cov[: len(values)])
         self._format = replace(self._format, index=index)
         self.cutoff_ = index[-1]
         return self
 
+    def _read_observed(self, y) -> tuple[np.ndarray, _pandas.SeriesFormat]:
+        """Observations of the fitted series' columns that follow it (``update``, ``score``)."""
+        values, fmt = _pandas.read_series(_pandas.match_columns(y, self._format.columns, "y"))
+        if values.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"y has {values.shape[1]} column(s) but the forecaster was fit on "
+                f"{self.n_targets_}; pass the same columns."
+            )
+        return values, fmt
+
     def _future_covariates(self, X, index, method: str = "predict") -> np.ndarray | None:
+        """The covariates of the steps of ``index`` and of any rows ``X`` has beyond them (a
+        direct recurrent forecaster's head reads a whole trained block), in the fit's column
+        order."""
         if not self.n_covariates_:
             if X is not None:
                 raise ValueError(
@@ -186,7 +201,8 @@ class BaseForecaster(BaseEstimator):
         if n < len(index):
             raise ValueError(f"X has {n} rows but the {len(index)} forecast steps need one each.")
         fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
-        cov = _pandas.read_covariates(X, n, fmt_index)[: len(index)]
+        X = _pandas.match_columns(X, getattr(self, "_covariate_names", None), "X")
+        cov = _pandas.read_covariates(X, n, fmt_index)
         if cov.shape[1] != self.n_covariates_:
             raise ValueError(
                 f"X has {cov.shape[1]} columns but the forecaster was fit with "
@@ -225,7 +241,7 @@ class BaseForecaster(BaseEstimator):
         """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
         self._refuse_panel("score")
-        values, fmt = _pandas.read_series(y)
+        values, fmt = self._read_observed(y)
         steps = (
             np.arange(1, len(values) + 1)
             if fmt.kind == "ndarray" or self._format.kind == "ndarray"

@@ -48,6 +48,11 @@ def _last_window(x: np.ndarray, w: int) -> np.ndarray:
     return np.vstack([np.repeat(x[:1], max(0, w - len(x)), axis=0), x[-w:]])
 
 
+def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` (..., m <= n, K) with its last row repeated to ``n`` rows."""
+    return np.concatenate([a, np.repeat(a[..., -1:, :], n - a.shape[-2], axis=-2)], axis=-2)
+
+
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, level_input: bool = False):
     """Network inputs and targets from scaled segments of ``w`` past and ``h`` future steps.
 
@@ -419,7 +424,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             X, len(values), fmt.index)])
         d, w = values.shape[1], self.window_length_
         windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
-        future = None if X is None else np.stack([data[o : o + h, d:] for o in origins])
+        need = -(-h // self._block) * self._block  # the covariate rows the blocks read
+        future = None if X is None else np.stack(
+            [_pad_rows(data[o : o + need, d:], need) for o in origins])
         return self._predict_arrays(h, future, windows)
 
     def _predict_panel(self, h: int) -> np.ndarray:
@@ -427,15 +434,15 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _predict_arrays(self, h: int, future_cov: np.ndarray | None,
                         window: np.ndarray | None = None) -> np.ndarray:
-        """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, h, K).
+        """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, n >= h, K).
 
         ``window`` (N, w, C) forecasts from other windows of a single fitted series instead of
         its last one (one per origin of a backtest); (N, h, D) then.
         """
         w, block, d = self.window_length_, self._block, self.n_targets_
-        if future_cov is not None:  # repeat the last row to fill the final block
-            pad = np.repeat(future_cov[:, -1:], -h % block, axis=1)
-            future_cov = np.concatenate([future_cov, pad], axis=1)
+        if future_cov is not None:  # the rows the blocks read, the last repeated if too few
+            need = -(-h // block) * block
+            future_cov = _pad_rows(future_cov[:, :need], need)
         window, out = self._history if window is None else window, []
         center, scale = self._center[:, None], self._scale[:, None]  # (S, 1, C)
         for start in range(0, h, block):
