@@ -424,13 +424,17 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             X, len(values), fmt.index)])
         d, w = values.shape[1], self.window_length_
         windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
-        need = -(-h // self._block) * self._block  # the covariate rows the blocks read
+        need = self._covariate_rows(h)
         future = None if X is None else np.stack(
             [_pad_rows(data[o : o + need, d:], need) for o in origins])
         return self._predict_arrays(h, future, windows)
 
     def _predict_panel(self, h: int) -> np.ndarray:
         return self._predict_arrays(h, None)
+
+    def _covariate_rows(self, h: int) -> int:
+        """The future covariate rows that forecasting ``h`` steps reads: whole blocks."""
+        return -(-h // self._block) * self._block
 
     def _predict_arrays(self, h: int, future_cov: np.ndarray | None,
                         window: np.ndarray | None = None) -> np.ndarray:
@@ -440,8 +444,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         its last one (one per origin of a backtest); (N, h, D) then.
         """
         w, block, d = self.window_length_, self._block, self.n_targets_
-        if future_cov is not None:  # the rows the blocks read, the last repeated if too few
-            need = -(-h // block) * block
+        if future_cov is not None:  # the last row repeated if too few
+            need = self._covariate_rows(h)
             future_cov = _pad_rows(future_cov[:, :need], need)
         window, out = self._history if window is None else window, []
         center, scale = self._center[:, None], self._scale[:, None]  # (S, 1, C)
