@@ -110,7 +110,7 @@ def test_panel_input_errors_name_the_series_and_the_fix():
         GRUForecaster().fit(dup)
     bad = df.copy()
     bad.loc[7, "y"] = np.nan
-    with pytest.raises(ValueError, match=r"the panel's y column contains NaN .* \[7\]"):
+    with pytest.raises(ValueError, match=r"y\['y'\] contains NaN .* \[7\]"):
         GRUForecaster().fit(bad)
     with pytest.raises(TypeError, match="ds column has dtype"):
         GRUForecaster().fit(df.assign(ds=df.ds.astype(str)))

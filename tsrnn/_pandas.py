@@ -213,7 +213,7 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
             f"the long-format panel has extra column(s) {extra}; pass only unique_id, ds and y "
             "(covariates in long format are not supported yet)."
         )
-    values = as_float_array(y["y"].to_numpy(), "the panel's y column")
+    values = as_float_array(y["y"].to_numpy(), "y['y']")
     codes, ids = pd.factorize(y["unique_id"], sort=False)  # ids in order of first appearance
     if (codes < 0).any():
         raise ValueError(
