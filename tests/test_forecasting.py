@@ -382,3 +382,17 @@ def test_level_input_auto_accepts_a_panel_with_a_constant_series():
     assert f.level_input_  # a constant needs no differencing: it counts as level-stationary
     forecast = f.predict()
     assert np.isfinite(forecast["y"]).all() and len(forecast) == 8
+
+
+@pytest.mark.parametrize("scaling", ["local", "standard"])
+def test_a_large_offset_only_shifts_the_forecast(scaling):
+    """1e7 + a small seasonal signal: float32 alone cannot hold the signal, so every scaling
+    must centre the series in float64 first; the forecast is the offset one's, shifted."""
+    rng = np.random.default_rng(0)
+    small = np.sin(2 * np.pi * np.arange(72) / 12) + 0.1 * rng.normal(size=72)
+    index = pd.date_range("2000-01", periods=72, freq="MS")
+    kw = dict(horizon=6, hidden_size=8, max_steps=100, ensemble_size=1, random_state=0,
+              device="cpu", scaling=scaling)
+    plain = GRUForecaster(**kw).fit(pd.Series(small, index)).predict()
+    offset = GRUForecaster(**kw).fit(pd.Series(small + 1e7, index)).predict()
+    np.testing.assert_allclose(offset.to_numpy() - 1e7, plain.to_numpy(), atol=0.01)

@@ -273,16 +273,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             )
         return w
 
-    def _scaling_stats(self, data: np.ndarray, d: int, m: int,
-                       level_input: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         center, scale = np.zeros(data.shape[1]), np.ones(data.shape[1])
         if self.scaling is not None:
-            z = slice(d, None) if self.scaling == "local" else slice(None)  # z-scored columns
-            center[z], scale[z] = data[:, z].mean(axis=0), data[:, z].std(axis=0)
+            center, scale = data.mean(axis=0), data.std(axis=0)
         if self.scaling == "local":
+            # centred too (in float64, before the float32 cast): windows are shifted by their
+            # last value anyway, and a series far from 0 (1e7 + a small signal) keeps its signal
             scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
-            if level_input:  # the level channel is centred on the series' mean
-                center[:d] = data[:, :d].mean(axis=0)
         return center, np.where(scale > 0, scale, 1.0)
 
     @property
@@ -318,7 +316,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         w = self._resolve_window(lengths.max(), m, h)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         level_input = self._choose_level_input(series)
-        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m, level_input)
+        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m)
                                              for x in data)))  # (S, C)
         device = resolve_device(self.device)
         check_precision(self.precision, device)
