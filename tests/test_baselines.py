@@ -21,6 +21,7 @@ def test_seasonal_naive_repeats_last_season():
     # shorter than a season: the last value, not the series' start repeated
     short = SeasonalNaiveForecaster(horizon=3, season_length=12).fit(np.arange(8.0))
     assert short.predict().tolist() == [7.0] * 3
+    assert short.update(np.arange(8.0, 14.0)).predict().tolist() == [2.0, 3.0, 4.0]  # a season now
 
 
 def test_arima_recovers_an_ar1_process():

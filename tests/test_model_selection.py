@@ -200,3 +200,21 @@ def test_backtest_without_refit_batches_origins_and_matches_update(strategy):
                                   stepped.forecasts.drop(columns="forecast"))
     assert batched.metrics["predict_seconds"].nunique() == 1  # one call, split over origins
     np.testing.assert_allclose(batched.metrics["mase"], stepped.metrics["mase"], rtol=1e-4)
+
+
+def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
+    from tsrnn.evaluation import mase_scale, rmse, smape
+
+    with pytest.raises(ValueError, match=r"y_true has shape \(3,\) but y_pred has shape \(1,\)"):
+        mase([1.0, 2.0, 3.0], [1.0], [0.0, 1.0, 2.0])
+    for metric in (smape, rmse):
+        with pytest.raises(ValueError, match="one forecast per actual value"):
+            metric(np.ones((3, 2)), np.zeros(3))  # one forecast column for two actual ones
+    with pytest.raises(ValueError, match="mase needs the training series y_train"):
+        mase([1.0], [2.0])
+    assert np.isnan(smape([np.nan, 1.0], [1.0, 1.0])) and np.isnan(smape([1.0, 1.0], [1.0, np.nan]))
+    assert smape([0.0, 1.0], [0.0, 1.0]) == 0.0  # 0 forecast for 0: no error
+    assert np.isnan(mase_scale([0.0, np.nan, 5.0, 1.0])).all()
+    for bad in (dict(n_origins=0), dict(step=0), dict(horizon=0), dict(step=-2)):
+        with pytest.raises(ValueError, match=f"{next(iter(bad))} == "):
+            backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), **bad)

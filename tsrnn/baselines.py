@@ -37,19 +37,24 @@ class SeasonalNaiveForecaster(BaseForecaster):
         self.season_length = season_length
 
     def _fit_values(self, values, cov, m):
-        m = m if len(values) >= m else 1  # shorter than a season: the naive forecast
-        self._last_season = values[-m:].copy()  # (m, D)
+        self._m, self._last_season = m, values[-m:].copy()  # (<= m, D)
 
     def _update_values(self, values, cov):
-        self._last_season = np.vstack([self._last_season, values])[-len(self._last_season) :]
+        self._last_season = np.vstack([self._last_season, values])[-self._season() :]
+
+    def _season(self) -> int:
+        return getattr(self, "_m", len(self._last_season))  # pickles from before _m existed
 
     def _predict_values(self, h, future_cov):
-        m = len(self._last_season)
-        return self._last_season[np.arange(h) % m]
+        # shorter than a season (until updates complete one): the naive forecast
+        full = len(self._last_season) == self._season()
+        season = self._last_season if full else self._last_season[-1:]
+        return season[np.arange(h) % len(season)]
 
 
 def _seasonal_strength(y: np.ndarray, m: int) -> float:
-    """Strength of seasonality of the (once-differenced if trending) series, from 0 to 1."""
+    """Strength of seasonality of the series from an STL decomposition (the heuristic of R's
+    nsdiffs), from 0 to 1."""
     from statsmodels.tsa.seasonal import STL
 
     if m < 2 or len(y) < 2 * m + 1:

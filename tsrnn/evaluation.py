@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.utils import check_scalar
 from statsmodels.tsa.stattools import kpss
 
 from ._pandas import is_panel
@@ -20,11 +22,23 @@ def _as_2d(a) -> np.ndarray:
     return a.reshape(len(a), -1)
 
 
+def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """Actual and forecast values as (T, D) arrays of one shape; a ValueError if they differ
+    (numpy would broadcast one forecast column, or one value, against all of them)."""
+    t, p = _as_2d(y_true), _as_2d(y_pred)
+    if t.shape != p.shape:
+        raise ValueError(
+            f"y_true has shape {np.shape(y_true)} but y_pred has shape {np.shape(y_pred)}; pass "
+            "one forecast per actual value."
+        )
+    return t, p
+
+
 def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     """In-sample mean absolute error of the seasonal naive forecast, per column.
 
     The denominator of MASE (Hyndman & Koehler, 2006). Falls back to lag 1 when the series is
-    not longer than one season, and to 1 where the series is constant.
+    not longer than one season, and to 1 where the series is constant; NaN where it has NaN.
     """
     y = _as_2d(y_train)
     m = season_length if len(y) > season_length else 1
@@ -35,7 +49,7 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
         stop = min(start + block, len(y))
         total += np.abs(y[start:stop] - y[start - m : stop - m]).sum(axis=0)
     scale = total / (len(y) - m)
-    return np.where(scale > 0, scale, 1.0)
+    return np.where(scale == 0, 1.0, scale)
 
 
 def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
@@ -62,35 +76,42 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
     >>> mase([3.0, 4.0], [2.0, 4.0], y_train=[0.0, 1.0, 2.0])
     0.5
     """
+    t, p = _pair(y_true, y_pred)
     if scale is None:
+        if y_train is None:
+            raise ValueError("mase needs the training series y_train (for its scale) or scale= "
+                             "(from mase_scale).")
         scale = mase_scale(y_train, season_length)
-    err = np.abs(_as_2d(y_true) - _as_2d(y_pred)).mean(axis=0)
+    err = np.abs(t - p).mean(axis=0)
     return float(np.mean(err / scale))
 
 
 def smape(y_true, y_pred) -> float:
-    """Symmetric mean absolute percentage error, in percent (0 to 200).
+    """Symmetric mean absolute percentage error, in percent (0 to 200); a step where the actual
+    and the forecast are both 0 counts as no error, one with a NaN makes the result NaN.
 
     Examples
     --------
     >>> smape([100.0], [110.0])
     9.523809523809524
     """
-    t, p = _as_2d(y_true), _as_2d(y_pred)
+    t, p = _pair(y_true, y_pred)
     denom = np.abs(t) + np.abs(p)
-    ratio = np.divide(2 * np.abs(t - p), denom, out=np.zeros_like(denom), where=denom > 0)
+    ratio = np.divide(2 * np.abs(t - p), denom, out=np.where(denom == 0, 0.0, np.nan),
+                      where=denom > 0)
     return float(100 * ratio.mean())
 
 
 def rmse(y_true, y_pred) -> float:
-    """Root mean squared error.
+    """Root mean squared error, over all values (several columns pooled).
 
     Examples
     --------
     >>> rmse([0.0, 0.0], [3.0, 4.0])
     3.5355339059327378
     """
-    return float(np.sqrt(np.mean((_as_2d(y_true) - _as_2d(y_pred)) ** 2)))
+    t, p = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((t - p) ** 2)))
 
 
 _METRICS = {"mase": None, "smape": smape, "rmse": rmse}
@@ -216,8 +237,11 @@ def backtest(
             "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
             "backtest(forecaster, g.set_index('ds')['y'])."
         )
-    h = horizon or forecaster.horizon
-    step = step or h
+    h = forecaster.horizon if horizon is None else horizon
+    step = h if step is None else step
+    for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
+                        ("train_size", 1 if train_size is None else train_size)):
+        check_scalar(value, name, Integral, min_val=1)
     n = len(y)
     origins = [n - h - i * step for i in reversed(range(n_origins))]
     if origins[0] < 2:
