@@ -133,3 +133,7 @@ def test_forecasting_reuse_reports_earlier_results_and_refuses_files_without_a_p
     forecasts.drop(columns="protocol").to_csv(tmp_path / "forecasts.csv", index=False)
     old = run("--reuse", "seasonal_naive")
     assert old.returncode != 0 and "to reuse; run those models first" in old.stderr
+    # a reuse that cannot be served is refused before any model runs, so no work is lost
+    mixed = run("--models", "seasonal_naive", "ets", "--reuse", "ets")
+    assert mixed.returncode != 0 and "('lynx', 'ets')" in mixed.stderr
+    assert "done" not in mixed.stdout

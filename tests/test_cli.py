@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from tsrnn.cli import main
 from tsrnn.datasets import load_airpassengers
@@ -45,3 +46,20 @@ def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
                  "--value-column", "b", "--horizon", "3", "--models", "seasonal_naive"]) == 0
     printed = capsys.readouterr().out
     assert "actual a" in printed and "seasonal_naive b" in printed and "1997" in printed
+
+
+@pytest.mark.parametrize("rows, args, message", [
+    (["2020-01-01,1", "2020-01-02,2", "2020-01-02,3", "2020-01-04,4"], [],
+     r"duplicated stamps \(e.g. \['2020-01-02 00:00:00'\]\); aggregate them"),
+    (["2020-01-01,1", "2020-01-02,2", "2020-01-05,3", "2020-01-06,4", "2020-01-07,4"],
+     ["--freq", "D"], r"2 time stamp\(s\) of frequency D are missing \(e.g. \['2020-01-03"),
+    ([f"2020-01-{d:02d},{d}" for d in range(1, 11)], ["--horizon", "0"],
+     "horizon == 0, must be >= 1"),  # the library's refusal, as an error line
+])
+def test_bad_csv_input_ends_in_one_error_line(tmp_path, rows, args, message):
+    csv = tmp_path / "data.csv"
+    csv.write_text("\n".join(["ds,y", *rows]) + "\n")
+    with pytest.raises(SystemExit, match=message):
+        main(["forecast", str(csv), "--model", "seasonal_naive", *args])
+    with pytest.raises(SystemExit, match="--horizon 0 must be at least 1 and leave training data"):
+        main(["evaluate", "--dataset", "lynx", "--horizon", "0", "--models", "seasonal_naive"])

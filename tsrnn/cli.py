@@ -51,7 +51,11 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
         frame[args.time_column] = pd.to_datetime(frame[args.time_column])
-    frame = frame.set_index(args.time_column)
+    frame = frame.set_index(args.time_column).sort_index()
+    if frame.index.has_duplicates:
+        raise SystemExit(f"error: the time column has duplicated stamps (e.g. "
+                         f"{[str(t) for t in frame.index[frame.index.duplicated()][:3]]}); aggregate them "
+                         "in the file first")
     values = args.value_column or [c for c in frame.columns]
     y = frame[values] if len(values) > 1 else frame[values[0]]
     if integer:
@@ -61,7 +65,13 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         raise SystemExit(
             "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h)"
         )
-    return y.asfreq(freq)
+    regular = y.asfreq(freq)
+    gaps = regular.index.difference(y.index)
+    if len(gaps) or len(regular) != len(y):
+        raise SystemExit(f"error: {len(gaps)} time stamp(s) of frequency {freq} are missing (e.g. "
+                         f"{[str(t) for t in gaps[:3]]}) or stamps fall between them; fill the "
+                         "gaps in the file or pass another --freq")
+    return regular
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     torch.set_num_threads(args.threads)  # this process is ours: the library never does this
     threadpool_limits(args.threads)
-    y = read_input(args)
+    try:
+        return _run(args, read_input(args))
+    except (ValueError, TypeError) as exc:  # the library's refusals name the problem and fix
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _run(args, y) -> int:
     if args.command == "forecast":
         forecast = make_model(args.model, args.horizon, args.random_state).fit(y).predict()
         if args.output:
@@ -103,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     h = args.horizon
     panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
+    shortest = y.groupby("unique_id").size().min() if panel else len(y)
+    if not 1 <= h < shortest:
+        raise SystemExit(f"error: --horizon {h} must be at least 1 and leave training data: the "
+                         f"{'shortest ' if panel else ''}series has {shortest} points")
     if panel:  # hold out the last h steps of every series
         last = y.groupby("unique_id").cumcount(ascending=False) < h
         train, test = y[~last], y[last]
