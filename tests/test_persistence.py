@@ -69,6 +69,14 @@ def test_frame_with_covariates_and_panel_round_trip(tmp_path):
                           "y": np.r_[np.arange(40.0), np.arange(40.0) ** 0.5]})
     f = GRUForecaster(window_length=7, horizon=2, **FAST).fit(panel)
     pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(), f.predict())
+    # ids of pandas' own dtypes come back with them (exact equality, dtypes included)
+    for dtype in ("category", "string", "Int64"):
+        ids = panel.unique_id.str[1].astype(int) if dtype == "Int64" else panel.unique_id
+        f = GRUForecaster(window_length=7, horizon=2, **FAST).fit(
+            panel.assign(unique_id=ids.astype(dtype)))
+        forecast = f.predict()
+        assert forecast.unique_id.dtype == dtype
+        pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(), forecast)
 
 
 def test_sequence_estimators_and_language_model_round_trip(tmp_path):

@@ -253,7 +253,7 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
     if isinstance(value, np.generic):
         return {"__scalar__": value.item(), "dtype": value.dtype.str}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.isnative:
-        ref = _tensor_ref(torch.from_numpy(np.ascontiguousarray(value)), tensors, prefix)
+        ref = _tensor_ref(torch.from_numpy(np.array(value)), tensors, prefix)  # writable copy
         return {"__array__": ref, "dtype": value.dtype.str, "shape": list(value.shape)}
     if isinstance(value, np.ndarray) and value.dtype.kind in "UO" and value.ndim == 1:
         return {"__ndarray__": _encode(value.tolist(), tensors, prefix),
@@ -290,12 +290,16 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
 
 
 def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
-    if isinstance(index, (pd.MultiIndex, pd.CategoricalIndex, pd.IntervalIndex)):
+    if isinstance(index, (pd.MultiIndex, pd.IntervalIndex)):
         raise TypeError(
             f"a {type(index).__name__} (as columns or index) cannot be saved without pickle; "
             "use plain column names, or save this estimator with joblib.dump."
         )
     out = {"name": _encode(index.name, tensors, prefix)}
+    if isinstance(index, pd.CategoricalIndex):  # e.g. a panel's categorical unique_id
+        return {**out, "kind": "categorical", "ordered": bool(index.ordered),
+                "categories": _encode_index(index.categories, tensors, prefix),
+                "codes": _encode(np.asarray(index.codes), tensors, prefix)}
     if isinstance(index, pd.RangeIndex):
         return {**out, "kind": "range", "start": index.start, "stop": index.stop,
                 "step": index.step}
@@ -306,7 +310,9 @@ def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
     if isinstance(index, pd.PeriodIndex):
         return {**out, "kind": "period", "values": [str(p) for p in index],
                 "freq": index.freqstr}
-    return {**out, "kind": "index", "values": _encode(index.to_numpy(), tensors, prefix)}
+    extension = isinstance(index.dtype, pd.api.extensions.ExtensionDtype)  # Int64, string
+    return {**out, "kind": "index", "values": _encode(index.to_numpy(), tensors, prefix),
+            "dtype": str(index.dtype) if extension else None}
 
 
 def _decode_index(doc: dict, tensors: dict) -> pd.Index:
@@ -322,7 +328,11 @@ def _decode_index(doc: dict, tensors: dict) -> pd.Index:
         return pd.DatetimeIndex(index.as_unit(doc["unit"]), freq=doc["freq"])
     if kind == "period":
         return pd.PeriodIndex(doc["values"], freq=doc["freq"], name=name)
-    return pd.Index(_decode(doc["values"], tensors), name=name)
+    if kind == "categorical":
+        dtype = pd.CategoricalDtype(_decode_index(doc["categories"], tensors), doc["ordered"])
+        return pd.CategoricalIndex(pd.Categorical.from_codes(_decode(doc["codes"], tensors),
+                                                             dtype=dtype), name=name)
+    return pd.Index(_decode(doc["values"], tensors), name=name, dtype=doc.get("dtype"))
 
 
 def _decode(value: Any, tensors: dict) -> Any:
