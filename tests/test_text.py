@@ -53,3 +53,7 @@ def test_unknown_characters_are_refused(models):
     _, after = models
     with pytest.raises(ValueError, match=r"characters \['#'\] were not in the training text"):
         after.per_character_loss("Alice #")
+    with pytest.raises(ValueError, match=r"text has 1 character\(s\); the loss needs at least 2"):
+        after.per_character_loss("A")
+    with pytest.raises(TypeError, match="text must be a str; got bytes"):
+        after.per_character_loss(b"Alice")

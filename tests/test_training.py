@@ -156,6 +156,38 @@ def test_divergence_after_good_epochs_restores_them():
     assert len(result.loss_curve) == 6
 
 
+@pytest.mark.parametrize("epochs", [2, 5])
+def test_weights_that_overflow_while_the_loss_is_finite_are_not_kept(epochs):
+    """The last step of epoch 2 makes the weights infinite (its batch's loss was computed before
+    it): they must not become the best weights, nor the result when training ends there."""
+    module, loss = _toy_problem()
+    calls = {"n": 0}
+
+    def overflow(grad):
+        calls["n"] += 1
+        return grad * float("inf") if calls["n"] == 2 * 4 else grad
+
+    next(module.parameters()).register_hook(overflow)
+    with pytest.warns(RuntimeWarning, match="training diverged"):
+        result = train(module, loss, 64, 0, _config(max_epochs=epochs, gradient_clip=None),
+                       torch.Generator().manual_seed(0))
+    assert all(torch.isfinite(p).all() for p in module.parameters())
+    assert result.best_epoch == 0 and len(result.loss_curve) == 2
+
+
+def test_validation_loss_is_the_weighted_mean_over_batches():
+    from tsrnn._training import _mean_loss
+
+    values, weights = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), torch.tensor([1.0, 1.0, 5.0, 1.0, 9.0])
+
+    def weighted(idx):
+        return (values[idx] * weights[idx]).sum() / weights[idx].sum(), weights[idx].sum()
+
+    expected = float((values * weights).sum() / weights.sum())
+    assert _mean_loss(weighted, 0, 5, 2, "cpu") == pytest.approx(expected)  # batches 2, 2, 1
+    assert _mean_loss(lambda idx: values[idx].mean(), 0, 5, 2, "cpu") == pytest.approx(3.0)
+
+
 def test_verbose_prints_progress(capsys, seasonal_series):
     LSTMForecaster(window_length=12, max_epochs=2, early_stopping=True, verbose=True,
                    random_state=0).fit(seasonal_series)

@@ -138,12 +138,24 @@ class _Snapshot:
         torch._foreach_copy_(list(self.state.values()), self.live)
 
 
+def _loss_and_weight(out, idx: torch.Tensor):
+    """A ``batch_loss`` result as (mean loss, the batch's total weight): a plain loss weighs
+    as many samples as the batch holds."""
+    return out if isinstance(out, tuple) else (out, len(idx))
+
+
 def _mean_loss(batch_loss: Callable, first: int, n: int, batch_size: int, device) -> float:
-    total = torch.zeros((), device=device)
+    total, weight = torch.zeros((), device=device), 0.0
     for start in range(first, first + n, batch_size):
         part = torch.arange(start, min(start + batch_size, first + n), device=device)
-        total += batch_loss(part) * len(part)
-    return float(total / n)
+        loss, w = _loss_and_weight(batch_loss(part), part)
+        total, weight = total + loss * w, weight + w
+    return float(total / weight)
+
+
+def _finite(module: nn.Module) -> bool:
+    """Whether every weight is finite (a step can overflow them while the loss still is)."""
+    return bool(torch.stack([p.isfinite().all() for p in module.parameters()]).all())
 
 
 def train(
@@ -164,7 +176,9 @@ def train(
         ``batch_loss(idx)`` returns the mean loss (a 0-d tensor) over the samples numbered
         ``idx`` (an integer tensor on the training device). Samples ``0 .. n_train - 1`` are the
         training samples, ``n_train .. n_train + n_val - 1`` the validation ones; the caller maps
-        numbers to its data, so no index of the whole data set is ever built.
+        numbers to its data, so no index of the whole data set is ever built. A weighted loss
+        returns (its weighted mean, the batch's total weight), so that epoch and validation
+        losses are weighted means too.
     n_train, n_val : int
         Training and (used only with ``config.early_stopping``) validation samples.
     config : TrainConfig
@@ -207,11 +221,11 @@ def train(
         for epoch in range(config.max_epochs):
             order = None  # release the last epoch's order before drawing the next
             order = torch.randperm(n, generator=generator, device=device, dtype=dtype)
-            total, seen = torch.zeros((), device=device), 0
+            total, weight = torch.zeros((), device=device), 0.0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 with precision():
-                    loss = batch_loss(idx)
+                    loss, w = _loss_and_weight(batch_loss(idx), idx)
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 if config.gradient_clip:
@@ -219,13 +233,13 @@ def train(
                     nn.utils.clip_grad_norm_(module.parameters(), config.gradient_clip)
                 scaler.step(optimizer)
                 scaler.update()
-                total += loss.detach() * len(idx)
-                seen, steps = seen + len(idx), steps + 1
+                total += loss.detach() * w
+                steps, weight = steps + 1, weight + w
                 if averaged is not None and steps > average_after:
                     averaged.update_parameters(module)
                 if config.max_steps and steps >= config.max_steps:
                     break
-            train_loss = float(total / seen)
+            train_loss = float(total / weight)
             result.loss_curve.append(train_loss)
             monitored = train_loss
             if config.early_stopping:
@@ -236,7 +250,7 @@ def train(
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
                 _progress(epoch, config.max_epochs, train_loss, result, started)
-            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+            if not (math.isfinite(train_loss) and math.isfinite(monitored) and _finite(module)):
                 if best_state is None:
                     raise TrainingDivergedError(
                         f"the training loss became {train_loss} in epoch {epoch + 1} before any "

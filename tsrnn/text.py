@@ -18,6 +18,11 @@ from .persistence import SaveMixin
 from .sequence import SequenceClassifier
 
 
+def _check_text(text) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}.")
+
+
 class CharLanguageModel(SaveMixin, BaseEstimator):
     """Character-level recurrent language model with sampling at a temperature.
 
@@ -80,8 +85,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
 
     def fit(self, text: str):
         """Learn to predict each next character of ``text``."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str; got {type(text).__name__}.")
+        _check_text(text)
         check_scalar(self.seq_length, "seq_length", Integral, min_val=2)
         if len(text) < self.seq_length + 1:
             raise ValueError(
@@ -117,6 +121,10 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         A model that knows nothing scores about ``log(len(vocabulary_))``.
         """
         check_is_fitted(self)
+        _check_text(text)
+        if len(text) < 2:
+            raise ValueError(f"text has {len(text)} character(s); the loss needs at least 2 (one "
+                             "to read, one to predict).")
         L = self.seq_length
         losses = []
         for start in range(0, len(text) - 1, L):

@@ -281,12 +281,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
         order = torch.as_tensor(np.concatenate([train_idx, val_idx]), device=device)
 
-        def batch_loss(module: torch.nn.Module, number: torch.Tensor) -> torch.Tensor:
+        def batch_loss(module: torch.nn.Module, number: torch.Tensor) -> tuple:
             idx = order[number]  # training samples first
             n = None if len_all is None else len_all[idx]
             loss = self._loss(module(x_all[idx], n), y_all[idx])  # (B, [T])
             w = w_all[idx]
-            return (loss * w).sum() / w.sum()
+            return (loss * w).sum() / w.sum(), w.sum()
 
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
