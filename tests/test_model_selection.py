@@ -107,6 +107,8 @@ def test_scaler_set_output_pandas_and_feature_names():
     arrays = SequenceScaler().set_output(transform="pandas").fit(X.to_numpy())
     assert list(arrays.transform(X.to_numpy()).columns) == ["x0", "x1", "x2", "x3"]
     assert list(SequenceScaler().fit(np.zeros((3, 4, 2))).get_feature_names_out()) == ["x0", "x1"]
+    with pytest.raises(ValueError, match=r"input_features \['a', 'b'\] do not match the names"):
+        scaler.get_feature_names_out(["a", "b"])
 
 
 def test_series_scaling_with_variable_lengths():

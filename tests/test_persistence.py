@@ -63,6 +63,10 @@ def test_frame_with_covariates_and_panel_round_trip(tmp_path):
     future = pd.DataFrame({"promo": [0.0, 1.0, 2.0]}, index=tsrnn._pandas.future_index(idx, 3))
     f = GRUForecaster(window_length=12, horizon=3, **FAST).fit(y, X)
     pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(X=future), f.predict(X=future))
+    two_level = pd.MultiIndex.from_tuples([("promo", "a")])  # covariate columns of any kind
+    f = GRUForecaster(window_length=12, horizon=3, **FAST).fit(y, X.set_axis(two_level, axis=1))
+    future = future.set_axis(two_level, axis=1)
+    pd.testing.assert_frame_equal(_round_trip(f, tmp_path).predict(X=future), f.predict(X=future))
 
     panel = pd.DataFrame({"unique_id": np.repeat(["s1", "s2"], 40),
                           "ds": np.tile(pd.date_range("2000-01-01", periods=40, freq="D"), 2),

@@ -233,7 +233,17 @@ def test_zero_weights_drop_samples_as_if_they_were_not_passed():
     assert len(weighted.loss_curve_) == 5 and np.isfinite(weighted.loss_curve_).all()
     subset = SequenceClassifier(**kw).fit(X[w > 0], y[w > 0])
     np.testing.assert_allclose(weighted.predict_proba(X), subset.predict_proba(X), atol=1e-6)
-    with pytest.raises(ValueError, match="every training sample has zero weight"):
+    # the validation split is drawn among the weighted samples too
+    stopping = dict(kw, early_stopping=True, validation_fraction=0.2)
+    np.testing.assert_allclose(SequenceClassifier(**stopping).fit(X, y, sample_weight=w).predict_proba(X),
+                               SequenceClassifier(**stopping).fit(X[w > 0], y[w > 0]).predict_proba(X),
+                               atol=1e-6)
+    # a regressor's target scaling leaves them out as well
+    target = X.sum(axis=(1, 2)) + np.where(w > 0, 0.0, 1e4)
+    np.testing.assert_allclose(
+        SequenceRegressor(**kw).fit(X, target, sample_weight=w).predict(X),
+        SequenceRegressor(**kw).fit(X[w > 0], target[w > 0]).predict(X), atol=1e-4)
+    with pytest.raises(ValueError, match="every sample has zero weight"):
         SequenceClassifier(class_weight={"ramp": 0.0, "wave": 0.0}, **kw).fit(X, y)
 
 
@@ -242,8 +252,11 @@ def test_class_weight_is_checked_against_the_labels():
     with pytest.raises(ValueError, match=r"class_weight has keys \['RAMP'\] that are not labels "
                                          r"of y \(classes_ = \['ramp', 'wave'\]\)"):
         SequenceClassifier(class_weight={"RAMP": 5.0}, max_epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match="class_weight='balance' is not valid; pass a dict"):
-        SequenceClassifier(class_weight="balance", max_epochs=1).fit(X, y)
+    for bad in ("balance", np.array([1.0, 2.0])):
+        with pytest.raises(ValueError, match="is not valid; pass a dict .label: weight., 'balanced'"):
+            SequenceClassifier(class_weight=bad, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight applies to classifiers only"):
+        SequenceRegressor(class_weight="balance", max_epochs=1).fit(X, np.zeros(20))
 
 
 def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():

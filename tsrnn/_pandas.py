@@ -99,11 +99,12 @@ def read_covariates(X, n: int, index: pd.Index, name: str = "X") -> np.ndarray:
     return values
 
 
-def match_columns(data, names: pd.Index | None, name: str):
-    """``data`` with its columns in the order of ``names`` (the fit's): a DataFrame with the
-    same column names in another order is reordered, one with other names is refused with a
-    ValueError naming them. Arrays, Series, and fits on them (``names`` None) pass unchanged."""
-    if names is None or not isinstance(data, pd.DataFrame) or data.columns.equals(names):
+def match_columns(data, names, name: str):
+    """``data`` with its columns in the order of ``names`` (the fit's columns, a list or an
+    Index): a DataFrame with the same column names in another order is reordered, one with
+    other names is refused with a ValueError naming them. Arrays, Series, and fits on them
+    (``names`` None) pass unchanged."""
+    if names is None or not isinstance(data, pd.DataFrame) or list(data.columns) == list(names):
         return data
     missing = [c for c in names if c not in data.columns]
     extra = [c for c in data.columns if c not in names]

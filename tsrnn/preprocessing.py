@@ -95,11 +95,19 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         """Names of the output columns: for 2-D input its (time) columns, the DataFrame's names
         or ``x0, x1, ...``; for 3-D input and lists the channels' names."""
         check_is_fitted(self)
-        if input_features is not None:
-            return np.asarray(input_features, dtype=object)
-        if hasattr(self, "feature_names_in_"):
-            return self.feature_names_in_.copy()
+        fitted = getattr(self, "feature_names_in_", None)
         n = self.n_features_in_ if getattr(self, "_columns", None) is None else self._columns
+        if input_features is not None:  # as scikit-learn's transformers check them
+            names = np.asarray(input_features, dtype=object)
+            if (len(names) != n if fitted is None else not np.array_equal(names, fitted)):
+                raise ValueError(
+                    f"input_features {names.tolist()} do not match the "
+                    f"{'names seen in fit' if fitted is not None else f'{n} columns'}; leave "
+                    "input_features out."
+                )
+            return names
+        if fitted is not None:
+            return fitted.copy()
         return np.asarray([f"x{i}" for i in range(n)], dtype=object)
 
 

@@ -60,7 +60,7 @@ class BaseForecaster(BaseEstimator):
         self.n_covariates_ = 0 if cov is None else cov.shape[1]
         self.cutoff_ = fmt.index[-1]
         self._format, self._panel = fmt, None
-        self._covariate_names = X.columns if isinstance(X, pd.DataFrame) else None
+        self._covariate_names = list(X.columns) if isinstance(X, pd.DataFrame) else None
         return self
 
     def _fit_long(self, y, X):

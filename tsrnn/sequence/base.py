@@ -247,9 +247,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             )
         sample_weight = _sample_weight(sample_weight, len(seqs))
         if self.output == "last":
-            targets, output_size = self._encode_targets(y, len(seqs))
+            targets, output_size = self._encode_targets(y, len(seqs), sample_weight)
         else:
-            targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths)
+            targets, output_size = self._encode_steps(per_step_targets(y, lengths), lengths,
+                                                      sample_weight)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
         if warm:
             mean, std = self._mean, self._std
@@ -264,15 +265,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         device = resolve_device(self.device)
         check_precision(self.precision, device)
         seed = draw_seed(self.random_state)
-        train_idx, val_idx = self._split(targets, seed)
         # samples of zero weight (sample_weight or class_weight) take no part, as in scikit-learn
-        weighted = weights.reshape(len(weights), -1).sum(axis=1) > 0
-        train_idx, val_idx = train_idx[weighted[train_idx]], val_idx[weighted[val_idx]]
-        if not len(train_idx) or self.early_stopping and not len(val_idx):
-            raise ValueError(
-                f"every {'validation' if len(train_idx) else 'training'} sample has zero weight "
-                "(sample_weight x class_weight); give some of them a positive weight."
-            )
+        weighted = np.flatnonzero(weights.reshape(len(weights), -1).sum(axis=1) > 0)
+        if not len(weighted):
+            raise ValueError("every sample has zero weight (sample_weight x class_weight); give "
+                             "some of them a positive weight.")
+        train_idx, val_idx = self._split(targets, seed, weighted)
         x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling), device=device)  # (N, T, D|2D)
         # equal lengths need no masking: the network takes lengths=None
         len_all = None if lengths.min() == lengths.max() else torch.as_tensor(lengths, device=device)
@@ -334,12 +332,6 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
         check_choice(self.scaling, "scaling", _SCALINGS)
-        if not (self.class_weight is None or self.class_weight == "balanced"
-                or isinstance(self.class_weight, dict)):
-            raise ValueError(
-                f"class_weight={self.class_weight!r} is not valid; pass a dict "
-                "{label: weight}, 'balanced' or None."
-            )
         check_scalar(self.conv_channels, "conv_channels", Integral, min_val=1)
         check_scalar(self.conv_scales, "conv_scales", Integral, min_val=1)
         if self.conv_scales > 1 and self.conv_channels <= self.conv_scales:
@@ -405,8 +397,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 raise ValueError(f"{name} applies to classifiers only; leave it None here.")
         return 1.0
 
-    def _split(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.arange(len(targets))
+    def _split(self, targets: np.ndarray, seed: int,
+               idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Training and validation samples among ``idx`` (those of positive weight)."""
         if not self.early_stopping:
             return idx, idx[:0]
         n_val = int(len(idx) * self.validation_fraction)
@@ -416,7 +409,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves {n_val}; raise "
                 "validation_fraction, pass more samples, or set early_stopping=False."
             )
-        stratify = self._stratify(targets, n_val)
+        stratify = self._stratify(targets[idx], n_val)
         return train_test_split(idx, test_size=n_val, random_state=seed, stratify=stratify)
 
     def _stratify(self, targets, n_val):

@@ -42,7 +42,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     (40, 2)
     """
 
-    def _encode_targets(self, y, n):
+    def _encode_targets(self, y, n, sample_weight):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -66,7 +66,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         self.classes_ = classes
         return encoded.astype(np.int64)
 
-    def _encode_steps(self, steps, lengths):
+    def _encode_steps(self, steps, lengths, sample_weight):
         encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
         return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
 
@@ -79,6 +79,12 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     def _target_weights(self, targets: np.ndarray):
         if self.class_weight is None:
             return 1.0
+        if not (isinstance(self.class_weight, dict) or isinstance(self.class_weight, str)
+                and self.class_weight == "balanced"):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not valid; pass a dict "
+                "{label: weight}, 'balanced' or None."
+            )
         if isinstance(self.class_weight, dict):  # a class the dict omits gets weight 1
             labels = set(self.classes_.tolist())
             unknown = [k for k in self.class_weight if k not in labels]
@@ -163,7 +169,7 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         tags.target_tags.multi_output = True  # y may be (N, k)
         return tags
 
-    def _encode_targets(self, y, n):
+    def _encode_targets(self, y, n, sample_weight):
         y = as_float_array(y, "y")
         if y.ndim not in (1, 2) or len(y) != n:
             raise ValueError(
@@ -171,18 +177,21 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
             )
         self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
         y2 = y.reshape(n, -1)
-        return self._standardise(y2), y2.shape[1]
+        return self._standardise(y2, sample_weight), y2.shape[1]
 
-    def _standardise(self, y2: np.ndarray) -> np.ndarray:
+    def _standardise(self, y2: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Targets z-scored with their weighted mean and deviation (weight 0: no part)."""
         if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
-            self._y_mean, std = y2.mean(axis=0), y2.std(axis=0)
+            self._y_mean = np.average(y2, axis=0, weights=weight)
+            std = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=weight))
             self._y_std = np.where(std > 0, std, 1.0)
         return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
 
-    def _encode_steps(self, steps, lengths):
+    def _encode_steps(self, steps, lengths, sample_weight):
         steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
         self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
-        flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1))
+        flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1),
+                                 np.repeat(sample_weight, lengths))
         # padded steps are NaN and skipped by the loss
         return pad(np.split(flat, np.cumsum(lengths)[:-1]), np.nan, np.float32), flat.shape[1]
 
