@@ -110,9 +110,10 @@ class HandNet(nn.Module):
 
 def hand_fit(y: np.ndarray, cell: str, w: int, h: int, m: int, hidden: int, batch: int,
              steps: int, device: str = "cpu") -> tuple[HandNet, list[float]]:
-    """The minimal loop: scale, unfold, permute, gather, forward, L1, backward, Adam."""
+    """The minimal loop: centre and scale, unfold, permute, gather, forward, L1, backward, Adam."""
     seed = draw_seed(SEED)
-    series = torch.as_tensor(y / mase_scale(y, m)[0], dtype=torch.float32, device=device)
+    series = torch.as_tensor((y - y.mean()) / mase_scale(y, m)[0], dtype=torch.float32,
+                             device=device)
     windows = series.unfold(0, w + h, 1)  # (N, w+h), a view: nothing copied
     n = len(windows)
     batch = min(batch, n)
@@ -202,13 +203,13 @@ def predict_section(n_panel: int, calls: int) -> list[dict]:
     values = y.to_numpy()
     net, _ = hand_fit(values, "lstm", 24, 12, 12, 32, 10**6, 5)
     net.eval()
-    scale = mase_scale(values, 12)[0]
+    center, scale = values.mean(), mase_scale(values, 12)[0]
 
     def hand_predict():
         with torch.inference_mode():
-            past = torch.as_tensor(values[-24:][None] / scale, dtype=torch.float32)
+            past = torch.as_tensor((values[-24:][None] - center) / scale, dtype=torch.float32)
             pred, level = net(past, 12)
-            return ((pred + level) * scale).numpy()[0]
+            return ((pred + level) * scale + center).numpy()[0]
 
     hand_predict()
     times = [timed(hand_predict)[0] for _ in range(calls)]

@@ -61,5 +61,7 @@ def test_bad_csv_input_ends_in_one_error_line(tmp_path, rows, args, message):
     csv.write_text("\n".join(["ds,y", *rows]) + "\n")
     with pytest.raises(SystemExit, match=message):
         main(["forecast", str(csv), "--model", "seasonal_naive", *args])
+    with pytest.raises(SystemExit, match="error: no file .*missing.csv"):
+        main(["forecast", str(tmp_path / "missing.csv")])
     with pytest.raises(SystemExit, match="--horizon 0 must be at least 1 and leave training data"):
         main(["evaluate", "--dataset", "lynx", "--horizon", "0", "--models", "seasonal_naive"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,8 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         return datasets.load(args.dataset)
     if not args.csv:
         raise SystemExit("error: pass a CSV file or --dataset NAME")
+    if not Path(args.csv).is_file():
+        raise SystemExit(f"error: no file {args.csv!r}; pass a CSV file or --dataset NAME")
     frame = pd.read_csv(args.csv)
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
