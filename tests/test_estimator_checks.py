@@ -1,5 +1,6 @@
 """The forecaster battery, one line per forecaster, and proof that it can fail."""
 
+import numpy as np
 import pytest
 
 from tsrnn import (
@@ -53,3 +54,27 @@ def test_battery_catches_a_forecaster_that_drops_the_name():
 def test_battery_catches_a_forecaster_that_mutates_its_input():
     with pytest.raises(AssertionError, match="fails check_data_not_mutated"):
         check_forecaster(Mutating(horizon=3))
+
+
+class ScoreMutating(SeasonalNaiveForecaster):
+    def score(self, y, X=None):
+        y.iloc[0] = -1.0
+        return super().score(y, X)
+
+
+class Unseeded(SeasonalNaiveForecaster):
+    def __init__(self, horizon=1, *, season_length=None, random_state=None):
+        super().__init__(horizon, season_length=season_length)
+        self.random_state = random_state
+
+    def predict(self, horizon=None, X=None):
+        return super().predict(horizon, X) + np.random.default_rng().normal()
+
+
+def test_battery_checks_scores_input_and_seeds_through_a_wrapper():
+    from tsrnn.estimator_checks import check_data_not_mutated, check_random_state_reproducible
+
+    with pytest.raises(AssertionError):
+        check_data_not_mutated(ScoreMutating(horizon=3))
+    with pytest.raises(AssertionError):  # its only random_state is forecaster__random_state
+        check_random_state_reproducible(TransformedTargetForecaster(Unseeded(horizon=3), "diff"))

@@ -141,6 +141,16 @@ def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
     np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])  # the update changed nothing
 
 
+def test_boxcox_lambda_is_bounded_so_forecasts_stay_finite():
+    rng = np.random.default_rng(0)  # varies little against its level: unbounded MLE λ is -6.5
+    y = pd.Series(50 + np.cumsum(rng.normal(size=45)),
+                  index=pd.date_range("2000-01-01", periods=45, freq="MS"))
+    f = TransformedTargetForecaster(ARIMAForecaster(horizon=5, order=(1, 0, 0)), "boxcox").fit(y)
+    assert -1.0 <= f.lambdas_[0] <= 2.0
+    forecast = f.predict().to_numpy()
+    assert np.isfinite(forecast).all() and np.abs(forecast - y.iloc[-1]).max() < 2.0
+
+
 def test_log_arima_beats_arima_on_air_passengers():
     train, test = Y[:-12], Y[-12:]
     plain = ARIMAForecaster(horizon=12).fit(train).predict()
@@ -173,6 +183,10 @@ def test_backtest_matches_manual_rolling_origins():
                           "y": np.arange(80.0)})
     with pytest.raises(ValueError, match="not a long-format panel; backtest each series"):
         backtest(SeasonalNaiveForecaster(horizon=3), panel, n_origins=2)
+    two = np.c_[np.arange(40.0), 100 + np.arange(40.0)]  # numpy, two columns: both reported
+    both = backtest(SeasonalNaiveForecaster(horizon=3, season_length=4), two, n_origins=2)
+    assert both.forecasts["column"].tolist() == [0] * 3 + [1] * 3 + [0] * 3 + [1] * 3
+    np.testing.assert_array_equal(both.forecasts["actual"], np.r_[two[34:37].T.ravel(), two[37:].T.ravel()])
     no_refit = backtest(SeasonalNaiveForecaster(horizon=12), Y, n_origins=3, refit=False)
     assert no_refit.metrics["refit"].tolist() == [True, False, False]
     np.testing.assert_allclose(no_refit.metrics["mase"], result.metrics["mase"])

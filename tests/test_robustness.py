@@ -412,3 +412,18 @@ def test_a_direct_forecast_of_fewer_steps_reads_the_covariates_given_for_the_blo
     np.testing.assert_allclose(f.predict(horizon=2, X=X[74:]).to_numpy(), full.to_numpy()[:2])
     short = f.predict(horizon=2, X=X[74:76])  # rows 3-6 unknown: the last given one repeats
     assert not np.allclose(short.to_numpy(), full.to_numpy()[:2])
+
+
+def test_covariates_of_an_integer_indexed_series_must_carry_its_time_stamps():
+    years = pd.Index(np.arange(1900, 1940))
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=40)}, index=years)
+    y = pd.Series(50 + 3 * X.x.to_numpy() + rng.normal(size=40), index=years)
+    f = ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0)).fit(y[:30], X[:30])
+    assert np.isfinite(f.predict(X=X[30:33])).all()
+    with pytest.raises(ValueError, match=r"X's index \(1900 .. 1902\) does not match the time "
+                                         r"stamps it must align with \(1930 .. 1932\)"):
+        f.predict(X=X[:3])  # the covariates of other years: refused, not used silently
+    ranged, X_ranged = y.reset_index(drop=True), X.reset_index(drop=True)
+    with pytest.raises(ValueError, match="does not match the time stamps"):
+        ARIMAForecaster(horizon=3, order=(1, 0, 0)).fit(ranged[:30], X_ranged[5:35])

@@ -85,13 +85,23 @@ def read_series(y, name: str = "y", copy: bool = True) -> tuple[np.ndarray, Seri
     return values.reshape(len(values), -1), fmt
 
 
-def read_covariates(X, n: int, index: pd.Index, name: str = "X") -> np.ndarray:
-    """A float64 (n, K) copy of covariates ``X`` aligned with a series of ``n`` steps."""
-    if isinstance(X, (pd.Series, pd.DataFrame)) and not isinstance(index, pd.RangeIndex):
+def stamps(fmt: SeriesFormat, index: pd.Index | None = None) -> pd.Index | None:
+    """The time stamps a pandas ``X`` must share with a series of format ``fmt``: ``index``
+    (default: the series' own), or None for a numpy series, which has none."""
+    return None if fmt.kind == "ndarray" else fmt.index if index is None else index
+
+
+def read_covariates(X, n: int, index: pd.Index | None, name: str = "X") -> np.ndarray:
+    """A float64 (n, K) copy of covariates ``X`` aligned with a series of ``n`` steps, whose
+    time stamps (``index``; None for a numpy series, which has none) a pandas ``X`` must share."""
+    if isinstance(X, (pd.Series, pd.DataFrame)) and index is not None:
         if not X.index.equals(index):
+            def span(i):
+                return f"{i[0]} .. {i[-1]}" if len(i) else "empty"
             raise ValueError(
-                f"{name}'s index does not match the time index it must align with; reindex X "
-                "to the same time stamps (X.reindex(index))."
+                f"{name}'s index ({span(X.index)}) does not match the time stamps it must align "
+                f"with ({span(index)}); pass the rows of those stamps (X.loc[...] or "
+                "X.reindex(index))."
             )
     values, _ = read_series(X, name)
     if len(values) != n:

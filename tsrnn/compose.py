@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import inv_boxcox
-from scipy.stats import boxcox
+from scipy.optimize import minimize_scalar
+from scipy.stats import boxcox, boxcox_normmax
 from sklearn.base import clone
 
 from ._validation import check_choice
 from .forecasting import BaseForecaster
 
 _TRANSFORMS = ("log", "boxcox", "diff")
+_LAMBDA_BOUNDS = (-1.0, 2.0)  # as R's forecast::BoxCox.lambda
+
+
+def _boxcox_lambda(y: np.ndarray) -> float:
+    """The maximum-likelihood Box-Cox λ within [-1, 2]: unbounded, a series that varies little
+    against its level can get λ = -6, whose inverse is undefined just past the data's range."""
+    def bounded(fun):
+        return minimize_scalar(fun, bounds=_LAMBDA_BOUNDS, method="bounded")
+    return float(boxcox_normmax(y, method="mle", optimizer=bounded))
 
 
 class TransformedTargetForecaster(BaseForecaster):
@@ -26,7 +36,9 @@ class TransformedTargetForecaster(BaseForecaster):
         Any tsrnn forecaster; cloned on fit. Its ``horizon`` is this forecaster's horizon.
     transform : {"log", "boxcox", "diff"}, default="log"
         "log": natural log (positive series only), inverted with exp. "boxcox": Box-Cox with its
-        λ estimated per column by maximum likelihood (positive series only). "diff": first
+        λ estimated per column by maximum likelihood within [-1, 2] (positive series only;
+        as R's forecast package bounds it, since far outside that range the inverse is undefined
+        just past the data's range). "diff": first
         differences, inverted by cumulating the forecast from the last observed value.
 
     Attributes
@@ -79,7 +91,7 @@ class TransformedTargetForecaster(BaseForecaster):
     def _fit_values(self, values, cov, m):
         self._check_positive(values)
         if self.transform == "boxcox":
-            self.lambdas_ = np.array([boxcox(c)[1] for c in values.T])
+            self.lambdas_ = np.array([_boxcox_lambda(c) for c in values.T])
         if self.transform == "diff":  # the first step has no difference
             z, cov = np.diff(values, axis=0), None if cov is None else cov[1:]
         else:

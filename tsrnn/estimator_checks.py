@@ -78,19 +78,22 @@ def check_pickle_keeps_predictions(f):
 
 
 def check_data_not_mutated(f):
-    y = _series()
-    before = y.copy()
-    est = clone(f).fit(y)
-    est.predict()
-    est.score(_series(80)[-8:])
-    pd.testing.assert_series_equal(y, before, check_freq=True)
-    assert y.index.freq == before.index.freq
+    for y, later in ((_series(), _series(80)[-8:]),
+                     (_series(columns=["a", "b"]), _series(80, columns=["a", "b"])[-8:])):
+        inputs = (y, later)
+        before = [v.copy() for v in inputs]
+        est = clone(f).fit(y)
+        est.predict()
+        est.score(later)
+        for value, copy in zip(inputs, before):  # fit's y and score's y, Series and DataFrame
+            assert value.equals(copy) and value.index.freq == copy.index.freq
 
 
 def check_random_state_reproducible(f):
-    if "random_state" not in f.get_params():
+    seeds = {k: 0 for k in f.get_params(deep=True) if k.split("__")[-1] == "random_state"}
+    if not seeds:  # nothing random to seed (wrapped forecasters seed through their inner one)
         return
-    est = clone(f).set_params(random_state=0)
+    est = clone(f).set_params(**seeds)
     a = clone(est).fit(_series()).predict()
     b = clone(est).fit(_series()).predict()
     pd.testing.assert_series_equal(a, b, check_exact=True)

@@ -275,7 +275,9 @@ def backtest(
             predict_seconds = batch_seconds
         train_values = np.asarray(train, dtype=np.float64)
         times = test.index if hasattr(test, "index") else np.arange(origin, origin + h)
-        columns = list(test.columns) if isinstance(test, pd.DataFrame) else [getattr(test, "name", 0)]
+        columns = (list(test.columns) if isinstance(test, pd.DataFrame)
+                   else list(range(actual.shape[1])) if np.ndim(test) == 2
+                   else [getattr(test, "name", 0)])
         metrics.append({
             "origin": train.index[-1] if hasattr(train, "index") else origin - 1,
             "refit": bool(do_refit),

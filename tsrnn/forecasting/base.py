@@ -50,7 +50,7 @@ class BaseForecaster(BaseEstimator):
         if _pandas.is_panel(y):
             return self._fit_long(y, X)
         values, fmt = _pandas.read_series(y, copy=self._copies_input)
-        cov = None if X is None else _pandas.read_covariates(X, len(values), fmt.index)
+        cov = None if X is None else _pandas.read_covariates(X, len(values), _pandas.stamps(fmt))
         self._check_params()
         m = self.season_length or _pandas.season_length(fmt.index)
         self._fit_values(values, cov, m)
@@ -199,10 +199,15 @@ class BaseForecaster(BaseEstimator):
             )
         n = len(X)
         if n < len(index):
-            raise ValueError(f"X has {n} rows but the {len(index)} forecast steps need one each.")
+            raise ValueError(
+                f"X has {n} rows but the {len(index)} forecast steps need one each (from the "
+                "step after the training series; when y starts later, e.g. TimeSeriesSplit with "
+                "a gap, X must cover the steps in between too: score such folds with backtest "
+                "or by hand)."
+            )
         fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
         X = _pandas.match_columns(X, getattr(self, "_covariate_names", None), "X")
-        cov = _pandas.read_covariates(X, n, fmt_index)
+        cov = _pandas.read_covariates(X, n, _pandas.stamps(self._format, fmt_index))
         if cov.shape[1] != self.n_covariates_:
             raise ValueError(
                 f"X has {cov.shape[1]} columns but the forecaster was fit with "

@@ -419,7 +419,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray:
         values, fmt = _pandas.read_series(y)
         data = values if X is None else np.hstack([values, _pandas.read_covariates(
-            X, len(values), fmt.index)])
+            X, len(values), _pandas.stamps(fmt))])
         d, w = values.shape[1], self.window_length_
         windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
         need = self._covariate_rows(h)
