@@ -268,3 +268,16 @@ def test_model_fit_on_a_gpu_unpickles_on_a_cpu_only_machine(seasonal_series):
     if not torch.cuda.is_available():
         assert restored.device_ == torch.device("cpu")
     np.testing.assert_allclose(restored.predict(), expected, rtol=1e-5)
+
+
+def test_a_pickle_naming_a_gpu_this_machine_lacks_loads_on_the_cpu(seasonal_series, monkeypatch):
+    """Fit on cuda:1, unpickled on a machine with one GPU (simulated): the CPU, not a crash."""
+    f = LSTMForecaster(window_length=12, horizon=3, max_epochs=2, ensemble_size=1,
+                       random_state=0).fit(seasonal_series)
+    state = dict(f.__getstate__(), device_=torch.device("cuda", 1))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    loaded = LSTMForecaster.__new__(LSTMForecaster)
+    loaded.__setstate__(state)
+    assert loaded.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(loaded.predict().to_numpy(), f.predict().to_numpy())

@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from .networks import combine
-from .persistence import SaveMixin, with_added_params
+from .persistence import SaveMixin, available, with_added_params
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -121,7 +121,8 @@ def draw_seed(random_state) -> int:
 @contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Seed torch inside the block and restore the caller's global RNG state afterwards."""
-    devices = [device.index or 0] if device.type == "cuda" else []
+    # torch.manual_seed reseeds every GPU, so every GPU's state is saved and restored
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
@@ -426,7 +427,7 @@ class TorchEstimatorMixin(SaveMixin):
         super().__setstate__(with_added_params(type(self), state))  # pickles of older versions
         device = getattr(self, "device_", None)
         if device is not None:
-            if device.type == "cuda" and not torch.cuda.is_available():
+            if not available(device):  # e.g. fit on cuda:1, unpickled where there is no GPU 1
                 self.device_ = torch.device("cpu")
             self.module_.to(self.device_)
 

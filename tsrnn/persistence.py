@@ -215,7 +215,7 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
     weights = {k[len(prefix) + 7 :]: v for k, v in tensors.items()
                if k.startswith(f"{prefix}module.")}
     if weights:
-        if getattr(est, "device_", None) is not None and not _available(est.device_):
+        if getattr(est, "device_", None) is not None and not available(est.device_):
             est.device_ = torch.device("cpu")
         try:
             module = est._make_module(**est._module_spec)
@@ -234,7 +234,8 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
     return est
 
 
-def _available(device: torch.device) -> bool:
+def available(device: torch.device) -> bool:
+    """Whether ``device`` exists on this machine (the CPU, or a GPU index it has)."""
     return device.type == "cpu" or (
         torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count())
 
