@@ -8,6 +8,7 @@ from sklearn.pipeline import make_pipeline
 
 from tsrnn import (
     ARIMAForecaster,
+    ETSForecaster,
     GRUForecaster,
     LSTMForecaster,
     SeasonalNaiveForecaster,
@@ -149,6 +150,11 @@ def test_boxcox_lambda_is_bounded_so_forecasts_stay_finite():
     assert -1.0 <= f.lambdas_[0] <= 2.0
     forecast = f.predict().to_numpy()
     assert np.isfinite(forecast).all() and np.abs(forecast - y.iloc[-1]).max() < 2.0
+    # λ > 0: a forecast below the transform's floor is continued (as R's InvBoxCox), not NaN
+    falling = pd.Series(np.linspace(50, 2, 60) + rng.normal(size=60) * 0.3,
+                        index=pd.date_range("2000-01", periods=60, freq="MS")).clip(lower=0.5)
+    down = TransformedTargetForecaster(ETSForecaster(horizon=12), "boxcox").fit(falling)
+    assert down.lambdas_[0] > 0 and np.isfinite(down.predict(horizon=24)).all()
 
 
 def test_log_arima_beats_arima_on_air_passengers():

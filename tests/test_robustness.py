@@ -427,3 +427,37 @@ def test_covariates_of_an_integer_indexed_series_must_carry_its_time_stamps():
     ranged, X_ranged = y.reset_index(drop=True), X.reset_index(drop=True)
     with pytest.raises(ValueError, match="does not match the time stamps"):
         ARIMAForecaster(horizon=3, order=(1, 0, 0)).fit(ranged[:30], X_ranged[5:35])
+
+
+def test_refused_refits_and_updates_leave_the_forecaster_as_it_was():
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30), "ds": np.tile(np.arange(30), 2),
+                          "y": np.r_[np.arange(30.0), 100 + np.arange(30.0)]})
+    f = ETSForecaster(horizon=2).fit(panel)
+    before = f.predict()
+    bad = pd.DataFrame({"unique_id": ["x"] * 30 + ["y"] * 3 + ["z"] * 30,
+                        "ds": np.r_[np.arange(30), np.arange(3), np.arange(30)],
+                        "y": np.r_[1000 + np.arange(30.0), [1.0, 2.0, 3.0], np.arange(30.0)]})
+    with pytest.raises(ValueError, match="series 'y' of the panel"):
+        f.fit(bad)  # 'x' was fitted before 'y' failed: nothing of it may remain
+    pd.testing.assert_frame_equal(f.predict(), before)
+    g = ARIMAForecaster(horizon=2, order=(1, 0, 0)).fit(np.arange(30.0))
+    forecast = g.predict()
+    with pytest.raises(ValueError, match="too few for ARIMA"):
+        g.fit(np.array([1.0]))
+    np.testing.assert_array_equal(g.predict(), forecast)
+    with pytest.raises(ValueError, match="y has 2 column.s. but the forecaster was fit on 1"):
+        g.update(np.ones((2, 2)))
+    np.testing.assert_array_equal(g.predict(), forecast)
+
+
+def test_numpy_integer_sizes_and_bool_horizons():
+    y = pd.Series(np.sin(np.arange(40.0)), index=pd.date_range("2000-01", periods=40, freq="MS"))
+    f = GRUForecaster(**{**TINY, "hidden_size": np.int64(4)}).fit(y)
+    assert np.isfinite(f.predict()).all()  # torch's layers take an int, not an np.int64
+    with pytest.raises(TypeError, match="horizon must be an int, not a bool"):
+        f.predict(horizon=True)
+    two = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01"]))
+    with pytest.raises(ValueError, match="2 time stamp.s. and no frequency"):
+        SeasonalNaiveForecaster(horizon=2).fit(two)
+    assert SeasonalNaiveForecaster(horizon=2).fit(two.asfreq("MS")).predict().index[0] == \
+        pd.Timestamp("2020-03-01")

@@ -52,6 +52,17 @@ def check_time_index(index: pd.Index, name: str = "y") -> None:
             raise ValueError(f"{name}'s integer index is not evenly spaced; reindex it first.")
 
 
+def check_continuable(index: pd.Index, name: str = "y") -> None:
+    """Refuse a series whose forecast stamps are unknown: a DatetimeIndex of 1 or 2 stamps
+    without a frequency (3 or more let pandas infer it)."""
+    if isinstance(index, pd.DatetimeIndex) and _datetime_freq(index) is None:
+        raise ValueError(
+            f"{name}'s DatetimeIndex has {len(index)} time stamp(s) and no frequency, so the "
+            "forecast's stamps are unknown; set it (e.g. y = y.asfreq('MS')) or index by "
+            "period (y.to_period('M'))."
+        )
+
+
 def _datetime_freq(index: pd.DatetimeIndex):
     """The index's frequency as an offset, inferred when not set (None when irregular)."""
     if index.freq is not None or len(index) < 3:

@@ -118,6 +118,11 @@ def draw_seed(random_state) -> int:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def _plain(value):
+    """numpy scalars as Python ones (torch's layers take an int, not an np.int64)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 @contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Seed torch inside the block and restore the caller's global RNG state afterwards."""
@@ -404,7 +409,7 @@ class TorchEstimatorMixin(SaveMixin):
     def _layout(self) -> dict:
         """The ``_LAYOUT`` parameters now. A fit records them in ``_module_spec``, so a saved
         model is rebuilt as it was trained, whatever ``set_params`` changed since."""
-        return {name: getattr(self, name) for name in self._LAYOUT}
+        return {name: _plain(getattr(self, name)) for name in self._LAYOUT}
 
     def _check_layout(self, fitted: dict) -> None:
         """Refuse to train further (``warm_start``) a network built with other parameters."""

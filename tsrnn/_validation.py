@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -93,3 +95,23 @@ def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
             f"{name}.dropna()."
         )
     return arr
+
+
+@contextmanager
+def unchanged_on_error(est) -> Iterator[None]:
+    """Give ``est`` back its attributes if the block raises: a refused fit or update leaves the
+    estimator as it was (attributes are restored, not objects changed in place)."""
+    state = dict(est.__dict__)
+    try:
+        yield
+    except BaseException:
+        est.__dict__.clear()
+        est.__dict__.update(state)
+        raise
+
+
+def check_count(value, name: str) -> None:
+    """A positive integer (numpy integers too, not a bool)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, not a bool ({value!r}).")
+    check_scalar(value, name, Integral, min_val=1)

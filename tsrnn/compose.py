@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import inv_boxcox
 from scipy.optimize import minimize_scalar
 from scipy.stats import boxcox, boxcox_normmax
 from sklearn.base import clone
@@ -13,6 +12,22 @@ from .forecasting import BaseForecaster
 
 _TRANSFORMS = ("log", "boxcox", "diff")
 _LAMBDA_BOUNDS = (-1.0, 2.0)  # as R's forecast::BoxCox.lambda
+
+
+def _inv_boxcox(z: np.ndarray, lam: float) -> np.ndarray:
+    """The inverse Box-Cox transform, continued past the range where scipy's gives NaN: for
+    λ > 0 as R's forecast::InvBoxCox, sign(x)|x|^(1/λ) of x = λz + 1 (a forecast below the
+    transform's floor comes back below zero); for λ < 0 a forecast beyond 1/|λ| has no value,
+    and the error says so."""
+    if lam == 0:
+        return np.exp(z)
+    x = lam * z + 1
+    if lam < 0 and (x <= 0).any():
+        raise ValueError(
+            f"the forecast on the Box-Cox scale (λ = {lam:.3g}) reached {z.max():.4g}, past the "
+            f"{-1 / lam:.4g} its inverse is defined below; use transform='log' or 'diff'."
+        )
+    return np.sign(x) * np.abs(x) ** (1 / lam)
 
 
 def _boxcox_lambda(y: np.ndarray) -> float:
@@ -114,4 +129,4 @@ class TransformedTargetForecaster(BaseForecaster):
             return self._last + np.cumsum(z, axis=0)
         if self.transform == "log":
             return np.exp(z)
-        return np.column_stack([inv_boxcox(c, lam) for c, lam in zip(z.T, self.lambdas_)])
+        return np.column_stack([_inv_boxcox(c, lam) for c, lam in zip(z.T, self.lambdas_)])

@@ -13,6 +13,7 @@ from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _pandas
+from .._validation import check_count, unchanged_on_error
 from ..evaluation import mase, mase_scale
 
 
@@ -47,21 +48,24 @@ class BaseForecaster(BaseEstimator):
         -------
         self
         """
-        if _pandas.is_panel(y):
-            return self._fit_long(y, X)
-        values, fmt = _pandas.read_series(y, copy=self._copies_input)
-        cov = None if X is None else _pandas.read_covariates(X, len(values), _pandas.stamps(fmt))
-        self._check_params()
-        m = self.season_length or _pandas.season_length(fmt.index)
-        self._fit_values(values, cov, m)
-        self.season_length_ = m
-        self.mase_scale_ = mase_scale(values, m)
-        self.n_targets_ = values.shape[1]
-        self.n_covariates_ = 0 if cov is None else cov.shape[1]
-        self.cutoff_ = fmt.index[-1]
-        self._format, self._panel = fmt, None
-        self._covariate_names = list(X.columns) if isinstance(X, pd.DataFrame) else None
-        return self
+        with unchanged_on_error(self):
+            if _pandas.is_panel(y):
+                return self._fit_long(y, X)
+            values, fmt = _pandas.read_series(y, copy=self._copies_input)
+            _pandas.check_continuable(fmt.index)
+            cov = None if X is None else _pandas.read_covariates(X, len(values),
+                                                                  _pandas.stamps(fmt))
+            self._check_params()
+            m = self.season_length or _pandas.season_length(fmt.index)
+            self._fit_values(values, cov, m)
+            self.season_length_ = m
+            self.mase_scale_ = mase_scale(values, m)
+            self.n_targets_ = values.shape[1]
+            self.n_covariates_ = 0 if cov is None else cov.shape[1]
+            self.cutoff_ = fmt.index[-1]
+            self._format, self._panel = fmt, None
+            self._covariate_names = list(X.columns) if isinstance(X, pd.DataFrame) else None
+            return self
 
     def _fit_long(self, y, X):
         """Fit a long-format panel (columns unique_id, ds, y) of many series."""
@@ -102,7 +106,7 @@ class BaseForecaster(BaseEstimator):
         return np.stack([member._predict_values(h, None) for member in self._members])
 
     def _check_params(self) -> None:
-        check_scalar(self.horizon, "horizon", Integral, min_val=1)
+        check_count(self.horizon, "horizon")
         if self.season_length is not None:
             check_scalar(self.season_length, "season_length", Integral, min_val=1)
 
@@ -127,7 +131,7 @@ class BaseForecaster(BaseEstimator):
         """
         check_is_fitted(self)
         h = self.horizon if horizon is None else horizon
-        check_scalar(h, "horizon", Integral, min_val=1)
+        check_count(h, "horizon")
         if self._panel is not None:
             if X is not None:
                 raise ValueError("covariates X are not supported with a long-format panel yet.")
@@ -155,21 +159,22 @@ class BaseForecaster(BaseEstimator):
         self
         """
         check_is_fitted(self)
-        self._refuse_panel("update")
-        values, fmt = self._read_observed(y)
-        if fmt.kind != "ndarray" and self._format.kind != "ndarray":
-            steps = _pandas.steps_after(self._format.index, fmt.index)
-            if not np.array_equal(steps, np.arange(1, len(values) + 1)):
-                raise ValueError(
-                    "the new observations must start right after the end of the series seen so "
-                    f"far ({self.cutoff_}), with no gap."
-                )
-        index = _pandas.extend_index(self._format.index, len(values))
-        cov = self._future_covariates(X, index[-len(values) :], "update")
-        self._update_values(values, None if cov is None else cov[: len(values)])
-        self._format = replace(self._format, index=index)
-        self.cutoff_ = index[-1]
-        return self
+        with unchanged_on_error(self):
+            self._refuse_panel("update")
+            values, fmt = self._read_observed(y)
+            if fmt.kind != "ndarray" and self._format.kind != "ndarray":
+                steps = _pandas.steps_after(self._format.index, fmt.index)
+                if not np.array_equal(steps, np.arange(1, len(values) + 1)):
+                    raise ValueError(
+                        "the new observations must start right after the end of the series seen so "
+                        f"far ({self.cutoff_}), with no gap."
+                    )
+            index = _pandas.extend_index(self._format.index, len(values))
+            cov = self._future_covariates(X, index[-len(values) :], "update")
+            self._update_values(values, None if cov is None else cov[: len(values)])
+            self._format = replace(self._format, index=index)
+            self.cutoff_ = index[-1]
+            return self
 
     def _read_observed(self, y) -> tuple[np.ndarray, _pandas.SeriesFormat]:
         """Observations of the fitted series' columns that follow it (``update``, ``score``)."""

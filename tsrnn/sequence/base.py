@@ -20,7 +20,7 @@ from .._training import (
     resolve_device,
     train_members,
 )
-from .._validation import check_choice, check_network_params
+from .._validation import check_choice, check_network_params, unchanged_on_error
 from ..networks import SequenceNetwork, combine
 from .inputs import _sample_weight, per_step_targets, read_sequences
 
@@ -224,13 +224,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         A fit that raises leaves the estimator's attributes as they were (a fitted estimator
         stays fitted as before; a warm start may have updated the weights it trained in place).
         """
-        state = dict(self.__dict__)
-        try:
+        with unchanged_on_error(self):
             return self._fit(X, y, sample_weight)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     def _fit(self, X, y, sample_weight):
         if y is None:
