@@ -471,3 +471,24 @@ def test_single_step_sequences_in_a_batch_of_one():
     reg = SequenceRegressor(max_steps=None, max_epochs=1, random_state=0)
     assert np.isfinite(reg.fit(rng.normal(size=(17, 1, 1)), rng.normal(size=17)).predict(
         rng.normal(size=(3, 1, 1)))).all()
+
+
+def test_large_offsets_constant_channels_and_padded_targets():
+    ramps = np.cumsum(np.full((40, 100, 1), 0.3), axis=1) * np.where(np.arange(40) % 2, 1, -1)[:, None, None]
+    labels = np.where(np.arange(40) % 2, "up", "down")
+    kw = dict(hidden_size=8, conv_channels=8, max_epochs=30, random_state=0, device="cpu")
+    for scaling in ("series", "global"):  # 1e8 + a ramp: float32 alone holds every 8th integer
+        clf = SequenceClassifier(scaling=scaling, **kw).fit(ramps + 1e8, labels)
+        assert clf.score(ramps + 1e8, labels) == 1.0
+    constant = np.full((6, 10, 1), 0.1) + np.arange(6)[:, None, None] * 0.7  # 0.1 is inexact
+    view = SequenceClassifier._inputs(constant, np.ones((6, 10), bool), np.zeros(1), np.ones(1),
+                                      "series")
+    np.testing.assert_allclose(view, 0.0, atol=1e-12)  # a constant sequence scales to 0, not ±1
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(3, 1)) for _ in range(9)] + [rng.normal(size=(15, 1))]
+    padded = np.tile(np.arange(15) % 2, (10, 1))  # per-step labels padded to the longest
+    tagger = SequenceClassifier(output="sequence", max_epochs=1, random_state=0).fit(seqs, padded)
+    assert 0.0 <= tagger.score(seqs[:5], padded[:5]) <= 1.0  # a subset's longest is 3, y is 15 wide
+    with pytest.raises(TypeError, match="datetime64.D. labels; pass them as strings"):
+        SequenceClassifier(max_epochs=1).fit(ramps[:4], np.array(["2020-01-01", "2021-01-01"] * 2,
+                                                                  dtype="datetime64[D]"))

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice
-from .sequence.inputs import read_sequences
+from .sequence.inputs import read_sequences, safe_scale
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -63,7 +63,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         seqs, _, mask = self._read(X)
         std = seqs[mask].std(axis=0)
         self.mean_ = seqs[mask].mean(axis=0)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        self.scale_ = safe_scale(std, self.mean_)
         self.n_features_in_ = seqs.shape[2]
         self._columns = seqs.shape[1] if _is_2d(X) else None  # T, the columns of 2-D output
         if isinstance(X, pd.DataFrame):
@@ -85,7 +85,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             n = lengths[:, None, None]
             mean = (seqs * mask[..., None]).sum(axis=1, keepdims=True) / n  # (N, 1, D)
             var = (((seqs - mean) * mask[..., None]) ** 2).sum(axis=1, keepdims=True) / n
-            scale = np.where(var > 0, np.sqrt(var), 1.0)
+            scale = safe_scale(np.sqrt(var), mean)
         out = (seqs - mean) / scale * mask[..., None]
         if isinstance(X, (list, tuple)):  # each sequence in its own form, (T_i,) or (T_i, D)
             return [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]

@@ -22,7 +22,7 @@ from .._training import (
 )
 from .._validation import check_choice, check_network_params, unchanged_on_error
 from ..networks import SequenceNetwork, combine
-from .inputs import _sample_weight, per_step_targets, read_sequences
+from .inputs import _sample_weight, per_step_targets, read_sequences, safe_scale
 
 _PREDICT_BATCH = 4096
 _POOLINGS = ("last", "mean", "max")
@@ -233,7 +233,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         self._check_params()
-        seqs, lengths = read_sequences(X)
+        seqs, lengths = read_sequences(X, dtype=np.float64)  # centred before float32 (_inputs)
         warm = self.warm_start and hasattr(self, "module_")
         if warm and seqs.shape[2] != self.n_features_in_:
             raise ValueError(
@@ -252,8 +252,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         else:
             step_w = (sample_weight[:, None] * mask)[..., None]  # (N, T, 1), 0 on padding
             mean = (step_w * seqs).sum(axis=(0, 1)) / step_w.sum()
-            std = np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum())
-            mean, std = mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+            std = safe_scale(np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum()),
+                             mean)
         # one weight per loss element: the sample's weight, zero on padded steps
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
@@ -364,7 +364,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
             level = (seqs * keep).sum(axis=1, keepdims=True) / steps  # (N, 1, D)
             spread = np.sqrt((((seqs - level) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
-            views.append((seqs - level) / np.where(spread > 0, spread, 1.0))
+            views.append((seqs - level) / safe_scale(spread, level))
         if scaling in ("global", "both"):
             views.append((seqs - mean) / std)
         view = np.concatenate(views, axis=2) if views else seqs
@@ -417,7 +417,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         of (T_i, out) arrays when ``X`` is a list of sequences.
         """
         check_is_fitted(self)
-        seqs, lengths = read_sequences(X)
+        seqs, lengths = read_sequences(X, dtype=np.float64)
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "

@@ -51,6 +51,9 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return self._encode_labels(y), len(self.classes_)
 
     def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
+        if labels.dtype.kind in "mM":  # fits, but a model file holds no datetime arrays
+            raise TypeError(f"y holds {labels.dtype} labels; pass them as strings "
+                            "(e.g. y.astype(str)) or integers.")
         check_classification_targets(labels)
         if self.warm_start and hasattr(self, "module_"):
             unseen = np.setdiff1d(labels, self.classes_)
@@ -74,7 +77,8 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         if targets.ndim > 1:
             return None
         counts = np.bincount(targets)
-        return targets if counts.min() >= 2 and n_val >= len(counts) else None
+        both_sides = min(n_val, len(targets) - n_val) >= len(counts)  # each split gets every class
+        return targets if counts.min() >= 2 and both_sides else None
 
     def _target_weights(self, targets: np.ndarray):
         if self.class_weight is None:

@@ -18,6 +18,14 @@ def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
     return out
 
 
+def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``spread`` as a divisor: 1 where the values are constant, which rounding can leave as a
+    spread of 1e-15 instead of 0 (a tolerance as scikit-learn's scalers use), so a constant
+    channel scales to 0, not to ±1."""
+    constant = spread <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(level), 1.0)
+    return np.where(constant, 1.0, spread)
+
+
 def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
@@ -74,11 +82,12 @@ def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
         steps = [np.asarray(v) for v in y]
     else:
         arr = np.asarray(y)
-        if arr.ndim < 2 or len(arr) != len(lengths) or arr.shape[1] != lengths.max():
+        # padded wider than these sequences is fine (e.g. a subset of a padded set, a CV fold)
+        if arr.ndim < 2 or len(arr) != len(lengths) or arr.shape[1] < lengths.max():
             raise ValueError(
                 f"with output='sequence', y needs one target per step: shape "
-                f"({len(lengths)}, {lengths.max()}) or a list of arrays of the sequences' "
-                f"lengths; got shape {arr.shape}."
+                f"({len(lengths)}, {lengths.max()}) (or wider, padded) or a list of arrays of "
+                f"the sequences' lengths; got shape {arr.shape}."
             )
         steps = [arr[i, :n] for i, n in enumerate(lengths)]
     if len(steps) != len(lengths):
