@@ -139,7 +139,8 @@ def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
     logged = TransformedTargetForecaster(SeasonalNaiveForecaster(season_length=1), "log").fit(y)
     with pytest.raises(ValueError, match="needs a strictly positive series"):
         logged.update(pd.Series([5.0, 0.0], index=pd.RangeIndex(20, 22)))
-    np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])  # the update changed nothing
+    # the refused update changed nothing
+    np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])
 
 
 def test_boxcox_lambda_is_bounded_so_forecasts_stay_finite():
@@ -192,7 +193,8 @@ def test_backtest_matches_manual_rolling_origins():
     two = np.c_[np.arange(40.0), 100 + np.arange(40.0)]  # numpy, two columns: both reported
     both = backtest(SeasonalNaiveForecaster(horizon=3, season_length=4), two, n_origins=2)
     assert both.forecasts["column"].tolist() == [0] * 3 + [1] * 3 + [0] * 3 + [1] * 3
-    np.testing.assert_array_equal(both.forecasts["actual"], np.r_[two[34:37].T.ravel(), two[37:].T.ravel()])
+    np.testing.assert_array_equal(both.forecasts["actual"],
+                                  np.r_[two[34:37].T.ravel(), two[37:].T.ravel()])
     no_refit = backtest(SeasonalNaiveForecaster(horizon=12), Y, n_origins=3, refit=False)
     assert no_refit.metrics["refit"].tolist() == [True, False, False]
     np.testing.assert_allclose(no_refit.metrics["mase"], result.metrics["mase"])

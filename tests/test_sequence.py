@@ -235,9 +235,9 @@ def test_zero_weights_drop_samples_as_if_they_were_not_passed():
     np.testing.assert_allclose(weighted.predict_proba(X), subset.predict_proba(X), atol=1e-6)
     # the validation split is drawn among the weighted samples too
     stopping = dict(kw, early_stopping=True, validation_fraction=0.2)
-    np.testing.assert_allclose(SequenceClassifier(**stopping).fit(X, y, sample_weight=w).predict_proba(X),
-                               SequenceClassifier(**stopping).fit(X[w > 0], y[w > 0]).predict_proba(X),
-                               atol=1e-6)
+    with_zeros = SequenceClassifier(**stopping).fit(X, y, sample_weight=w)
+    without = SequenceClassifier(**stopping).fit(X[w > 0], y[w > 0])
+    np.testing.assert_allclose(with_zeros.predict_proba(X), without.predict_proba(X), atol=1e-6)
     # a regressor's target scaling leaves them out as well
     target = X.sum(axis=(1, 2)) + np.where(w > 0, 0.0, 1e4)
     np.testing.assert_allclose(
@@ -253,7 +253,7 @@ def test_class_weight_is_checked_against_the_labels():
                                          r"of y \(classes_ = \['ramp', 'wave'\]\)"):
         SequenceClassifier(class_weight={"RAMP": 5.0}, max_epochs=1).fit(X, y)
     for bad in ("balance", np.array([1.0, 2.0])):
-        with pytest.raises(ValueError, match="is not valid; pass a dict .label: weight., 'balanced'"):
+        with pytest.raises(ValueError, match="is not valid; pass a dict .label: weight."):
             SequenceClassifier(class_weight=bad, max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="class_weight applies to classifiers only"):
         SequenceRegressor(class_weight="balance", max_epochs=1).fit(X, np.zeros(20))
@@ -286,7 +286,8 @@ def test_warm_start_continues_training_the_same_network():
                                          r"64\), conv_scales=3 \(fitted: 1\); set them back"):
         clf.fit(X, y)
     assert clf.module_ is module
-    reg = SequenceRegressor(max_epochs=1, warm_start=True, random_state=0).fit(X, X.sum(axis=(1, 2)))
+    reg = SequenceRegressor(max_epochs=1, warm_start=True, random_state=0)
+    reg.fit(X, X.sum(axis=(1, 2)))
     with pytest.raises(ValueError, match="warm_start: y gives 2 output.s. per sample but the "
                                          "fitted network has 1"):
         reg.fit(X, np.c_[X.sum(axis=(1, 2)), X.mean(axis=(1, 2))])
@@ -474,7 +475,8 @@ def test_single_step_sequences_in_a_batch_of_one():
 
 
 def test_large_offsets_constant_channels_and_padded_targets():
-    ramps = np.cumsum(np.full((40, 100, 1), 0.3), axis=1) * np.where(np.arange(40) % 2, 1, -1)[:, None, None]
+    signs = np.where(np.arange(40) % 2, 1, -1)[:, None, None]
+    ramps = np.cumsum(np.full((40, 100, 1), 0.3), axis=1) * signs
     labels = np.where(np.arange(40) % 2, "up", "down")
     kw = dict(hidden_size=8, conv_channels=8, max_epochs=30, random_state=0, device="cpu")
     for scaling in ("series", "global"):  # 1e8 + a ramp: float32 alone holds every 8th integer

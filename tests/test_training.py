@@ -178,7 +178,8 @@ def test_weights_that_overflow_while_the_loss_is_finite_are_not_kept(epochs):
 def test_validation_loss_is_the_weighted_mean_over_batches():
     from tsrnn._training import _mean_loss
 
-    values, weights = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), torch.tensor([1.0, 1.0, 5.0, 1.0, 9.0])
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+    weights = torch.tensor([1.0, 1.0, 5.0, 1.0, 9.0])
 
     def weighted(idx):
         return (values[idx] * weights[idx]).sum() / weights[idx].sum(), weights[idx].sum()

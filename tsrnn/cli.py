@@ -56,9 +56,9 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         frame[args.time_column] = pd.to_datetime(frame[args.time_column])
     frame = frame.set_index(args.time_column).sort_index()
     if frame.index.has_duplicates:
-        raise SystemExit(f"error: the time column has duplicated stamps (e.g. "
-                         f"{[str(t) for t in frame.index[frame.index.duplicated()][:3]]}); aggregate them "
-                         "in the file first")
+        repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
+        raise SystemExit(f"error: the time column has duplicated stamps (e.g. {repeated}); "
+                         "aggregate them in the file first")
     values = args.value_column or [c for c in frame.columns]
     y = frame[values] if len(values) > 1 else frame[values[0]]
     if integer:

@@ -266,7 +266,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             raise ValueError("every sample has zero weight (sample_weight x class_weight); give "
                              "some of them a positive weight.")
         train_idx, val_idx = self._split(targets, seed, weighted)
-        x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling), device=device)  # (N, T, D|2D)
+        x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling),
+                                device=device)  # (N, T, D|2D)
         # equal lengths need no masking: the network takes lengths=None
         len_all = None if lengths.min() == lengths.max() else torch.as_tensor(lengths, device=device)
         y_all = torch.as_tensor(targets, device=device)
