@@ -396,3 +396,11 @@ def test_a_large_offset_only_shifts_the_forecast(scaling):
     plain = GRUForecaster(**kw).fit(pd.Series(small, index)).predict()
     offset = GRUForecaster(**kw).fit(pd.Series(small + 1e7, index)).predict()
     np.testing.assert_allclose(offset.to_numpy() - 1e7, plain.to_numpy(), atol=0.01)
+
+
+def test_a_constant_covariate_reaches_the_network_as_zero_not_as_rounding_noise():
+    # a constant 0.1 column has a float64 spread of 1.7e-16, not 0: dividing by it gave ±1
+    data = np.c_[np.sin(np.arange(80.0)), np.full(80, 0.1), np.full(80, 0.7)]
+    center, scale = GRUForecaster(scaling="standard")._scaling_stats(data, 1, 12)
+    np.testing.assert_array_equal(scale[1:], 1.0)
+    np.testing.assert_allclose((data[:, 1:] - center[1:]) / scale[1:], 0.0, atol=1e-12)

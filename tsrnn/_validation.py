@@ -115,3 +115,11 @@ def check_count(value, name: str) -> None:
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int, not a bool ({value!r}).")
     check_scalar(value, name, Integral, min_val=1)
+
+
+def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``spread`` as a divisor: 1 where the values are constant, which rounding can leave as a
+    spread of 1e-15 instead of 0 (a tolerance as scikit-learn's scalers use), so a constant
+    channel scales to 0, not to ±1."""
+    constant = spread <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(level), 1.0)
+    return np.where(constant, 1.0, spread)

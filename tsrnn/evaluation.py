@@ -5,16 +5,14 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.utils import check_scalar
 from statsmodels.tsa.stattools import kpss
 
 from ._pandas import is_panel
-from ._validation import check_choice
+from ._validation import check_choice, check_count
 
 
 def _as_2d(a) -> np.ndarray:
@@ -241,7 +239,7 @@ def backtest(
     step = h if step is None else step
     for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
                         ("train_size", 1 if train_size is None else train_size)):
-        check_scalar(value, name, Integral, min_val=1)
+        check_count(value, name)
     n = len(y)
     origins = [n - h - i * step for i in reversed(range(n_origins))]
     if origins[0] < 2:

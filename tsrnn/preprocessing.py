@@ -7,8 +7,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_choice
-from .sequence.inputs import read_sequences, safe_scale
+from ._validation import check_choice, safe_scale
+from .sequence.inputs import read_sequences
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):

@@ -18,7 +18,7 @@ from .._training import (
     resolve_device,
     train_members,
 )
-from .._validation import check_choice, check_network_params
+from .._validation import check_choice, check_network_params, safe_scale
 from ..evaluation import _ndiffs, mase_scale
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
@@ -281,7 +281,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             # centred too (in float64, before the float32 cast): windows are shifted by their
             # last value anyway, and a series far from 0 (1e7 + a small signal) keeps its signal
             scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
-        return center, np.where(scale > 0, scale, 1.0)
+        return center, safe_scale(scale, center)
 
     @property
     def level_input_(self) -> bool:

@@ -20,9 +20,9 @@ from .._training import (
     resolve_device,
     train_members,
 )
-from .._validation import check_choice, check_network_params, unchanged_on_error
+from .._validation import check_choice, check_network_params, safe_scale, unchanged_on_error
 from ..networks import SequenceNetwork, combine
-from .inputs import _sample_weight, per_step_targets, read_sequences, safe_scale
+from .inputs import _sample_weight, per_step_targets, read_sequences
 
 _PREDICT_BATCH = 4096
 _POOLINGS = ("last", "mean", "max")

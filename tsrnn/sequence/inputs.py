@@ -18,14 +18,6 @@ def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
     return out
 
 
-def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """``spread`` as a divisor: 1 where the values are constant, which rounding can leave as a
-    spread of 1e-15 instead of 0 (a tolerance as scikit-learn's scalers use), so a constant
-    channel scales to 0, not to ±1."""
-    constant = spread <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(level), 1.0)
-    return np.where(constant, 1.0, spread)
-
-
 def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
