@@ -99,3 +99,16 @@ def test_differencing_order_stops_at_a_constant_series():
     assert _ndiffs(np.ones(50)) == 0  # KPSS is undefined on a constant: nothing to difference
     assert _ndiffs(np.arange(50.0)) == 1  # its first difference is constant
     assert ARIMAForecaster(horizon=2).fit(np.arange(50.0)).predict() == pytest.approx([50, 51])
+
+
+def test_seasonal_differencing_does_not_depend_on_the_series_units():
+    from tsrnn.baselines import _seasonal_strength
+
+    noise = np.random.default_rng(0).normal(size=60)
+    strengths = [_seasonal_strength(noise * s, 12) for s in (1.0, 1e-7, 1e-9)]
+    np.testing.assert_allclose(strengths, strengths[0], rtol=1e-6)
+    assert strengths[0] < 0.64  # white noise gets no seasonal difference, in any unit
+    for s in (1.0, 1e-7):  # no seasonal difference (D = 0); it was D = 1 at 1e-7
+        assert ARIMAForecaster(season_length=12).fit(noise * s).orders_[0][1][1] == 0
+    assert _seasonal_strength(np.full(60, 3.0), 12) == 0.0  # R's nsdiffs: 0 for a constant
+    assert _seasonal_strength(np.arange(60.0), 12) == 0.0

@@ -190,6 +190,10 @@ def test_backtest_matches_manual_rolling_origins():
                           "y": np.arange(80.0)})
     with pytest.raises(ValueError, match="not a long-format panel; backtest each series"):
         backtest(SeasonalNaiveForecaster(horizon=3), panel, n_origins=2)
+    short = SeasonalNaiveForecaster(horizon=5, season_length=1)
+    with pytest.raises(ValueError, match=r"need at least 17 observations \(y has 16\)"):
+        backtest(short, np.arange(16.0), n_origins=3)  # said "more than 14"
+    assert len(backtest(short, np.arange(17.0), n_origins=3).metrics) == 3
     two = np.c_[np.arange(40.0), 100 + np.arange(40.0)]  # numpy, two columns: both reported
     both = backtest(SeasonalNaiveForecaster(horizon=3, season_length=4), two, n_origins=2)
     assert both.forecasts["column"].tolist() == [0] * 3 + [1] * 3 + [0] * 3 + [1] * 3

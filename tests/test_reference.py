@@ -141,3 +141,16 @@ def test_lstm_bptt_equals_autograd_of_torch_lstm():
     np.testing.assert_allclose(grads["b"], lstm.bias_ih_l0.grad.numpy().reshape(4, H)[order],
                                atol=1e-8)
     np.testing.assert_allclose(grads["x"], x.grad.numpy(), atol=1e-8)
+
+
+def test_integer_inputs_get_the_float_gradients_and_bad_nonlinearities_are_refused():
+    W, U, b = rng.normal(size=(4, H, H)), rng.normal(size=(4, H, D)), rng.normal(size=(4, H))
+    x = rng.integers(-3, 4, size=(T, D))
+    R = rng.normal(size=(T, H))
+    grads = [ref.lstm_backward(R, *ref.lstm_forward(a, W, U, b), W, U)["x"]
+             for a in (x, x.astype(float))]
+    assert np.abs(grads[1]).max() > 0
+    np.testing.assert_array_equal(grads[0], grads[1])  # an integer buffer truncated them to 0
+    args = (rng.normal(size=(T, D)), U[0], W[0], rng.normal(size=(K, H)), b[0], np.zeros(K))
+    with pytest.raises(ValueError, match="nonlinearity"):
+        ref.rnn_forward(*args, nonlinearity="sigmoid")  # used to run ReLU silently

@@ -57,3 +57,12 @@ def test_unknown_characters_are_refused(models):
         after.per_character_loss("A")
     with pytest.raises(TypeError, match="text must be a str; got bytes"):
         after.per_character_loss(b"Alice")
+
+
+def test_sampling_never_draws_a_character_the_model_gives_no_probability():
+    # "x" only opens the text, so it is never a next character: probability exactly 0, which
+    # no temperature may raise (a 1e-300 floor became ≈0.5 at temperature 1000)
+    lm = CharLanguageModel(seq_length=10, hidden_size=8, max_epochs=2, random_state=0)
+    lm.fit("x" + "abcab" * 40)
+    for temperature in (1.0, 1000.0):
+        assert "x" not in lm.sample(300, prompt="a", temperature=temperature, random_state=1)

@@ -60,7 +60,10 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
     if m < 2 or len(y) < 2 * m + 1:
         return 0.0
     res = STL(y, period=m).fit()
-    return max(0.0, 1.0 - np.var(res.resid) / max(np.var(res.resid + res.seasonal), 1e-12))
+    total = np.var(res.resid + res.seasonal)
+    if total <= 1e-20 * max(np.var(y), np.mean(np.square(y)), np.finfo(float).tiny):
+        return 0.0  # no seasonal or irregular variation at all (a constant or a pure trend)
+    return max(0.0, 1.0 - np.var(res.resid) / total)
 
 
 class ARIMAForecaster(BaseForecaster):

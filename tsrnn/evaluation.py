@@ -244,8 +244,9 @@ def backtest(
     origins = [n - h - i * step for i in reversed(range(n_origins))]
     if origins[0] < 2:
         raise ValueError(
-            f"{n_origins} origins {step} steps apart with horizon {h} need more than {n - 2} "
-            "observations; lower n_origins, step or horizon."
+            f"{n_origins} origins {step} steps apart with horizon {h} need at least "
+            f"{h + (n_origins - 1) * step + 2} observations (y has {n}); lower n_origins, step "
+            "or horizon."
         )
     check_choice(window, "window", ("expanding", "sliding"))
     size = train_size or origins[0]

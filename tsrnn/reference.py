@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_choice
+
 LSTM_GATES = ("f", "i", "c", "o")  # forget, input, candidate, output: the notes' order
 
 
@@ -63,6 +65,7 @@ def rnn_forward(x, U, W, V, b, c, h0=None, nonlinearity: str = "tanh"):
     -------
     h : (T, H) hidden states; o : (T, K) outputs; y_hat : (T, K) softmax(o)
     """
+    check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
     act = np.tanh if nonlinearity == "tanh" else (lambda a: np.maximum(a, 0.0))
     h_prev = np.zeros(W.shape[0], dtype=x.dtype) if h0 is None else h0
     hs = []
@@ -173,7 +176,7 @@ def lstm_backward(grad_h_out, h, C, cache, W, U):
     h_prev = np.vstack([cache["h0"], h[:-1]])
     c_prev = np.vstack([cache["c0"], C[:-1]])
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros(W.shape[:2])
-    dx = np.zeros_like(x)
+    dx = np.zeros(np.shape(x))  # float even for integer inputs
     dh_next, dc_next = np.zeros(W.shape[1]), np.zeros(W.shape[1])
     for t in range(len(x) - 1, -1, -1):
         dh = grad_h_out[t] + dh_next

@@ -154,7 +154,8 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         text = prompt or str(rng.choice(self.vocabulary_))
         for _ in range(n_chars):
             p = self._next_proba(text[-self.seq_length :])[-1]
-            logp = np.log(np.maximum(p, 1e-300)) / temperature
+            with np.errstate(divide="ignore"):
+                logp = np.log(p) / temperature  # -inf stays -inf: impossible stays impossible
             p = np.exp(logp - logp.max())
             text += str(self.vocabulary_[rng.choice(len(p), p=p / p.sum())])
         return text if prompt else text[1:] if n_chars else ""
