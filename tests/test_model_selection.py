@@ -110,6 +110,13 @@ def test_scaler_set_output_pandas_and_feature_names():
     assert list(SequenceScaler().fit(np.zeros((3, 4, 2))).get_feature_names_out()) == ["x0", "x1"]
     with pytest.raises(ValueError, match=r"input_features \['a', 'b'\] do not match the names"):
         scaler.get_feature_names_out(["a", "b"])
+    # the output's columns are the fit's names: other names, or another length, are refused
+    # (they were relabelled silently, or failed inside pandas)
+    with pytest.raises(ValueError, match=r"has columns \['T0', 'T1', 'T2', 'T3'\] but the scaler"):
+        scaler.transform(X.rename(columns=str.upper))
+    with pytest.raises(ValueError, match="X has 6 columns .time steps. but the scaler was fit on 4"):
+        arrays.transform(np.ones((3, 6)))
+    assert SequenceScaler().fit(X).transform(np.ones((3, 6))).shape == (3, 6)  # numpy output
 
 
 def test_series_scaling_with_variable_lengths():
@@ -128,6 +135,16 @@ def test_target_transforms_invert_exactly(transform):
     pred = f.fit(Y).predict()
     np.testing.assert_allclose(pred.to_numpy(), Y.iloc[-1], rtol=1e-10)
     pd.testing.assert_index_equal(pred.index, pd.date_range("1961-01-01", periods=3, freq="MS", name="month"))
+
+
+def test_nested_transforms_keep_the_series_season():
+    y = load_airpassengers()
+    def nested(**kw):
+        inner = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=3, **kw), "diff")
+        return TransformedTargetForecaster(inner, "log").fit(y)
+    auto, given = nested(), nested(season_length=12)
+    assert auto.forecaster_.forecaster_.season_length_ == 12  # was 1 (fit on numpy inside)
+    np.testing.assert_allclose(auto.predict(), given.predict())
 
 
 def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():

@@ -201,6 +201,26 @@ def test_unsupported_and_unfitted_estimators_are_refused(tmp_path):
     assert not os.path.exists(tmp_path / "a")
 
 
+@pytest.mark.parametrize("index", [
+    pd.date_range("2024-01-08", periods=30, freq="D", tz="dateutil/Europe/Berlin"),
+    pd.date_range("2024-01-08", periods=30, freq=pd.offsets.CustomBusinessDay(
+        holidays=["2024-02-20"])),  # came back without the holiday: forecasts landed on it
+    pd.date_range("2024-01-08 10:00", periods=30,
+                  freq=pd.offsets.BusinessHour(start="10:00", end="16:00")),
+])
+def test_stamps_a_file_cannot_describe_are_refused_at_save(index, tmp_path):
+    f = GRUForecaster(horizon=2, window_length=6, max_steps=2, hidden_size=4, ensemble_size=1)
+    f.fit(pd.Series(np.sin(np.arange(30.0)), index=index))
+    with pytest.raises(TypeError, match="cannot be saved without pickle; use a zoneinfo"):
+        f.save(tmp_path / "m")  # was saved, then refused at load as "malformed"
+    assert not os.path.exists(tmp_path / "m")
+    with pytest.raises(TypeError, match="type datetime64 cannot be saved without pickle"):
+        f.fit(pd.Series(np.arange(30.0), name=np.datetime64("2024-01-01"))).save(tmp_path / "m")
+    zoned = pd.date_range("2024-03-25", periods=30, freq="D", tz="Europe/Berlin")  # over DST
+    f.fit(pd.Series(np.sin(np.arange(30.0)), index=zoned)).save(tmp_path / "z")
+    pd.testing.assert_series_equal(tsrnn.load(tmp_path / "z").predict(), f.predict())
+
+
 def test_a_file_from_before_a_parameter_existed_loads_with_its_old_behaviour(tmp_path):
     X, y = np.random.default_rng(0).normal(size=(20, 5, 1)), np.arange(20) % 2
     clf = SequenceClassifier(max_epochs=2, average_last=None, random_state=0).fit(X, y)

@@ -50,6 +50,22 @@ def test_pandas_input_and_transformer_copies():
         t.transform(np.zeros((12, 2)))
 
 
+def test_dataframe_channels_are_matched_by_name_and_the_index_is_not_read():
+    df = pd.DataFrame({"a": np.arange(6.0), "b": 100 + np.arange(6.0)})
+    t = SlidingWindowTransformer(window_length=2).fit(df)
+    np.testing.assert_array_equal(t.transform(df[["b", "a"]]), t.transform(df))  # swapped before
+    with pytest.raises(ValueError, match=r"has columns \['A', 'B'\] but the transformer was fit"):
+        t.transform(df.rename(columns=str.upper))
+    X, _ = make_windows([df, df[["b", "a"]]], 3)  # the second series' channels were swapped
+    assert X[:, :, 1].min() >= 100
+    with pytest.raises(ValueError, match="but the first DataFrame has"):
+        make_windows([df, df.rename(columns=str.upper)], 3)
+    # windows never read time stamps: trading days (no frequency) or labels window like numpy
+    days = pd.Series(np.arange(10.0), index=pd.bdate_range("2024-01-01", periods=12).delete([3, 7]))
+    for y in (days, days.set_axis(list("abcdefghij"))):
+        np.testing.assert_array_equal(make_windows(y, 3)[0], make_windows(days.to_numpy(), 3)[0])
+
+
 def test_too_short_series_error_names_the_fix():
     with pytest.raises(ValueError, match="need; pass longer series or lower window_length"):
         make_windows(np.arange(5.0), window_length=5, horizon=1)

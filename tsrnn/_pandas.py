@@ -70,14 +70,16 @@ def _datetime_freq(index: pd.DatetimeIndex):
     return pd.DatetimeIndex(index, freq="infer").freq
 
 
-def read_series(y, name: str = "y", copy: bool = True) -> tuple[np.ndarray, SeriesFormat]:
+def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True
+                ) -> tuple[np.ndarray, SeriesFormat]:
     """A float64 (T, D) copy of ``y`` (a read-only view where possible with ``copy=False``) and
-    its :class:`SeriesFormat`."""
-    if isinstance(y, pd.Series):
+    its :class:`SeriesFormat`. ``stamped=False``: a pandas index is not checked as time stamps
+    (for uses that never read them)."""
+    if stamped and isinstance(y, (pd.Series, pd.DataFrame)):
         check_time_index(y.index, name)
+    if isinstance(y, pd.Series):
         fmt = SeriesFormat("series", 1, y.index, name=y.name)
     elif isinstance(y, pd.DataFrame):
-        check_time_index(y.index, name)
         bad = [c for c in y.columns if not pd.api.types.is_numeric_dtype(y[c])]
         if bad:
             raise TypeError(
@@ -120,7 +122,7 @@ def read_covariates(X, n: int, index: pd.Index | None, name: str = "X") -> np.nd
     return values
 
 
-def match_columns(data, names, name: str):
+def match_columns(data, names, name: str, fitted: str = "the forecaster was fit on"):
     """``data`` with its columns in the order of ``names`` (the fit's columns, a list or an
     Index): a DataFrame with the same column names in another order is reordered, one with
     other names is refused with a ValueError naming them. Arrays, Series, and fits on them
@@ -131,9 +133,9 @@ def match_columns(data, names, name: str):
     extra = [c for c in data.columns if c not in names]
     if missing or extra:
         raise ValueError(
-            f"{name} has columns {list(data.columns)} but the forecaster was fit on "
-            f"{list(names)} (missing: {missing}, not seen in fit: {extra}); pass the columns "
-            "it was fit on (their order may differ)."
+            f"{name} has columns {list(data.columns)} but {fitted} "
+            f"{list(names)} (missing: {missing}, unknown: {extra}); pass those columns (their "
+            "order may differ)."
         )
     return data[list(names)]
 

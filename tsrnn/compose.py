@@ -111,9 +111,12 @@ class TransformedTargetForecaster(BaseForecaster):
             z, cov = np.diff(values, axis=0), None if cov is None else cov[1:]
         else:
             z = self._forward(values)
-        forecaster = clone(self.forecaster)
-        if forecaster.get_params().get("season_length", m) is None:  # keep the series' season
-            forecaster.set_params(season_length=m)
+        forecaster, key = clone(self.forecaster), "season_length"
+        inner = forecaster
+        while isinstance(inner, TransformedTargetForecaster):  # nested: its inner forecaster's
+            inner, key = inner.forecaster, f"forecaster__{key}"
+        if forecaster.get_params().get(key, m) is None:  # keep the series' season
+            forecaster.set_params(**{key: m})
         self.forecaster_ = forecaster.fit(z, cov)
         self._last = values[-1:]
 

@@ -251,7 +251,7 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(
             value, np.generic):
         return value
-    if isinstance(value, np.generic):
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
         return {"__scalar__": value.item(), "dtype": value.dtype.str}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.isnative:
         ref = _tensor_ref(torch.from_numpy(np.array(value)), tensors, prefix)  # writable copy
@@ -273,12 +273,12 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
         return {"__dict__": [[_encode(k, tensors, prefix), _encode(v, tensors, prefix)]
                              for k, v in value.items()]}
     if isinstance(value, pd.Timestamp):
-        return {"__timestamp__": value.isoformat(), "unit": value.unit,
-                "tz": None if value.tz is None else str(value.tz)}
+        return _restorable(value, {"__timestamp__": value.isoformat(), "unit": value.unit,
+                                   "tz": None if value.tz is None else str(value.tz)})
     if isinstance(value, pd.Period):
-        return {"__period__": str(value), "freq": value.freqstr}
+        return _restorable(value, {"__period__": str(value), "freq": value.freqstr})
     if isinstance(value, pd.Index):
-        return {"__index__": _encode_index(value, tensors, prefix)}
+        return _restorable(value, {"__index__": _encode_index(value, tensors, prefix)}, tensors)
     if isinstance(value, SeriesFormat):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return {"__format__": _encode(fields, tensors, prefix)}
@@ -288,6 +288,29 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
         f"a fitted attribute of type {type(value).__name__} cannot be saved without pickle; "
         "save this estimator with joblib.dump instead (load it only from trusted sources)."
     )
+
+
+def _restorable(value: Any, doc: dict, tensors: dict | None = None) -> dict:
+    """``doc`` if it decodes to ``value`` again (time zone and frequency included), else a
+    TypeError: e.g. a dateutil time zone or a CustomBusinessDay with holidays, which a string
+    does not describe, would come back changed or not at all."""
+    try:
+        back = _decode(doc, tensors or {})
+        same = back.equals(value) if isinstance(value, pd.Index) else back == value
+        same = bool(same) and getattr(back, "freq", None) == getattr(value, "freq", None)
+        if same and getattr(value, "tz", None) is not None:  # the same wall times too
+            same = bool(np.all(back.tz_localize(None) == value.tz_localize(None)))
+    except (ValueError, TypeError, KeyError):  # e.g. an unknown time-zone name
+        same = False
+    if not same:
+        what = ", ".join(f"{a} {getattr(value, a)!r}" for a in ("freq", "tz")
+                         if getattr(value, a, None) is not None)
+        raise TypeError(
+            f"time stamps ({what}) cannot be saved without pickle; use a zoneinfo time zone "
+            "(e.g. 'Europe/Berlin') and a frequency without parameters (holidays, weekmask, "
+            "hours), or save this estimator with joblib.dump."
+        )
+    return doc
 
 
 def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -79,6 +80,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 f"X has {seqs.shape[2]} channel(s) per step but the scaler was fit with "
                 f"{self.n_features_in_}; pass sequences with the same channels."
             )
+        self._check_columns(X)
         if self.method == "global":
             mean, scale = self.mean_, self.scale_
         else:
@@ -90,6 +92,25 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         if isinstance(X, (list, tuple)):  # each sequence in its own form, (T_i,) or (T_i, D)
             return [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]
         return out[:, :, 0] if _is_2d(X) else out
+
+    def _check_columns(self, X) -> None:
+        """2-D input names its columns (time steps) in the output: a DataFrame must have the
+        fit's names in the fit's order, and pandas output needs the fit's number of columns."""
+        fitted = getattr(self, "feature_names_in_", None)
+        if isinstance(X, pd.DataFrame) and fitted is not None and list(X.columns) != list(fitted):
+            raise ValueError(
+                f"X has columns {list(X.columns)} but the scaler was fit on {list(fitted)}; "
+                "pass the same columns in the same order (they are time steps)."
+            )
+        output = getattr(self, "_sklearn_output_config", {}).get(
+            "transform", get_config()["transform_output"])
+        n = getattr(self, "_columns", None) or self.n_features_in_  # as get_feature_names_out
+        if output != "default" and _is_2d(X) and np.shape(X)[1] != n:
+            raise ValueError(
+                f"X has {np.shape(X)[1]} columns (time steps) but the scaler was fit on "
+                f"{n}, and {output} output names them with the fit's names; pass "
+                "sequences of the fit's length, or use the default (numpy) output."
+            )
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns: for 2-D input its (time) columns, the DataFrame's names

@@ -5,11 +5,12 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ._pandas import read_series
+from ._pandas import match_columns, read_series
 
 
 def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1) -> np.ndarray:
@@ -41,29 +42,35 @@ def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-def _read_panel(y) -> list[np.ndarray]:
+def _read_panel(y, names=None) -> tuple[list[np.ndarray], list | None]:
+    """The series' (T_i, D) arrays and their column names (those of the first DataFrame, or
+    ``names``): every DataFrame's columns are matched to them by name. The index is not read."""
     several = isinstance(y, (list, tuple)) and not (y and all(np.isscalar(v) for v in y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
         raise ValueError("no series given; pass a series or a non-empty list of series.")
-    arrays = [read_series(s, f"series {i}")[0] for i, s in enumerate(series)]
+    fitted = "the transformer was fit on" if names is not None else "the first DataFrame has"
+    if names is None:
+        names = next((list(s.columns) for s in series if isinstance(s, pd.DataFrame)), None)
+    arrays = [read_series(match_columns(s, names, f"series {i}", fitted),
+                          f"series {i}", stamped=False)[0] for i, s in enumerate(series)]
     if len({a.shape[1] for a in arrays}) > 1:
         raise ValueError("all series must have the same number of columns (D).")
-    return arrays
+    return arrays, names
 
 
-def _panel_starts(y, window_length, horizon, stride) -> tuple[list[np.ndarray], np.ndarray]:
+def _panel_starts(y, window_length, horizon, stride, names=None):
     check_scalar(window_length, "window_length", Integral, min_val=1)
     check_scalar(horizon, "horizon", Integral, min_val=0)
     check_scalar(stride, "stride", Integral, min_val=1)
-    arrays = _read_panel(y)
+    arrays, names = _read_panel(y, names)
     starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
     if starts.size == 0:
         raise ValueError(
             f"no series has the {window_length + horizon} steps that window_length={window_length}"
             f" and horizon={horizon} need; pass longer series or lower window_length."
         )
-    return arrays, starts
+    return arrays, starts, names
 
 
 def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
@@ -73,7 +80,8 @@ def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
     ----------
     y : array-like of shape (T,) or (T, D), pandas Series or DataFrame, or a list of these
         One series (a list of numbers is one), or several (windows never cross from one into
-        the next).
+        the next). The columns of DataFrames are matched by name to the first one's; the index
+        is not read.
     window_length : int
         Steps in each input window (T).
     horizon : int, default=1
@@ -97,7 +105,11 @@ def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
     array([[3., 4.],
            [4., 5.]])
     """
-    arrays, starts = _panel_starts(y, window_length, horizon, stride)
+    arrays, starts, _ = _panel_starts(y, window_length, horizon, stride)
+    return _cut(arrays, starts, window_length, horizon)
+
+
+def _cut(arrays, starts, window_length, horizon):
     data = np.concatenate(arrays)  # (sum T_i, D)
     span = np.arange(window_length + horizon)
     windows = data[starts[:, None] + span]  # (N, window_length + horizon, D), a fresh copy
@@ -145,13 +157,16 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         ``X`` is one series of shape (T,) or (T, D) (array, Series or DataFrame) or a list of
         series; ``y`` is ignored.
         """
-        arrays, _ = _panel_starts(X, self.window_length, self.horizon, self.stride)
+        arrays, _, self._columns = _panel_starts(X, self.window_length, self.horizon,
+                                                 self.stride)
         self.n_features_in_ = arrays[0].shape[1]
         return self
 
     def _windows(self, series):
         check_is_fitted(self)
-        X, Y = make_windows(series, self.window_length, self.horizon, self.stride)
+        arrays, starts, _ = _panel_starts(series, self.window_length, self.horizon, self.stride,
+                                          getattr(self, "_columns", None))
+        X, Y = _cut(arrays, starts, self.window_length, self.horizon)
         if X.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"the series has {X.shape[2]} columns but the transformer was fit on "
