@@ -34,6 +34,9 @@ def test_grid_search_scores_each_fold_by_its_test_block():
     train, test = next(iter(cv.split(Y)))
     expected = -mase(Y.iloc[test], Y.iloc[train].iloc[-12:].to_numpy(), Y.iloc[train], 12)
     assert search.cv_results_["split0_test_score"][1] == pytest.approx(expected)
+    # the search's predict passes its argument as the horizon: a frame there gets the fix named
+    with pytest.raises(TypeError, match=r"search.best_estimator_.predict\(X=...\)"):
+        search.predict(Y.to_frame())
 
 
 def test_grid_search_over_an_lstm_as_in_the_issue():

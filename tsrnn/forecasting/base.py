@@ -130,6 +130,13 @@ class BaseForecaster(BaseEstimator):
             Same form as the training ``y``, indexed by the ``horizon`` time stamps after it.
         """
         check_is_fitted(self)
+        if isinstance(horizon, (np.ndarray, pd.Series, pd.DataFrame, list, tuple)):
+            raise TypeError(
+                f"predict's first argument is the number of steps (horizon), not a "
+                f"{type(horizon).__name__}; pass future covariates by name, predict(X=...) (a "
+                "fitted GridSearchCV's predict passes them as the first argument: call "
+                "search.best_estimator_.predict(X=...))."
+            )
         h = self.horizon if horizon is None else horizon
         check_count(h, "horizon")
         if self._panel is not None:
