@@ -112,3 +112,13 @@ def test_seasonal_differencing_does_not_depend_on_the_series_units():
         assert ARIMAForecaster(season_length=12).fit(noise * s).orders_[0][1][1] == 0
     assert _seasonal_strength(np.full(60, 3.0), 12) == 0.0  # R's nsdiffs: 0 for a constant
     assert _seasonal_strength(np.arange(60.0), 12) == 0.0
+
+
+def test_a_seasonal_order_without_a_season_names_season_length():
+    years = pd.Series(np.random.default_rng(0).normal(size=40).cumsum(),
+                      index=pd.RangeIndex(1980, 2020))
+    with pytest.raises(ValueError, match=r"seasonal_order=\(1, 0, 0\) needs a season, but the "
+                                         r"series has season_length=1; pass season_length"):
+        ARIMAForecaster(order=(1, 1, 0), seasonal_order=(1, 0, 0)).fit(years)  # "pass an order"
+    monthly = ARIMAForecaster(order=(1, 1, 0), seasonal_order=(1, 0, 0), season_length=12)
+    assert monthly.fit(years.to_numpy()).orders_ == [((1, 1, 0), (1, 0, 0))]

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +17,18 @@ def test_forecast_csv_in_csv_out(tmp_path):
     forecast = pd.read_csv(out, index_col=0, parse_dates=True)
     assert len(forecast) == 12 and str(forecast.index[0].date()) == "1961-01-01"
     assert forecast["y"].tolist() == y[-12:].tolist()
+
+
+def test_a_csv_of_a_time_zone_across_dst_is_read_in_utc(tmp_path, capsys):
+    # to_csv writes +01:00 then +02:00: pandas refused the mixed offsets ("pass utc=True")
+    stamps = pd.date_range("2024-03-29", periods=96, freq="h", tz="Europe/Berlin", name="ds")
+    pd.Series(np.arange(96.0) % 24, index=stamps, name="y").to_csv(tmp_path / "load.csv")
+    out = tmp_path / "f.csv"
+    assert main(["forecast", str(tmp_path / "load.csv"), "--horizon", "3", "--model",
+                 "seasonal_naive", "-o", str(out)]) == 0
+    forecast = pd.read_csv(out, index_col=0)
+    assert list(forecast.index) == [str(t) for t in pd.date_range(
+        stamps[-1].tz_convert("UTC"), periods=4, freq="h")[1:]]
 
 
 def test_evaluate_prints_both_models_and_mase(capsys):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 
@@ -120,6 +121,13 @@ def test_scaler_set_output_pandas_and_feature_names():
     with pytest.raises(ValueError, match="X has 6 columns .time steps. but the scaler was fit on 4"):
         arrays.transform(np.ones((3, 6)))
     assert SequenceScaler().fit(X).transform(np.ones((3, 6))).shape == (3, 6)  # numpy output
+    cube = np.random.default_rng(0).normal(size=(3, 4, 2))
+    with sklearn.config_context(transform_output="pandas"):  # 3-D data has no DataFrame form
+        for data in (cube, list(cube)):
+            with pytest.raises(ValueError, match="give this scaler numpy output, SequenceScaler"):
+                SequenceScaler().fit_transform(data)
+        out = SequenceScaler().set_output(transform="default").fit_transform(cube)
+    np.testing.assert_allclose(out, SequenceScaler().fit_transform(cube))
 
 
 def test_series_scaling_with_variable_lengths():
@@ -214,6 +222,9 @@ def test_backtest_matches_manual_rolling_origins():
     with pytest.raises(ValueError, match=r"need at least 17 observations \(y has 16\)"):
         backtest(short, np.arange(16.0), n_origins=3)  # said "more than 14"
     assert len(backtest(short, np.arange(17.0), n_origins=3).metrics) == 3
+    as_list = backtest(short, np.arange(17.0).tolist(), n_origins=3)  # crashed on list.index
+    pd.testing.assert_frame_equal(as_list.forecasts,
+                                  backtest(short, np.arange(17.0), n_origins=3).forecasts)
     two = np.c_[np.arange(40.0), 100 + np.arange(40.0)]  # numpy, two columns: both reported
     both = backtest(SeasonalNaiveForecaster(horizon=3, season_length=4), two, n_origins=2)
     assert both.forecasts["column"].tolist() == [0] * 3 + [1] * 3 + [0] * 3 + [1] * 3

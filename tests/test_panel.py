@@ -89,6 +89,25 @@ def test_panel_forecasts_continue_each_series_own_index(freq):
         assert got.equals(expected) and str(got.tz) == str(tz)
 
 
+@pytest.mark.parametrize("freq, tz", [("h", "UTC"), ("h", "Europe/Berlin"), ("D", None)])
+def test_series_on_another_clock_offset_are_regular_too(freq, tz):
+    # b starts half an hour (or half a day) after a: each is regular on its own; with a
+    # time zone or a calendar day, b was refused as "not regular" against a's grid
+    offset = pd.Timedelta("30min" if freq == "h" else "12h")
+    parts = [pd.DataFrame({"unique_id": uid, "y": np.arange(30.0),
+                           "ds": pd.date_range(pd.Timestamp("2021-03-26", tz=tz) + shift,
+                                               periods=30, freq=freq)})
+             for uid, shift in (("a", pd.Timedelta(0)), ("b", offset))]
+    pred = SeasonalNaiveForecaster(horizon=2, season_length=1).fit(pd.concat(parts)).predict()
+    for part in parts:
+        expected = pd.date_range(part.ds.iloc[-1], periods=3, freq=freq)[1:]
+        assert pd.DatetimeIndex(pred.loc[pred.unique_id == part.unique_id[0], "ds"]).equals(
+            expected)
+    gap = parts[1].drop(index=5).assign(unique_id="c")
+    with pytest.raises(ValueError, match="series 'c' of the panel is not regular"):
+        SeasonalNaiveForecaster(horizon=2).fit(pd.concat([parts[0], gap]))
+
+
 def test_integer_time_stamps_keep_each_series_spacing():
     df = pd.DataFrame({"unique_id": ["a"] * 20 + ["b"] * 20,
                        "ds": np.r_[np.arange(0, 40, 2), np.arange(100, 120)],

@@ -421,12 +421,38 @@ def test_covariates_of_an_integer_indexed_series_must_carry_its_time_stamps():
     y = pd.Series(50 + 3 * X.x.to_numpy() + rng.normal(size=40), index=years)
     f = ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0)).fit(y[:30], X[:30])
     assert np.isfinite(f.predict(X=X[30:33])).all()
-    with pytest.raises(ValueError, match=r"X's index \(1900 .. 1902\) does not match the time "
-                                         r"stamps it must align with \(1930 .. 1932\)"):
+    with pytest.raises(ValueError, match=r"X's index does not match the 3 time stamps it must "
+                                         r"align with \(1930 .. 1932\): 3 of them missing"):
         f.predict(X=X[:3])  # the covariates of other years: refused, not used silently
     ranged, X_ranged = y.reset_index(drop=True), X.reset_index(drop=True)
-    with pytest.raises(ValueError, match="does not match the time stamps"):
+    with pytest.raises(ValueError, match="does not match the 30 time stamps"):
         ARIMAForecaster(horizon=3, order=(1, 0, 0)).fit(ranged[:30], X_ranged[5:35])
+
+
+def test_misaligned_covariates_are_told_what_differs():
+    days = pd.date_range("2024-01-01", periods=107, freq="D")
+    X = pd.DataFrame({"c": np.random.default_rng(0).normal(size=107)}, index=days)
+    y = pd.Series(np.sin(np.arange(100.0)), index=days[:100])
+    f = ARIMAForecaster(horizon=7, order=(1, 0, 0))
+    cases = [  # the spans alone were identical (a missing row) or hid the cause
+        (X[:100].drop(days[40]), r"1 of them missing from it \(first: 2024-02-10"),
+        (X[:100].tz_localize("UTC"), "its time zone is UTC, the series' None"),
+        (X[:100].reset_index(), r"time stamps are in column 'index'; make it the index: "
+                                r"X.set_index\('index'\)"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ValueError, match=message):
+            f.fit(y, bad)
+    berlin = X[:100].tz_localize("UTC").tz_convert("Europe/Berlin")
+    with pytest.raises(ValueError, match=r"convert it, e.g. X.tz_convert\('UTC'\)"):
+        f.fit(y.tz_localize("UTC"), berlin)
+    f.fit(y, X[:100])
+    with pytest.raises(ValueError, match=r"it starts at 2024-01-01 00:00:00, before the first of "
+                                         r"them; pass the rows from there on: X.loc\['2024-04-10"):
+        f.predict(X=X)  # history and future together, as some libraries take them
+    with pytest.raises(TypeError, match=r"y has its time stamps in column 'ds'; make it the "
+                                        r"index: y.set_index\('ds'\)"):
+        f.fit(y.rename_axis("ds").reset_index())  # "drop the non-numeric column" lost the dates
 
 
 def test_refused_refits_and_updates_leave_the_forecaster_as_it_was():
@@ -454,8 +480,21 @@ def test_numpy_integer_sizes_and_bool_horizons():
     y = pd.Series(np.sin(np.arange(40.0)), index=pd.date_range("2000-01", periods=40, freq="MS"))
     f = GRUForecaster(**{**TINY, "hidden_size": np.int64(4)}).fit(y)
     assert np.isfinite(f.predict()).all()  # torch's layers take an int, not an np.int64
-    with pytest.raises(TypeError, match="horizon must be an int, not a bool"):
+    with pytest.raises(TypeError, match="horizon must be a number, not a bool"):
         f.predict(horizon=True)
+    # every number parameter refuses a bool (True counted as 1) and NaN (which passed every
+    # range check, then failed late: a "diverged" training, a NaN window count)
+    for bad, error, message in [({"max_epochs": True}, TypeError, "max_epochs must be a number"),
+                                ({"learning_rate": True}, TypeError, "learning_rate must be a"),
+                                ({"gradient_clip": np.nan}, ValueError, "gradient_clip must be a"),
+                                ({"early_stopping": True, "validation_fraction": np.nan},
+                                 ValueError, "validation_fraction must be a number, not NaN")]:
+        with pytest.raises(error, match=message):
+            GRUForecaster(**{**TINY, **bad}).fit(y)
+    X, labels = np.random.default_rng(0).normal(size=(8, 6, 1)), np.arange(8) % 2
+    for bad in ({"average_last": np.nan}, {"label_smoothing": np.nan}, {"conv_steps": True}):
+        with pytest.raises((TypeError, ValueError), match=f"{next(iter(bad))} must be a number"):
+            SequenceClassifier(hidden_size=4, max_epochs=1, **bad).fit(X, labels)
     two = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01"]))
     with pytest.raises(ValueError, match="2 time stamp.s. and no frequency"):
         SeasonalNaiveForecaster(horizon=2).fit(two)

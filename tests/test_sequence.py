@@ -285,6 +285,12 @@ def test_warm_start_continues_training_the_same_network():
     with pytest.raises(ValueError, match=r"built with other parameters: hidden_size=8 \(fitted: "
                                          r"64\), conv_scales=3 \(fitted: 1\); set them back"):
         clf.fit(X, y)
+    clf.set_params(conv_scales=1, hidden_size=64)
+    for change, fitted in (({"ensemble_size": 3}, 1), ({"conv_steps": None}, 64)):
+        clf.set_params(**change)  # both were ignored: one network, the old front-end
+        with pytest.raises(ValueError, match=rf"{next(iter(change))}=.* \(fitted: {fitted}\)"):
+            clf.fit(X, y)
+        clf.set_params(ensemble_size=1, conv_steps=64)
     assert clf.module_ is module
     reg = SequenceRegressor(max_epochs=1, warm_start=True, random_state=0)
     reg.fit(X, X.sum(axis=(1, 2)))

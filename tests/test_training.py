@@ -258,6 +258,9 @@ def test_bf16_on_the_cpu_learns_like_float32_and_float16_is_refused(seasonal_ser
         LSTMForecaster(precision="16-mixed", device="cpu").fit(train)
     with pytest.raises(ValueError, match="precision='64' is not valid"):
         SequenceClassifier(precision="64", device="cpu").fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+    half.set_params(precision="fp16")  # a setting of the moment: predict checks it too
+    with pytest.raises(ValueError, match="precision='fp16' is not valid"):  # was a KeyError
+        half.predict()
 
 
 def test_model_fit_on_a_gpu_unpickles_on_a_cpu_only_machine(seasonal_series):

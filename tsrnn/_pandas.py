@@ -81,6 +81,12 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True
         fmt = SeriesFormat("series", 1, y.index, name=y.name)
     elif isinstance(y, pd.DataFrame):
         bad = [c for c in y.columns if not pd.api.types.is_numeric_dtype(y[c])]
+        times = [c for c in bad if pd.api.types.is_datetime64_any_dtype(y[c])]
+        if times:
+            raise TypeError(
+                f"{name} has its time stamps in column {times[0]!r}; make it the index: "
+                f"{name}.set_index({times[0]!r})."
+            )
         if bad:
             raise TypeError(
                 f"{name} has non-numeric column(s) {bad}; convert them (pd.to_numeric) or drop them."
@@ -109,17 +115,40 @@ def read_covariates(X, n: int, index: pd.Index | None, name: str = "X") -> np.nd
     time stamps (``index``; None for a numpy series, which has none) a pandas ``X`` must share."""
     if isinstance(X, (pd.Series, pd.DataFrame)) and index is not None:
         if not X.index.equals(index):
-            def span(i):
-                return f"{i[0]} .. {i[-1]}" if len(i) else "empty"
             raise ValueError(
-                f"{name}'s index ({span(X.index)}) does not match the time stamps it must align "
-                f"with ({span(index)}); pass the rows of those stamps (X.loc[...] or "
-                "X.reindex(index))."
+                f"{name}'s index does not match the {len(index)} time stamps it must align with "
+                f"({_span(index)}): {_difference(X, index)}."
             )
     values, _ = read_series(X, name)
     if len(values) != n:
         raise ValueError(f"{name} has {len(values)} rows but {n} are needed (one per time step).")
     return values
+
+
+def _span(index: pd.Index) -> str:
+    return f"{index[0]} .. {index[-1]}" if len(index) else "none"
+
+
+def _difference(X, index: pd.Index) -> str:
+    """How ``X``'s index differs from ``index``, and the fix."""
+    have = X.index
+    zones = [getattr(i, "tz", None) for i in (have, index)]
+    if isinstance(have, pd.DatetimeIndex) and str(zones[0]) != str(zones[1]):
+        return (f"its time zone is {zones[0]}, the series' {zones[1]}; convert it, e.g. "
+                f"X.tz_convert({str(zones[1])!r})" if zones[0] is not None and zones[1] is not None
+                else f"its time zone is {zones[0]}, the series' {zones[1]}; give both the same")
+    frames = [c for c in getattr(X, "columns", []) if pd.api.types.is_datetime64_any_dtype(X[c])]
+    if frames and not isinstance(have, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return f"its time stamps are in column {frames[0]!r}; make it the index: X.set_index({frames[0]!r})"
+    if len(have) and len(index) and have[0] < index[0] and index[0] in have:
+        return (f"it starts at {have[0]}, before the first of them; pass the rows from there on: "
+                f"X.loc[{str(index[0])!r}:]")
+    missing, extra = index.difference(have), have.difference(index)
+    parts = [f"{len(missing)} of them missing from it (first: {missing[0]})"] if len(missing) else []
+    parts += [f"{len(extra)} stamp(s) not among them (first: {extra[0]})"] if len(extra) else []
+    return ("; ".join(parts) or "the same stamps in another order") + (
+        "; pass the rows of those stamps (X.reindex(index) fills missing ones with NaN, which "
+        "is refused: fill them first)")
 
 
 def match_columns(data, names, name: str, fitted: str = "the forecaster was fit on"):
@@ -288,6 +317,10 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
         else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
             grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base)
             steps, stride = grid.get_indexer(stamps), freq.n
+            for s in np.unique(codes[steps < 0]):  # off the panel's grid (another clock
+                rows = slice(first[s], last[s] + 1)  # offset, e.g. :30): on its own grid
+                own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base)
+                steps[rows] = own.get_indexer(stamps[rows])
         bad = steps < 0
         bad[1:] |= same & (np.diff(steps) != stride)
         if bad.any():

@@ -84,13 +84,17 @@ def resolve_device(device: str | torch.device) -> torch.device:
 PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
 
 
-def check_precision(precision: str, device: torch.device) -> None:
-    """Refuse an unknown precision, and float16 mixed precision off CUDA (the CPU's LSTM
-    kernels have no float16 version)."""
-    if precision not in PRECISIONS:
+def _check_precision_name(precision) -> None:
+    if not isinstance(precision, str) or precision not in PRECISIONS:
         raise ValueError(
             f"precision={precision!r} is not valid; choose one of {', '.join(map(repr, PRECISIONS))}."
         )
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse an unknown precision, and float16 mixed precision off CUDA (the CPU's LSTM
+    kernels have no float16 version)."""
+    _check_precision_name(precision)
     if precision == "16-mixed" and device.type != "cuda":
         raise ValueError(
             f"precision='16-mixed' needs a CUDA device but the device is {device}; use "
@@ -100,7 +104,9 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 def autocast(device: torch.device, precision: str):
     """The autocast context of ``precision`` on ``device`` (a no-op for "32", and for
-    "16-mixed" off CUDA: a model trained so on a GPU and loaded on a CPU predicts in float32)."""
+    "16-mixed" off CUDA: a model trained so on a GPU and loaded on a CPU predicts in float32).
+    ``precision`` is a setting of the moment, so predict checks it here too."""
+    _check_precision_name(precision)
     dtype = PRECISIONS[precision]
     if dtype is None or (dtype == torch.float16 and device.type != "cuda"):
         return nullcontext()

@@ -21,23 +21,33 @@ def check_choice(value, name: str, choices) -> None:
         raise ValueError(f"{name}={value!r} is not valid; choose one of {listed}.")
 
 
+def check_number(value, name: str, target_type, **bounds) -> None:
+    """scikit-learn's ``check_scalar`` that also refuses a bool (True would count as 1) and NaN
+    (which passes every range check)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, not a bool ({value!r}).")
+    if isinstance(value, Real) and np.isnan(value):
+        raise ValueError(f"{name} must be a number, not NaN.")
+    check_scalar(value, name, target_type, **bounds)
+
+
 def check_network_params(est, cell: str) -> None:
     """Check the parameters every recurrent estimator shares (network and training)."""
     check_choice(cell, "cell", tuple(CELLS))
     check_choice(est.nonlinearity, "nonlinearity", ("tanh", "relu") if cell == "rnn" else ("tanh",))
-    check_scalar(est.hidden_size, "hidden_size", Integral, min_val=1)
-    check_scalar(est.num_layers, "num_layers", Integral, min_val=1)
-    check_scalar(est.dropout, "dropout", Real, min_val=0.0, max_val=1.0, include_boundaries="left")
-    check_scalar(est.learning_rate, "learning_rate", Real, min_val=0.0, include_boundaries="neither")
-    check_scalar(est.max_epochs, "max_epochs", Integral, min_val=1)
-    check_scalar(est.batch_size, "batch_size", Integral, min_val=1)
-    check_scalar(
+    check_number(est.hidden_size, "hidden_size", Integral, min_val=1)
+    check_number(est.num_layers, "num_layers", Integral, min_val=1)
+    check_number(est.dropout, "dropout", Real, min_val=0.0, max_val=1.0, include_boundaries="left")
+    check_number(est.learning_rate, "learning_rate", Real, min_val=0.0, include_boundaries="neither")
+    check_number(est.max_epochs, "max_epochs", Integral, min_val=1)
+    check_number(est.batch_size, "batch_size", Integral, min_val=1)
+    check_number(
         est.validation_fraction, "validation_fraction", Real, min_val=0.0, max_val=1.0,
         include_boundaries="neither",
     )
-    check_scalar(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
+    check_number(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
     if est.gradient_clip is not None:
-        check_scalar(est.gradient_clip, "gradient_clip", Real, min_val=0.0, include_boundaries="neither")
+        check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0, include_boundaries="neither")
 
 
 def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
@@ -112,9 +122,7 @@ def unchanged_on_error(est) -> Iterator[None]:
 
 def check_count(value, name: str) -> None:
     """A positive integer (numpy integers too, not a bool)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int, not a bool ({value!r}).")
-    check_scalar(value, name, Integral, min_val=1)
+    check_number(value, name, Integral, min_val=1)
 
 
 def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:

@@ -118,6 +118,12 @@ class ARIMAForecaster(BaseForecaster):
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
+        if m < 2 and fixed_seasonal is not None and any(fixed_seasonal):
+            raise ValueError(
+                f"seasonal_order={tuple(fixed_seasonal)} needs a season, but the series has "
+                f"season_length={m}; pass season_length (e.g. 12 for monthly data), or a pandas "
+                "series with a frequency, or leave seasonal_order out."
+            )
         if m < 2 and fixed_seasonal is None:
             fixed_seasonal = (0, 0, 0)
         big_d = (

@@ -53,7 +53,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}")
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
-        frame[args.time_column] = pd.to_datetime(frame[args.time_column])
+        try:
+            frame[args.time_column] = pd.to_datetime(frame[args.time_column])
+        except ValueError:  # offsets that change (a zone across DST, as to_csv writes it): UTC
+            frame[args.time_column] = pd.to_datetime(frame[args.time_column], utc=True)
     frame = frame.set_index(args.time_column).sort_index()
     if frame.index.has_duplicates:
         repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
@@ -85,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s)")
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
-        p.add_argument("--time-column", default="ds")
+        p.add_argument("--time-column", default="ds",
+                       help="time stamps (default ds); stamps whose UTC offset changes (a time "
+                       "zone across DST) are read, and forecast, in UTC")
         p.add_argument("--value-column", action="append", help="value column (repeatable)")
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
         p.add_argument("--horizon", type=int, default=12)

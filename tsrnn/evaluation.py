@@ -235,6 +235,8 @@ def backtest(
             "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
             "backtest(forecaster, g.set_index('ds')['y'])."
         )
+    y, X = (v if v is None or isinstance(v, (pd.Series, pd.DataFrame)) else np.asarray(v)
+            for v in (y, X))  # lists as arrays (a list's .index is a method, not stamps)
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
     for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),

@@ -95,7 +95,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
     def _check_columns(self, X) -> None:
         """2-D input names its columns (time steps) in the output: a DataFrame must have the
-        fit's names in the fit's order, and pandas output needs the fit's number of columns."""
+        fit's names in the fit's order, and pandas output needs 2-D input of the fit's number of
+        columns."""
         fitted = getattr(self, "feature_names_in_", None)
         if isinstance(X, pd.DataFrame) and fitted is not None and list(X.columns) != list(fitted):
             raise ValueError(
@@ -104,8 +105,15 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             )
         output = getattr(self, "_sklearn_output_config", {}).get(
             "transform", get_config()["transform_output"])
+        if output != "default" and not _is_2d(X):
+            form = "a list of sequences" if isinstance(X, (list, tuple)) else f"{np.ndim(X)}-D"
+            raise ValueError(
+                f"{output} output holds 2-D data only but X is {form}; give this scaler numpy "
+                "output, SequenceScaler().set_output(transform='default') (scikit-learn's global "
+                "transform_output applies to every step of a pipeline)."
+            )
         n = getattr(self, "_columns", None) or self.n_features_in_  # as get_feature_names_out
-        if output != "default" and _is_2d(X) and np.shape(X)[1] != n:
+        if output != "default" and np.shape(X)[1] != n:
             raise ValueError(
                 f"X has {np.shape(X)[1]} columns (time steps) but the scaler was fit on "
                 f"{n}, and {output} output names them with the fit's names; pass "

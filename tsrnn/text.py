@@ -11,9 +11,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import check_number
 from .persistence import SaveMixin
 from .sequence import SequenceClassifier
 
@@ -86,7 +86,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
     def fit(self, text: str):
         """Learn to predict each next character of ``text``."""
         _check_text(text)
-        check_scalar(self.seq_length, "seq_length", Integral, min_val=2)
+        check_number(self.seq_length, "seq_length", Integral, min_val=2)
         if len(text) < self.seq_length + 1:
             raise ValueError(
                 f"text has {len(text)} characters but seq_length={self.seq_length} needs at "
@@ -148,8 +148,8 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
             ``prompt`` followed by the generated characters.
         """
         check_is_fitted(self)
-        check_scalar(n_chars, "n_chars", Integral, min_val=0)
-        check_scalar(temperature, "temperature", Real, min_val=0, include_boundaries="neither")
+        check_number(n_chars, "n_chars", Integral, min_val=0)
+        check_number(temperature, "temperature", Real, min_val=0, include_boundaries="neither")
         rng = np.random.default_rng(random_state)
         text = prompt or str(rng.choice(self.vocabulary_))
         for _ in range(n_chars):

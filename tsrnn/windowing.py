@@ -7,10 +7,10 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ._pandas import match_columns, read_series
+from ._validation import check_number
 
 
 def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1) -> np.ndarray:
@@ -60,9 +60,9 @@ def _read_panel(y, names=None) -> tuple[list[np.ndarray], list | None]:
 
 
 def _panel_starts(y, window_length, horizon, stride, names=None):
-    check_scalar(window_length, "window_length", Integral, min_val=1)
-    check_scalar(horizon, "horizon", Integral, min_val=0)
-    check_scalar(stride, "stride", Integral, min_val=1)
+    check_number(window_length, "window_length", Integral, min_val=1)
+    check_number(horizon, "horizon", Integral, min_val=0)
+    check_number(stride, "stride", Integral, min_val=1)
     arrays, names = _read_panel(y, names)
     starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
     if starts.size == 0:

@@ -9,11 +9,10 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _pandas
-from .._validation import check_count, unchanged_on_error
+from .._validation import check_count, check_number, unchanged_on_error
 from ..evaluation import mase, mase_scale
 
 
@@ -108,7 +107,7 @@ class BaseForecaster(BaseEstimator):
     def _check_params(self) -> None:
         check_count(self.horizon, "horizon")
         if self.season_length is not None:
-            check_scalar(self.season_length, "season_length", Integral, min_val=1)
+            check_number(self.season_length, "season_length", Integral, min_val=1)
 
     def predict(self, horizon: int | None = None, X=None):
         """Forecast the steps after the end of the training series.

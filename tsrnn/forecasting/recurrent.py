@@ -7,7 +7,6 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils import check_scalar
 
 from .. import _pandas
 from .._training import (
@@ -18,7 +17,7 @@ from .._training import (
     resolve_device,
     train_members,
 )
-from .._validation import check_choice, check_network_params, safe_scale
+from .._validation import check_choice, check_network_params, check_number, safe_scale
 from ..evaluation import _ndiffs, mase_scale
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
@@ -249,7 +248,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_scalar(self.ensemble_size, "ensemble_size", Integral, min_val=1)
+        check_number(self.ensemble_size, "ensemble_size", Integral, min_val=1)
         check_network_params(self, self._cell)
         check_choice(self.scaling, "scaling", _SCALINGS)
         check_choice(self.strategy, "strategy", _STRATEGIES)
@@ -257,9 +256,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_choice(self.level_input, "level_input", (False, True, "auto"))
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
-            check_scalar(self.window_length, "window_length", Integral, min_val=1)
+            check_number(self.window_length, "window_length", Integral, min_val=1)
         if self.max_steps is not None:
-            check_scalar(self.max_steps, "max_steps", Integral, min_val=1)
+            check_number(self.max_steps, "max_steps", Integral, min_val=1)
 
     def _resolve_window(self, n: int, m: int, h: int) -> int:
         if self.window_length is not None:

@@ -9,18 +9,24 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from .._training import (
     TorchEstimatorMixin,
+    _plain,
     autocast,
     check_precision,
     draw_seed,
     resolve_device,
     train_members,
 )
-from .._validation import check_choice, check_network_params, safe_scale, unchanged_on_error
+from .._validation import (
+    check_choice,
+    check_network_params,
+    check_number,
+    safe_scale,
+    unchanged_on_error,
+)
 from ..networks import SequenceNetwork, combine
 from .inputs import _sample_weight, per_step_targets, read_sequences
 
@@ -285,7 +291,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
-            self._check_layout(spec.get("layout", {}))
+            self._check_layout({**spec.get("layout", {}), "ensemble_size": spec["n_members"],
+                                **{k: spec[k] for k in ("conv_steps",) if k in spec}})
             if output_size != spec["output_size"]:
                 raise ValueError(
                     f"warm_start: y gives {output_size} output(s) per sample but the fitted "
@@ -303,7 +310,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             if self.output == "last" and self.conv_steps is not None:
                 stride = math.ceil(seqs.shape[1] / self.conv_steps)
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
-                        n_members=self.ensemble_size, layout=self._layout())
+                        n_members=self.ensemble_size, layout=self._layout(),
+                        conv_steps=_plain(self.conv_steps))
 
             def build(i: int) -> torch.nn.Module:  # called under member i's seed
                 return self._network(x_all.shape[2], output_size, stride, spec["layout"])
@@ -328,23 +336,23 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
         check_choice(self.scaling, "scaling", _SCALINGS)
-        check_scalar(self.conv_channels, "conv_channels", Integral, min_val=1)
-        check_scalar(self.conv_scales, "conv_scales", Integral, min_val=1)
+        check_number(self.conv_channels, "conv_channels", Integral, min_val=1)
+        check_number(self.conv_scales, "conv_scales", Integral, min_val=1)
         if self.conv_scales > 1 and self.conv_channels <= self.conv_scales:
             raise ValueError(
                 f"conv_channels={self.conv_channels} cannot be shared out among "
                 f"conv_scales={self.conv_scales} kernel widths and a pooled branch; raise "
                 "conv_channels or lower conv_scales."
             )
-        check_scalar(self.ensemble_size, "ensemble_size", Integral, min_val=1)
+        check_number(self.ensemble_size, "ensemble_size", Integral, min_val=1)
         for name in ("conv_steps", "max_steps"):
             if getattr(self, name) is not None:
-                check_scalar(getattr(self, name), name, Integral, min_val=1)
+                check_number(getattr(self, name), name, Integral, min_val=1)
         if self.average_last is not None:
-            check_scalar(self.average_last, "average_last", Real, min_val=0.0, max_val=1.0,
+            check_number(self.average_last, "average_last", Real, min_val=0.0, max_val=1.0,
                          include_boundaries="right")
         if self.label_smoothing is not None:
-            check_scalar(self.label_smoothing, "label_smoothing", Real, min_val=0.0, max_val=1.0,
+            check_number(self.label_smoothing, "label_smoothing", Real, min_val=0.0, max_val=1.0,
                          include_boundaries="left")
         kinds = _split_pooling(self.pooling)
         if not kinds or len(set(kinds)) < len(kinds) or not set(kinds) <= set(_POOLINGS):
@@ -379,10 +387,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _make_module(
         self, input_size: int, output_size: int, stride: int | None, n_members: int,
-        layout: dict | None = None,
+        layout: dict | None = None, conv_steps: int | None = None,
     ) -> torch.nn.Module:
         """The untrained network(s) of a ``_module_spec`` (for loading; files written before
-        the spec held the layout are built from the parameters)."""
+        the spec held the layout are built from the parameters). ``conv_steps`` is recorded
+        for warm_start's check only: ``stride`` holds its effect."""
         layout = self._layout() if layout is None else layout
         members = [self._network(input_size, output_size, stride, layout)
                    for _ in range(n_members)]
