@@ -29,6 +29,13 @@ def test_a_csv_of_a_time_zone_across_dst_is_read_in_utc(tmp_path, capsys):
     forecast = pd.read_csv(out, index_col=0)
     assert list(forecast.index) == [str(t) for t in pd.date_range(
         stamps[-1].tz_convert("UTC"), periods=4, freq="h")[1:]]
+    days = pd.date_range("2024-03-20", periods=30, freq="D", tz="Europe/Berlin", name="ds")
+    pd.Series(np.arange(30.0) % 7, index=days, name="y").to_csv(tmp_path / "daily.csv")
+    assert main(["forecast", str(tmp_path / "daily.csv"), "--horizon", "3", "--model",
+                 "seasonal_naive", "-o", str(out)]) == 0  # midnights: local dates, not UTC 22:00
+    forecast = pd.read_csv(out, index_col=0)
+    assert list(forecast.index) == ["2024-04-19", "2024-04-20", "2024-04-21"]
+    assert forecast["y"].tolist() == [2.0, 3.0, 4.0]
 
 
 def test_evaluate_prints_both_models_and_mase(capsys):

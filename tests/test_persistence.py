@@ -216,6 +216,9 @@ def test_stamps_a_file_cannot_describe_are_refused_at_save(index, tmp_path):
     assert not os.path.exists(tmp_path / "m")
     with pytest.raises(TypeError, match="type datetime64 cannot be saved without pickle"):
         f.fit(pd.Series(np.arange(30.0), name=np.datetime64("2024-01-01"))).save(tmp_path / "m")
+    named = pd.Series(np.arange(30.0), name=np.str_("y"))  # numpy strings save (as before)
+    f.fit(named).save(tmp_path / "s")
+    assert tsrnn.load(tmp_path / "s").predict().name == "y"
     zoned = pd.date_range("2024-03-25", periods=30, freq="D", tz="Europe/Berlin")  # over DST
     f.fit(pd.Series(np.sin(np.arange(30.0)), index=zoned)).save(tmp_path / "z")
     pd.testing.assert_series_equal(tsrnn.load(tmp_path / "z").predict(), f.predict())

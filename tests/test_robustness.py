@@ -440,6 +440,10 @@ def test_misaligned_covariates_are_told_what_differs():
         (X[:100].reset_index(), r"time stamps are in column 'index'; make it the index: "
                                 r"X.set_index\('index'\)"),
     ]
+    cases += [  # these crashed while the message was built, or called duplicates a reordering
+        (X[:100].reset_index(drop=True), "it is a RangeIndex, the series' a DatetimeIndex"),
+        (pd.concat([X[:100], X[5:6]]).sort_index(), "it has duplicated stamps .first: 2024-01-06"),
+    ]
     for bad, message in cases:
         with pytest.raises(ValueError, match=message):
             f.fit(y, bad)

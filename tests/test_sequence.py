@@ -272,6 +272,22 @@ def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():
     assert reg.score(X, targets, sample_weight=w) != reg.score(X, targets)
 
 
+def test_warm_start_of_an_ensemble_cut_short_trains_its_members_further(monkeypatch):
+    import tsrnn.sequence.base as base
+
+    real = base.train_members
+    def first_member_only(*args, **kw):  # as a Ctrl-C during the second member leaves it
+        return real(*args[:-1], 1, **kw)
+    X, y = _two_classes(40)
+    clf = SequenceClassifier(max_epochs=2, ensemble_size=3, warm_start=True, random_state=0)
+    monkeypatch.setattr(base, "train_members", first_member_only)
+    clf.fit(X, y)
+    monkeypatch.setattr(base, "train_members", real)
+    module = clf.module_
+    clf.fit(X, y)  # nothing changed: was refused as "ensemble_size=3 (fitted: 1)"
+    assert clf.module_ is module and clf._module_spec["n_members"] == 1
+
+
 def test_warm_start_continues_training_the_same_network():
     X, y = _two_classes(100)
     clf = SequenceClassifier(max_epochs=5, warm_start=True, random_state=0).fit(X, y)

@@ -140,6 +140,14 @@ def _difference(X, index: pd.Index) -> str:
     frames = [c for c in getattr(X, "columns", []) if pd.api.types.is_datetime64_any_dtype(X[c])]
     if frames and not isinstance(have, (pd.DatetimeIndex, pd.PeriodIndex)):
         return f"its time stamps are in column {frames[0]!r}; make it the index: X.set_index({frames[0]!r})"
+    if type(have) is not type(index) and not (have.dtype.kind in "iu" and index.dtype.kind in "iu"):
+        return (f"it is a {type(have).__name__}, the series' a {type(index).__name__}; give X "
+                "the series' kind of time stamps")
+    if isinstance(have, pd.PeriodIndex) and have.freq != index.freq:
+        return f"its frequency is {have.freqstr}, the series' {index.freqstr}; give both the same"
+    if have.has_duplicates:
+        return (f"it has duplicated stamps (first: {have[have.duplicated()][0]}); drop or "
+                "aggregate them first")
     if len(have) and len(index) and have[0] < index[0] and index[0] in have:
         return (f"it starts at {have[0]}, before the first of them; pass the rows from there on: "
                 f"X.loc[{str(index[0])!r}:]")

@@ -39,6 +39,20 @@ def make_model(name: str, horizon: int, random_state: int):
     return MODELS[name](horizon=horizon)
 
 
+def _stamps(column: pd.Series) -> pd.Series:
+    """Datetimes of a CSV column. Offsets that change (a time zone across DST, as ``to_csv``
+    writes it) cannot share one index: the stamps are read as local wall-clock times when those
+    are regular (daily and longer steps), else in UTC (e.g. hourly)."""
+    try:
+        return pd.to_datetime(column)
+    except ValueError:
+        utc = pd.to_datetime(column, utc=True)
+        wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
+                                                             regex=True))
+        regular = len(wall) < 3 or pd.infer_freq(wall.sort_values()) is not None
+        return wall if regular else utc
+
+
 def read_input(args) -> pd.Series | pd.DataFrame:
     """The series to forecast, from ``--dataset`` or a CSV with a time column."""
     if args.dataset:
@@ -53,10 +67,7 @@ def read_input(args) -> pd.Series | pd.DataFrame:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}")
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
-        try:
-            frame[args.time_column] = pd.to_datetime(frame[args.time_column])
-        except ValueError:  # offsets that change (a zone across DST, as to_csv writes it): UTC
-            frame[args.time_column] = pd.to_datetime(frame[args.time_column], utc=True)
+        frame[args.time_column] = _stamps(frame[args.time_column])
     frame = frame.set_index(args.time_column).sort_index()
     if frame.index.has_duplicates:
         repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
@@ -90,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
         p.add_argument("--time-column", default="ds",
                        help="time stamps (default ds); stamps whose UTC offset changes (a time "
-                       "zone across DST) are read, and forecast, in UTC")
+                       "zone across DST) are read as local times where those are regular (daily "
+                       "and longer steps), else in UTC (hourly)")
         p.add_argument("--value-column", action="append", help="value column (repeatable)")
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
         p.add_argument("--horizon", type=int, default=12)

@@ -251,7 +251,7 @@ def _encode(value: Any, tensors: dict, prefix: str) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(
             value, np.generic):
         return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+    if isinstance(value, np.generic) and value.dtype.kind in "biufcU":  # not datetime64
         return {"__scalar__": value.item(), "dtype": value.dtype.str}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.isnative:
         ref = _tensor_ref(torch.from_numpy(np.array(value)), tensors, prefix)  # writable copy

@@ -291,8 +291,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
-            self._check_layout({**spec.get("layout", {}), "ensemble_size": spec["n_members"],
-                                **{k: spec[k] for k in ("conv_steps",) if k in spec}})
+            self._check_layout({**spec.get("layout", {}), **{
+                k: spec[k] for k in ("ensemble_size", "conv_steps") if k in spec}})
             if output_size != spec["output_size"]:
                 raise ValueError(
                     f"warm_start: y gives {output_size} output(s) per sample but the fitted "
@@ -311,6 +311,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 stride = math.ceil(seqs.shape[1] / self.conv_steps)
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
                         n_members=self.ensemble_size, layout=self._layout(),
+                        ensemble_size=_plain(self.ensemble_size),
                         conv_steps=_plain(self.conv_steps))
 
             def build(i: int) -> torch.nn.Module:  # called under member i's seed
@@ -387,11 +388,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
     def _make_module(
         self, input_size: int, output_size: int, stride: int | None, n_members: int,
-        layout: dict | None = None, conv_steps: int | None = None,
+        layout: dict | None = None, ensemble_size: int | None = None,
+        conv_steps: int | None = None,
     ) -> torch.nn.Module:
         """The untrained network(s) of a ``_module_spec`` (for loading; files written before
-        the spec held the layout are built from the parameters). ``conv_steps`` is recorded
-        for warm_start's check only: ``stride`` holds its effect."""
+        the spec held the layout are built from the parameters). ``ensemble_size`` and
+        ``conv_steps`` are recorded for warm_start's check only: ``n_members`` (fewer after an
+        interrupted fit) and ``stride`` hold their effect."""
         layout = self._layout() if layout is None else layout
         members = [self._network(input_size, output_size, stride, layout)
                    for _ in range(n_members)]
