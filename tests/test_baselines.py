@@ -122,3 +122,19 @@ def test_a_seasonal_order_without_a_season_names_season_length():
         ARIMAForecaster(order=(1, 1, 0), seasonal_order=(1, 0, 0)).fit(years)  # "pass an order"
     monthly = ARIMAForecaster(order=(1, 1, 0), seasonal_order=(1, 0, 0), season_length=12)
     assert monthly.fit(years.to_numpy()).orders_ == [((1, 1, 0), (1, 0, 0))]
+
+
+@pytest.mark.parametrize("cls", [ARIMAForecaster, ETSForecaster])
+def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
+    # statsmodels' approximate diffuse start has a variance in absolute units: in thousandths
+    # the same series got other ARIMA orders and forecasts off by 0.58 standard deviations
+    y = load_airpassengers().to_numpy()[:70]
+    base = cls(horizon=12, season_length=12).fit(y)
+    for a, b in ((1e-3, 0.0), (1e3, 0.0), (100.0, 1e5)):
+        f = cls(horizon=12, season_length=12).fit(y * a + b)
+        assert getattr(f, "orders_", None) == getattr(base, "orders_", None)
+        np.testing.assert_allclose(f.predict(), base.predict() * a + b, atol=1e-3 * a * y.std())
+        f.update(y[-3:] * a + b)  # new values enter in the fit's units too
+        np.testing.assert_allclose(f.predict(), base.update(y[-3:]).predict() * a + b,
+                                   atol=1e-3 * a * y.std())
+        base = cls(horizon=12, season_length=12).fit(y)

@@ -9,6 +9,7 @@ import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+from ._validation import safe_scale
 from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
@@ -50,6 +51,25 @@ class SeasonalNaiveForecaster(BaseForecaster):
         full = len(self._last_season) == self._season()
         season = self._last_season if full else self._last_season[-1:]
         return season[np.arange(h) % len(season)]
+
+
+def _standardise(est, values: np.ndarray) -> np.ndarray:
+    """Record each column's mean and standard deviation on ``est`` and return the z-scores: the
+    statistical models see data in the same units whatever the series' units (statsmodels'
+    approximate diffuse initialisation has a variance fixed in absolute units, so a series in
+    thousandths picked other orders and forecasts than the same series in units)."""
+    est._center = values.mean(axis=0)
+    est._scale = safe_scale(values.std(axis=0), est._center)
+    return _in_model_units(est, values)
+
+
+def _in_model_units(est, values: np.ndarray) -> np.ndarray:
+    # models pickled before the standardisation have neither attribute
+    return (values - getattr(est, "_center", 0.0)) / getattr(est, "_scale", 1.0)
+
+
+def _in_data_units(est, z: np.ndarray) -> np.ndarray:
+    return z * getattr(est, "_scale", 1.0) + getattr(est, "_center", 0.0)
 
 
 def _seasonal_strength(y: np.ndarray, m: int) -> float:
@@ -101,7 +121,7 @@ class ARIMAForecaster(BaseForecaster):
 
     def _fit_values(self, values, cov, m):
         self._results, self.orders_ = [], []
-        for col in values.T:
+        for col in _standardise(self, values).T:
             result = self._select(col, cov, m)
             self._results.append(result)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
@@ -188,12 +208,13 @@ class ARIMAForecaster(BaseForecaster):
         return fits[spec(best)]
 
     def _update_values(self, values, cov):
-        self._results = [r.append(col, exog=cov) for r, col in zip(self._results, values.T)]
+        self._results = [r.append(col, exog=cov)
+                         for r, col in zip(self._results, _in_model_units(self, values).T)]
 
     def _predict_values(self, h, future_cov):
         exog = None if future_cov is None else future_cov[:h]
         cols = [r.forecast(h, exog=exog) for r in self._results]
-        return np.column_stack(cols)
+        return _in_data_units(self, np.column_stack(cols))
 
 
 class ETSForecaster(BaseForecaster):
@@ -230,7 +251,7 @@ class ETSForecaster(BaseForecaster):
             )
         seasonal = [None, "add"] if m > 1 and len(values) >= 2 * m + 2 else [None]
         self._results, self.forms_ = [], []
-        for col in values.T:
+        for col in _standardise(self, values).T:
             best = None
             for trend, season in itertools.product([None, "add"], seasonal):
                 model = ETSModel(col, error="add", trend=trend, damped_trend=trend is not None,
@@ -254,8 +275,8 @@ class ETSForecaster(BaseForecaster):
             type(r.model)(np.r_[r.model.endog, col], error="add", trend=r.model.trend,
                           damped_trend=r.model.damped_trend, seasonal=r.model.seasonal,
                           seasonal_periods=r.model.seasonal_periods).smooth(r.params)
-            for r, col in zip(self._results, values.T)
+            for r, col in zip(self._results, _in_model_units(self, values).T)
         ]
 
     def _predict_values(self, h, future_cov):
-        return np.column_stack([r.forecast(h) for r in self._results])
+        return _in_data_units(self, np.column_stack([r.forecast(h) for r in self._results]))
