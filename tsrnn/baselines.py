@@ -95,7 +95,9 @@ class ARIMAForecaster(BaseForecaster):
     per parameter. The model without ARMA terms needs only one more than its parameters (AIC
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
-    enter as regressors.
+    enter as regressors. Each column is fit z-scored and its forecasts mapped back, so orders
+    and forecasts do not depend on the series' units (statsmodels' approximate diffuse start
+    does, on raw values).
 
     Parameters
     ----------
@@ -222,7 +224,8 @@ class ETSForecaster(BaseForecaster):
 
     Candidates: additive errors; no trend or an additive damped trend; no season or an additive
     season of ``season_length`` (when the series covers two seasons). Each column of a
-    multivariate series gets its own model; covariates are ignored.
+    multivariate series gets its own model, fit z-scored (so the results do not depend on the
+    series' units); covariates are ignored.
 
     Parameters
     ----------
