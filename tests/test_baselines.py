@@ -138,3 +138,5 @@ def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
         np.testing.assert_allclose(f.predict(), base.update(y[-3:]).predict() * a + b,
                                    atol=1e-3 * a * y.std())
         base = cls(horizon=12, season_length=12).fit(y)
+    constant = cls(horizon=3, season_length=4).fit(np.full(20, 5.0))  # all zeros once z-scored:
+    np.testing.assert_allclose(constant.predict(), 5.0, rtol=1e-5)  # ETS refused every form

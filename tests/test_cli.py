@@ -36,6 +36,10 @@ def test_a_csv_of_a_time_zone_across_dst_is_read_in_utc(tmp_path, capsys):
     forecast = pd.read_csv(out, index_col=0)
     assert list(forecast.index) == ["2024-04-19", "2024-04-20", "2024-04-21"]
     assert forecast["y"].tolist() == [2.0, 3.0, 4.0]
+    pd.Series(np.arange(29.0), index=days.delete(10), name="y").to_csv(tmp_path / "gap.csv")
+    with pytest.raises(SystemExit, match=r"1 time stamp.s. of frequency D are missing .e.g. "
+                                         r"\['2024-03-30"):  # counted 18 in UTC
+        main(["forecast", str(tmp_path / "gap.csv"), "--freq", "D"])
 
 
 def test_evaluate_prints_both_models_and_mase(capsys):

@@ -441,8 +441,9 @@ def test_misaligned_covariates_are_told_what_differs():
                                 r"X.set_index\('index'\)"),
     ]
     cases += [  # these crashed while the message was built, or called duplicates a reordering
-        (X[:100].reset_index(drop=True), "it is a RangeIndex, the series' a DatetimeIndex"),
+        (X[:100].reset_index(drop=True), "it is a RangeIndex of int64, the series' a DatetimeIndex"),
         (pd.concat([X[:100], X[5:6]]).sort_index(), "it has duplicated stamps .first: 2024-01-06"),
+        (X[:100].tz_localize("UTC").reset_index(drop=True), "it is a RangeIndex"),  # not the zone
     ]
     for bad, message in cases:
         with pytest.raises(ValueError, match=message):
@@ -457,6 +458,10 @@ def test_misaligned_covariates_are_told_what_differs():
     with pytest.raises(TypeError, match=r"y has its time stamps in column 'ds'; make it the "
                                         r"index: y.set_index\('ds'\)"):
         f.fit(y.rename_axis("ds").reset_index())  # "drop the non-numeric column" lost the dates
+    years = pd.Index(np.arange(2000, 2024, 2))  # against string labels: crashed in numpy
+    with pytest.raises(ValueError, match="it is a Index of str.*, the series' a Index of int64"):
+        f.fit(pd.Series(np.arange(12.0), index=years),
+              pd.DataFrame({"x": np.arange(12.0)}, index=years.astype(str)))
 
 
 def test_refused_refits_and_updates_leave_the_forecaster_as_it_was():

@@ -307,6 +307,10 @@ def test_warm_start_continues_training_the_same_network():
         with pytest.raises(ValueError, match=rf"{next(iter(change))}=.* \(fitted: {fitted}\)"):
             clf.fit(X, y)
         clf.set_params(ensemble_size=1, conv_steps=64)
+    del clf._module_spec["ensemble_size"]  # as a model saved before it was recorded
+    with pytest.raises(ValueError, match=r"ensemble_size=3 \(fitted: 1\)"):  # its n_members
+        clf.set_params(ensemble_size=3).fit(X, y)
+    clf.set_params(ensemble_size=1)
     assert clf.module_ is module
     reg = SequenceRegressor(max_epochs=1, warm_start=True, random_state=0)
     reg.fit(X, X.sum(axis=(1, 2)))

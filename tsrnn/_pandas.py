@@ -132,17 +132,18 @@ def _span(index: pd.Index) -> str:
 def _difference(X, index: pd.Index) -> str:
     """How ``X``'s index differs from ``index``, and the fix."""
     have = X.index
-    zones = [getattr(i, "tz", None) for i in (have, index)]
-    if isinstance(have, pd.DatetimeIndex) and str(zones[0]) != str(zones[1]):
-        return (f"its time zone is {zones[0]}, the series' {zones[1]}; convert it, e.g. "
-                f"X.tz_convert({str(zones[1])!r})" if zones[0] is not None and zones[1] is not None
-                else f"its time zone is {zones[0]}, the series' {zones[1]}; give both the same")
     frames = [c for c in getattr(X, "columns", []) if pd.api.types.is_datetime64_any_dtype(X[c])]
     if frames and not isinstance(have, (pd.DatetimeIndex, pd.PeriodIndex)):
         return f"its time stamps are in column {frames[0]!r}; make it the index: X.set_index({frames[0]!r})"
-    if type(have) is not type(index) and not (have.dtype.kind in "iu" and index.dtype.kind in "iu"):
-        return (f"it is a {type(have).__name__}, the series' a {type(index).__name__}; give X "
-                "the series' kind of time stamps")
+    numeric = have.dtype.kind in "iu" and index.dtype.kind in "iu"
+    if not numeric and (type(have) is not type(index) or have.dtype.kind != index.dtype.kind):
+        return (f"it is a {type(have).__name__} of {have.dtype}, the series' a "
+                f"{type(index).__name__} of {index.dtype}; give X the series' kind of time stamps")
+    zones = [getattr(i, "tz", None) for i in (have, index)]
+    if str(zones[0]) != str(zones[1]):
+        return (f"its time zone is {zones[0]}, the series' {zones[1]}; convert it, e.g. "
+                f"X.tz_convert({str(zones[1])!r})" if zones[0] is not None and zones[1] is not None
+                else f"its time zone is {zones[0]}, the series' {zones[1]}; give both the same")
     if isinstance(have, pd.PeriodIndex) and have.freq != index.freq:
         return f"its frequency is {have.freqstr}, the series' {index.freqstr}; give both the same"
     if have.has_duplicates:

@@ -58,8 +58,10 @@ def _standardise(est, values: np.ndarray) -> np.ndarray:
     statistical models see data in the same units whatever the series' units (statsmodels'
     approximate diffuse initialisation has a variance fixed in absolute units, so a series in
     thousandths picked other orders and forecasts than the same series in units)."""
-    est._center = values.mean(axis=0)
-    est._scale = safe_scale(values.std(axis=0), est._center)
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    est._scale = safe_scale(std, mean)
+    # a constant column stays as it is (all zeros would give ETS an AICc of -inf)
+    est._center = np.where(est._scale == std, mean, 0.0)
     return _in_model_units(est, values)
 
 

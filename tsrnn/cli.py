@@ -41,16 +41,14 @@ def make_model(name: str, horizon: int, random_state: int):
 
 def _stamps(column: pd.Series) -> pd.Series:
     """Datetimes of a CSV column. Offsets that change (a time zone across DST, as ``to_csv``
-    writes it) cannot share one index: the stamps are read as local wall-clock times when those
-    are regular (daily and longer steps), else in UTC (e.g. hourly)."""
+    writes it) cannot share one index: the stamps are read as local wall-clock times when they
+    all fall at one time of day (daily and longer steps), else in UTC (e.g. hourly)."""
     try:
         return pd.to_datetime(column)
     except ValueError:
-        utc = pd.to_datetime(column, utc=True)
         wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
                                                              regex=True))
-        regular = len(wall) < 3 or pd.infer_freq(wall.sort_values()) is not None
-        return wall if regular else utc
+        return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True)
 
 
 def read_input(args) -> pd.Series | pd.DataFrame:
@@ -101,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
         p.add_argument("--time-column", default="ds",
                        help="time stamps (default ds); stamps whose UTC offset changes (a time "
-                       "zone across DST) are read as local times where those are regular (daily "
-                       "and longer steps), else in UTC (hourly)")
+                       "zone across DST) are read as local times if all at one time of day "
+                       "(daily and longer steps), else in UTC (e.g. hourly)")
         p.add_argument("--value-column", action="append", help="value column (repeatable)")
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
         p.add_argument("--horizon", type=int, default=12)

@@ -291,8 +291,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
             build = members.__getitem__
-            self._check_layout({**spec.get("layout", {}), **{
-                k: spec[k] for k in ("ensemble_size", "conv_steps") if k in spec}})
+            self._check_layout({  # files from before ensemble_size was recorded: n_members
+                **spec.get("layout", {}), "ensemble_size": spec.get("ensemble_size",
+                                                                    spec["n_members"]),
+                **({"conv_steps": spec["conv_steps"]} if "conv_steps" in spec else {})})
             if output_size != spec["output_size"]:
                 raise ValueError(
                     f"warm_start: y gives {output_size} output(s) per sample but the fitted "
