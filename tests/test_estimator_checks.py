@@ -56,6 +56,17 @@ def test_battery_catches_a_forecaster_that_mutates_its_input():
         check_forecaster(Mutating(horizon=3))
 
 
+class Unguarded(SeasonalNaiveForecaster):
+    def predict(self, horizon=None, X=None):
+        return self.last_  # before fit: AttributeError, not NotFittedError
+
+
+def test_battery_names_the_check_whatever_the_error():
+    with pytest.raises(AssertionError, match="Unguarded fails check_not_fitted_error: "
+                                             "AttributeError"):  # escaped unnamed
+        check_forecaster(Unguarded(horizon=3))
+
+
 class ScoreMutating(SeasonalNaiveForecaster):
     def score(self, y, X=None):
         y.iloc[0] = -1.0

@@ -441,7 +441,7 @@ def test_misaligned_covariates_are_told_what_differs():
                                 r"X.set_index\('index'\)"),
     ]
     cases += [  # these crashed while the message was built, or called duplicates a reordering
-        (X[:100].reset_index(drop=True), "it is a RangeIndex of int64, the series' a DatetimeIndex"),
+        (X[:100].reset_index(drop=True), "it is a RangeIndex of int64, the series' a Datetime"),
         (pd.concat([X[:100], X[5:6]]).sort_index(), "it has duplicated stamps .first: 2024-01-06"),
         (X[:100].tz_localize("UTC").reset_index(drop=True), "it is a RangeIndex"),  # not the zone
     ]

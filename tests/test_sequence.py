@@ -272,6 +272,17 @@ def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():
     assert reg.score(X, targets, sample_weight=w) != reg.score(X, targets)
 
 
+def test_a_zero_weight_sequence_does_not_shape_the_network():
+    X, y = _two_classes(40)
+    seqs = [x[: 8 + i % 12] for i, x in enumerate(X)]
+    kw = dict(hidden_size=8, conv_channels=8, conv_steps=8, max_steps=20, random_state=0)
+    alone = SequenceClassifier(**kw).fit(seqs, y)
+    extra = SequenceClassifier(**kw).fit(seqs + [np.zeros((200, X.shape[2]))], list(y) + [y[0]],
+                                         sample_weight=np.r_[np.ones(40), 0.0])
+    assert extra._module_spec["stride"] == alone._module_spec["stride"]  # was 25 instead of 3
+    np.testing.assert_allclose(extra.predict_proba(seqs), alone.predict_proba(seqs), atol=1e-4)
+
+
 def test_warm_start_of_an_ensemble_cut_short_trains_its_members_further(monkeypatch):
     import tsrnn.sequence.base as base
 

@@ -134,7 +134,8 @@ def _difference(X, index: pd.Index) -> str:
     have = X.index
     frames = [c for c in getattr(X, "columns", []) if pd.api.types.is_datetime64_any_dtype(X[c])]
     if frames and not isinstance(have, (pd.DatetimeIndex, pd.PeriodIndex)):
-        return f"its time stamps are in column {frames[0]!r}; make it the index: X.set_index({frames[0]!r})"
+        return (f"its time stamps are in column {frames[0]!r}; make it the index: "
+                f"X.set_index({frames[0]!r})")
     numeric = have.dtype.kind in "iu" and index.dtype.kind in "iu"
     if not numeric and (type(have) is not type(index) or have.dtype.kind != index.dtype.kind):
         return (f"it is a {type(have).__name__} of {have.dtype}, the series' a "
@@ -153,7 +154,7 @@ def _difference(X, index: pd.Index) -> str:
         return (f"it starts at {have[0]}, before the first of them; pass the rows from there on: "
                 f"X.loc[{str(index[0])!r}:]")
     missing, extra = index.difference(have), have.difference(index)
-    parts = [f"{len(missing)} of them missing from it (first: {missing[0]})"] if len(missing) else []
+    parts = [f"{len(missing)} of them missing from it (first: {missing[0]})"] * bool(len(missing))
     parts += [f"{len(extra)} stamp(s) not among them (first: {extra[0]})"] if len(extra) else []
     return ("; ".join(parts) or "the same stamps in another order") + (
         "; pass the rows of those stamps (X.reindex(index) fills missing ones with NaN, which "

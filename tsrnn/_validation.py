@@ -38,7 +38,8 @@ def check_network_params(est, cell: str) -> None:
     check_number(est.hidden_size, "hidden_size", Integral, min_val=1)
     check_number(est.num_layers, "num_layers", Integral, min_val=1)
     check_number(est.dropout, "dropout", Real, min_val=0.0, max_val=1.0, include_boundaries="left")
-    check_number(est.learning_rate, "learning_rate", Real, min_val=0.0, include_boundaries="neither")
+    check_number(est.learning_rate, "learning_rate", Real, min_val=0.0,
+                 include_boundaries="neither")
     check_number(est.max_epochs, "max_epochs", Integral, min_val=1)
     check_number(est.batch_size, "batch_size", Integral, min_val=1)
     check_number(
@@ -47,7 +48,8 @@ def check_network_params(est, cell: str) -> None:
     )
     check_number(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
     if est.gradient_clip is not None:
-        check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0, include_boundaries="neither")
+        check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0,
+                     include_boundaries="neither")
 
 
 def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:

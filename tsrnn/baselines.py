@@ -225,9 +225,9 @@ class ETSForecaster(BaseForecaster):
     """Exponential smoothing (statsmodels ETSModel) with the form chosen by AICc.
 
     Candidates: additive errors; no trend or an additive damped trend; no season or an additive
-    season of ``season_length`` (when the series covers two seasons). Each column of a
-    multivariate series gets its own model, fit z-scored (so the results do not depend on the
-    series' units); covariates are ignored.
+    season of ``season_length`` (when the series has at least ``2 * season_length + 2``
+    points). Each column of a multivariate series gets its own model, fit z-scored (so the
+    results do not depend on the series' units); covariates are ignored.
 
     Parameters
     ----------

@@ -124,5 +124,7 @@ def check_forecaster(forecaster) -> None:
     for check in CHECKS:
         try:
             check(forecaster)
-        except AssertionError as exc:
-            raise AssertionError(f"{type(forecaster).__name__} fails {check.__name__}: {exc}") from exc
+        except Exception as exc:  # an error of any kind is a broken promise, named
+            what = str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
+            raise AssertionError(
+                f"{type(forecaster).__name__} fails {check.__name__}: {what}") from exc

@@ -124,7 +124,7 @@ def make_forecast_scorer(metric: str = "mase"):
 
     Parameters
     ----------
-    metric : {"mase", "smape", "rmse"}
+    metric : {"mase", "smape", "rmse"}, default="mase"
 
     Examples
     --------

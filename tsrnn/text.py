@@ -142,6 +142,16 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         (temperature < 1) or flattened (temperature > 1) as ``p^(1/temperature)``, then fed back
         as the next input. The model reads the last ``seq_length`` characters.
 
+        Parameters
+        ----------
+        n_chars : int
+            Characters to generate.
+        prompt : str, default=""
+            Text to continue; empty: the first character is drawn from the vocabulary.
+        temperature : float, default=1.0
+        random_state : int, numpy Generator or None, default=None
+            Seed of the draws (``np.random.default_rng``); None: fresh entropy.
+
         Returns
         -------
         str

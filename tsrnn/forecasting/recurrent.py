@@ -117,7 +117,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         the MASE scale, so that it can learn mean reversion (the "local" scaling otherwise shows
         it only changes). "auto": when a KPSS test at 5% does not reject level stationarity for
         more than half of the series (auto-ARIMA's test for d = 0; series under 20 points count
-        as not stationary; a panel of more than 500 series votes by 500 evenly spaced ones).
+        as not stationary; a panel of more than 500 series votes by every ``ceil(n / 500)``-th).
         Only with ``scaling="local"``; the other scalings show the level already. Not the
         default: on the bundled series where "auto" selects it (El Niño, lynx, sunspots), over
         14 sets of three origins before the benchmark's, it was better on El Niño and lynx,
@@ -178,7 +178,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     cutoff_ : object
         The last time stamp of the training series.
     mase_scale_ : ndarray
-        The MASE denominator of each target column, used by ``score``.
+        The MASE denominator of each target column, used by ``score`` (after a long-format
+        panel fit, one row per series).
 
     Notes
     -----

@@ -68,10 +68,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         sequence), "mean" and "max" (over the real steps).
     conv_steps : int or None, default=64
         ``output="last"`` only: a strided convolutional front-end shortens sequences by
-        ``ceil(longest training sequence / conv_steps)`` before the recurrence, to about
-        ``conv_steps`` steps, in blocks of stride ``s`` at most 4 (kernel ``2 * s + 1``,
-        ``conv_channels`` channels, BatchNorm, ReLU; one block of kernel 3 and stride 1 when
-        the sequences are already shorter). None: the recurrence reads the input itself.
+        ``ceil(longest training sequence / conv_steps)`` (sequences of zero weight do not
+        count) before the recurrence, to about ``conv_steps`` steps, in blocks of stride ``s``
+        at most 4 (kernel ``2 * s + 1``, ``conv_channels`` channels, BatchNorm, ReLU; one
+        block of kernel 3 and stride 1 when the sequences are already shorter). None: the recurrence reads the input itself.
     conv_channels : int, default=64
     conv_scales : int, default=1
         The first front-end block reads the input with this many kernel widths side by side
@@ -101,7 +101,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         cross-validation on the training splits of the classification sets (see the README).
     batch_size : int, default=16
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples (stratified for the classifier), stop
+        Hold out ``validation_fraction`` of the samples (stratified for the classifier when
+        every class can be on both sides; otherwise, and for ``output="sequence"``, at random), stop
         when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs and
         restore the weights of the epoch with the lowest validation loss.
     validation_fraction : float, default=0.1
@@ -310,7 +311,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         else:
             stride = None
             if self.output == "last" and self.conv_steps is not None:
-                stride = math.ceil(seqs.shape[1] / self.conv_steps)
+                # from the sequences that take part: a zero-weight one must not change it
+                stride = math.ceil(lengths[weighted].max() / self.conv_steps)
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
                         n_members=self.ensemble_size, layout=self._layout(),
                         ensemble_size=_plain(self.ensemble_size),
