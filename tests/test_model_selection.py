@@ -128,6 +128,13 @@ def test_scaler_set_output_pandas_and_feature_names():
                 SequenceScaler().fit_transform(data)
         out = SequenceScaler().set_output(transform="default").fit_transform(cube)
     np.testing.assert_allclose(out, SequenceScaler().fit_transform(cube))
+    refit = SequenceScaler().fit(X).fit(np.ones((3, 5)))  # kept the DataFrame's 4 names
+    assert list(refit.get_feature_names_out()) == ["x0", "x1", "x2", "x3", "x4"]
+    from sklearn.utils.estimator_checks import _NotAnArray  # refuses np.ndim, midway
+
+    with pytest.raises(TypeError):
+        refit.fit(_NotAnArray(np.ones((3, 4, 2))))  # the previous fit stays whole
+    assert refit.n_features_in_ == 1 and refit._columns == 5 and refit.mean_.shape == (1,)
 
 
 def test_series_scaling_with_variable_lengths():

@@ -16,17 +16,19 @@ LENGTH = (
 )
 LISTS = (
     "a list is variable-length input (one array per sequence) and comes back as a list of "
-    "sequences; the check's second half passes X.tolist() and expects an array"
+    "sequences; the check's second half passes X.tolist() and expects an array (its first half, "
+    "an array-like that refuses np.ndim, fails too: the scaler asks whether input is 2-D)"
 )
 WEIGHTS = (
     "mini-batch training: repeating a sample instead of weighting it changes the number of "
-    "batches and their draw, so the two fits differ although the loss weights are the same "
+    "batches and their draw, and the front-end's BatchNorm statistics are unweighted (as fit's "
+    "docstring says), so the two fits differ although the loss weights are the same "
     "(tests/test_sequence.py checks the weighting itself)"
 )
 ROUNDING = (
-    "the convolutional front-end's float32 kernels round differently for different batch sizes "
-    "(differences about 1e-7, below float32 resolution of the targets); the check demands 1e-7, "
-    "so it passes or fails with the trained weights' rounding (not strict). "
+    "float32 arithmetic rounds differently for different batch sizes (differences about 1e-7, "
+    "below float32 resolution of the targets, with or without the convolutional front-end); the "
+    "check demands 1e-7, so it passes or fails with the trained weights' rounding (not strict). "
     "tests/test_sequence.py compares batch and one-by-one predictions at 1e-6"
 )
 WINDOWING = (
@@ -59,7 +61,6 @@ EXPECTED = {
     "SlidingWindowTransformer": {
         name: WINDOWING
         for name in (
-            "check_n_features_in_after_fitting",
             "check_transformer_data_not_an_array",
             "check_transformer_general",
             "check_methods_sample_order_invariance",

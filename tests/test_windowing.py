@@ -46,7 +46,8 @@ def test_pandas_input_and_transformer_copies():
     X[0, 0, 0] = -1.0
     assert s.iloc[0] == 0.0  # the windows are the caller's own copy
     assert t.transform_targets(s)[:, :, 0].tolist()[0] == [4.0, 5.0]
-    with pytest.raises(ValueError, match="has 2 columns but the transformer was fit on 1"):
+    with pytest.raises(ValueError, match="X has 2 features, but SlidingWindowTransformer is "
+                                         "expecting 1 features as input .the series' columns."):
         t.transform(np.zeros((12, 2)))
 
 

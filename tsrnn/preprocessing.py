@@ -8,7 +8,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_choice, safe_scale
+from ._validation import check_choice, safe_scale, unchanged_on_error
 from .sequence.inputs import read_sequences
 
 
@@ -61,14 +61,17 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the channel statistics of ``X`` (nothing for ``method="series"``)."""
         check_choice(self.method, "method", ("global", "series"))
-        seqs, _, mask = self._read(X)
-        std = seqs[mask].std(axis=0)
-        self.mean_ = seqs[mask].mean(axis=0)
-        self.scale_ = safe_scale(std, self.mean_)
-        self.n_features_in_ = seqs.shape[2]
-        self._columns = seqs.shape[1] if _is_2d(X) else None  # T, the columns of 2-D output
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        with unchanged_on_error(self):  # a refused refit keeps the previous fit whole
+            seqs, _, mask = self._read(X)
+            std = seqs[mask].std(axis=0)
+            self.mean_ = seqs[mask].mean(axis=0)
+            self.scale_ = safe_scale(std, self.mean_)
+            self.n_features_in_ = seqs.shape[2]
+            self._columns = seqs.shape[1] if _is_2d(X) else None  # T: the columns of 2-D output
+            if isinstance(X, pd.DataFrame):
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            elif hasattr(self, "feature_names_in_"):  # a refit on an array has no names
+                del self.feature_names_in_
         return self
 
     def transform(self, X):

@@ -169,8 +169,9 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         X, Y = _cut(arrays, starts, self.window_length, self.horizon)
         if X.shape[2] != self.n_features_in_:
             raise ValueError(
-                f"the series has {X.shape[2]} columns but the transformer was fit on "
-                f"{self.n_features_in_}; pass series with the same columns."
+                f"X has {X.shape[2]} features, but SlidingWindowTransformer is expecting "
+                f"{self.n_features_in_} features as input (the series' columns); pass series "
+                "with the fit's columns."
             )
         return X, Y
 
