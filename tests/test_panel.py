@@ -108,6 +108,18 @@ def test_series_on_another_clock_offset_are_regular_too(freq, tz):
         SeasonalNaiveForecaster(horizon=2).fit(pd.concat([parts[0], gap]))
 
 
+def test_early_stopping_on_short_series_says_the_fraction_rounds_down_per_series():
+    df = pd.DataFrame({"unique_id": np.repeat(np.arange(20), 24), "y": np.random.default_rng(0)
+                       .normal(size=480), "ds": np.tile(np.arange(24), 20)})
+    f = GRUForecaster(horizon=6, window_length=11, max_steps=2, ensemble_size=1,
+                      early_stopping=True)  # 8 windows a series: 10% of each rounds to 0
+    with pytest.raises(ValueError, match="rounded down: with at most 8 window.s. per series, "
+                                         "validation_fraction=0.1 leaves none; raise it to at "
+                                         "least 0.125"):  # said "160 window(s) x 0.1 leaves 0"
+        f.fit(df)
+    assert f.set_params(validation_fraction=0.125).fit(df).validation_loss_curve_
+
+
 def test_integer_time_stamps_keep_each_series_spacing():
     df = pd.DataFrame({"unique_id": ["a"] * 20 + ["b"] * 20,
                        "ds": np.r_[np.arange(0, 40, 2), np.arange(100, 120)],

@@ -272,6 +272,16 @@ def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():
     assert reg.score(X, targets, sample_weight=w) != reg.score(X, targets)
 
 
+def test_predict_batches_are_bounded_by_steps_and_change_nothing(monkeypatch):
+    import tsrnn.sequence.base as base
+
+    X, y = _two_classes(40)
+    clf = SequenceClassifier(hidden_size=8, conv_channels=8, max_steps=10, random_state=0)
+    whole = clf.fit(X, y).predict_proba(X)
+    monkeypatch.setattr(base, "_PREDICT_STEPS", 2 * X.shape[1])  # two sequences a batch
+    np.testing.assert_allclose(clf.predict_proba(X), whole, atol=1e-6)
+
+
 def test_a_zero_weight_sequence_does_not_shape_the_network():
     X, y = _two_classes(40)
     seqs = [x[: 8 + i % 12] for i, x in enumerate(X)]

@@ -67,6 +67,13 @@ def test_dataframe_channels_are_matched_by_name_and_the_index_is_not_read():
         np.testing.assert_array_equal(make_windows(y, 3)[0], make_windows(days.to_numpy(), 3)[0])
 
 
+def test_inputs_and_targets_are_arrays_of_their_own():
+    X, Y = make_windows(np.arange(40.0), window_length=5, horizon=2)
+    # they were views of one (N, 7, 1) buffer: keeping the small Y kept the large X alive
+    assert X.flags.owndata and Y.flags.owndata and X.flags.c_contiguous and Y.flags.c_contiguous
+    np.testing.assert_array_equal(Y[:, :, 0], np.arange(5, 39)[:, None] + np.arange(2))
+
+
 def test_too_short_series_error_names_the_fix():
     with pytest.raises(ValueError, match="need; pass longer series or lower window_length"):
         make_windows(np.arange(5.0), window_length=5, horizon=1)

@@ -369,6 +369,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         counts = np.maximum(0, lengths - w - h + 1)  # windows per series
         n_val = ((counts * self.validation_fraction).astype(np.int64) if self.early_stopping
                  else np.zeros_like(counts))
+        if self.early_stopping and n_val.sum() == 0 and len(counts) > 1:
+            raise ValueError(
+                f"early_stopping holds out the last validation_fraction of each series' windows, "
+                f"rounded down: with at most {counts.max()} window(s) per series, "
+                f"validation_fraction={self.validation_fraction} leaves none; raise it to at "
+                f"least {1 / max(1, counts.max()):.3g}, pass longer series, or set "
+                "early_stopping=False."
+            )
         if self.early_stopping and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
                 f"early_stopping needs validation windows but {counts.sum()} window(s) x "

@@ -30,7 +30,9 @@ from .._validation import (
 from ..networks import SequenceNetwork, combine
 from .inputs import _sample_weight, per_step_targets, read_sequences
 
-_PREDICT_BATCH = 4096
+_PREDICT_BATCH = 4096  # sequences per predict batch, at most ...
+_PREDICT_STEPS = 1 << 18  # ... and at most this many (padded) steps: the front-end's
+# activations of a batch stay near 64 MB whatever the sequences' length
 _POOLINGS = ("last", "mean", "max")
 _SCALINGS = ("both", "series", "global", None)
 
@@ -444,8 +446,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))
         out = []
         with torch.inference_mode(), autocast(self.device_, self.precision):
-            for start in range(0, len(seqs), _PREDICT_BATCH):
-                part = slice(start, start + _PREDICT_BATCH)
+            batch = max(1, min(_PREDICT_BATCH, _PREDICT_STEPS // max(1, seqs.shape[1])))
+            for start in range(0, len(seqs), batch):
+                part = slice(start, start + batch)
                 x = torch.as_tensor(seqs[part], device=self.device_)
                 full = (lengths[part] == seqs.shape[1]).all()
                 n = None if full else torch.as_tensor(lengths[part], device=self.device_)
