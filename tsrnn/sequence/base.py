@@ -73,7 +73,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         ``ceil(longest training sequence / conv_steps)`` (sequences of zero weight do not
         count) before the recurrence, to about ``conv_steps`` steps, in blocks of stride ``s``
         at most 4 (kernel ``2 * s + 1``, ``conv_channels`` channels, BatchNorm, ReLU; one
-        block of kernel 3 and stride 1 when the sequences are already shorter). None: the recurrence reads the input itself.
+        block of kernel 3 and stride 1 when the sequences are already shorter). None: the
+        recurrence reads the input itself.
     conv_channels : int, default=64
     conv_scales : int, default=1
         The first front-end block reads the input with this many kernel widths side by side
