@@ -282,6 +282,20 @@ def test_predict_batches_are_bounded_by_steps_and_change_nothing(monkeypatch):
     np.testing.assert_allclose(clf.predict_proba(X), whole, atol=1e-6)
 
 
+@pytest.mark.parametrize("scaling", ["both", "series", "global", None])
+def test_inputs_are_prepared_a_block_at_a_time_with_the_same_values(monkeypatch, scaling):
+    import tsrnn.sequence.base as base
+
+    rng = np.random.default_rng(0)
+    seqs, lengths = 1e6 + 5 * rng.normal(size=(30, 20, 2)), rng.integers(1, 21, size=30)
+    mask = np.arange(20) < lengths[:, None]
+    args = (seqs * mask[..., None], mask, np.full(2, 1e6), np.full(2, 5.0), scaling)
+    whole = base._SequenceEstimator._inputs(*args)
+    monkeypatch.setattr(base, "_PREDICT_STEPS", 3 * 20 * 2)  # three sequences a block
+    blocks = base._SequenceEstimator._inputs(*args)
+    assert blocks.dtype == np.float32 and np.array_equal(blocks, whole)
+
+
 def test_a_zero_weight_sequence_does_not_shape_the_network():
     X, y = _two_classes(40)
     seqs = [x[: 8 + i % 12] for i, x in enumerate(X)]

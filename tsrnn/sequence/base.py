@@ -374,7 +374,19 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray, scaling: str | None
     ) -> np.ndarray:
         """The network's input: right-padded float32 sequences in the views of ``scaling``
-        (zero on padding); ``mean`` and ``std`` are the training steps' (the "global" view)."""
+        (zero on padding); ``mean`` and ``std`` are the training steps' (the "global" view).
+        Computed in float64 a block of sequences at a time, so the temporaries stay small."""
+        out = np.empty(seqs.shape[:2] + (seqs.shape[2] * (1 + (scaling == "both")),),
+                       dtype=np.float32)
+        block = max(1, _PREDICT_STEPS // max(1, seqs.shape[1] * seqs.shape[2]))
+        for i in range(0, len(seqs), block):
+            part = slice(i, i + block)
+            out[part] = _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling)
+        return out
+
+    @staticmethod
+    def _views(seqs, mask, mean, std, scaling) -> np.ndarray:
+        """``_inputs`` of a block of sequences, in float64."""
         keep = mask[..., None]  # (N, T, 1)
         views = []
         if scaling in ("series", "both"):
@@ -385,7 +397,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if scaling in ("global", "both"):
             views.append((seqs - mean) / std)
         view = np.concatenate(views, axis=2) if views else seqs
-        return (view * keep).astype(np.float32)
+        return view * keep
 
     def _network(self, input_size: int, output_size: int, stride: int | None,
                  layout: dict) -> SequenceNetwork:
