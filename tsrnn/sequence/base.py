@@ -32,7 +32,8 @@ from .inputs import _sample_weight, per_step_targets, read_sequences
 
 _PREDICT_BATCH = 4096  # sequences per predict batch, at most ...
 _PREDICT_STEPS = 1 << 18  # ... and at most this many (padded) steps: the front-end's
-# activations of a batch stay near 64 MB whatever the sequences' length
+# activations of a batch stay near 64 MB whatever the sequences' length; _inputs prepares its
+# float64 views in blocks of this many values too
 _POOLINGS = ("last", "mean", "max")
 _SCALINGS = ("both", "series", "global", None)
 
