@@ -154,7 +154,8 @@ def _difference(X, index: pd.Index) -> str:
         return (f"it starts at {have[0]}, before the first of them; pass the rows from there on: "
                 f"X.loc[{str(index[0])!r}:]")
     missing, extra = index.difference(have), have.difference(index)
-    parts = [f"{len(missing)} of them missing from it (first: {missing[0]})"] * bool(len(missing))
+    parts = ([f"{len(missing)} of them missing from it (first: {missing[0]})"] if len(missing)
+             else [])
     parts += [f"{len(extra)} stamp(s) not among them (first: {extra[0]})"] if len(extra) else []
     return ("; ".join(parts) or "the same stamps in another order") + (
         "; pass the rows of those stamps (X.reindex(index) fills missing ones with NaN, which "

@@ -115,7 +115,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 "output, SequenceScaler().set_output(transform='default') (scikit-learn's global "
                 "transform_output applies to every step of a pipeline)."
             )
-        n = getattr(self, "_columns", None) or self.n_features_in_  # as get_feature_names_out
+        n = self._n_columns()
         if output != "default" and np.shape(X)[1] != n:
             raise ValueError(
                 f"X has {np.shape(X)[1]} columns (time steps) but the scaler was fit on "
@@ -123,12 +123,17 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 "sequences of the fit's length, or use the default (numpy) output."
             )
 
+    def _n_columns(self) -> int:
+        """Columns of the output: T for 2-D input, else the channels D."""
+        columns = getattr(self, "_columns", None)
+        return self.n_features_in_ if columns is None else columns
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns: for 2-D input its (time) columns, the DataFrame's names
         or ``x0, x1, ...``; for 3-D input and lists the channels' names."""
         check_is_fitted(self)
         fitted = getattr(self, "feature_names_in_", None)
-        n = self.n_features_in_ if getattr(self, "_columns", None) is None else self._columns
+        n = self._n_columns()
         if input_features is not None:  # as scikit-learn's transformers check them
             names = np.asarray(input_features, dtype=object)
             if (len(names) != n if fitted is None else not np.array_equal(names, fitted)):
