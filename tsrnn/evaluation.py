@@ -69,6 +69,21 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
     Pass the training series ``y_train`` (and ``season_length``) or a precomputed ``scale``
     from :func:`mase_scale`. For several columns the mean over columns is returned.
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (h,) or (h, D)
+        Actual values and forecasts.
+    y_train : array-like of shape (T,) or (T, D), optional
+        The training series, for the scale.
+    season_length : int, default=1
+        The seasonal naive lag of the scale.
+    scale : array-like of shape (D,), optional
+        A precomputed scale, instead of ``y_train``.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> mase([3.0, 4.0], [2.0, 4.0], y_train=[0.0, 1.0, 2.0])
@@ -88,6 +103,14 @@ def smape(y_true, y_pred) -> float:
     """Symmetric mean absolute percentage error, in percent (0 to 200); a step where the actual
     and the forecast are both 0 counts as no error, one with a NaN makes the result NaN.
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (h,) or (h, D)
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> smape([100.0], [110.0])
@@ -102,6 +125,14 @@ def smape(y_true, y_pred) -> float:
 
 def rmse(y_true, y_pred) -> float:
     """Root mean squared error, over all values (several columns pooled).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (h,) or (h, D)
+
+    Returns
+    -------
+    float
 
     Examples
     --------

@@ -59,7 +59,18 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         return seqs, lengths, mask
 
     def fit(self, X, y=None):
-        """Learn the channel statistics of ``X`` (nothing for ``method="series"``)."""
+        """Learn the channel statistics of ``X`` (nothing for ``method="series"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        self
+        """
         check_choice(self.method, "method", ("global", "series"))
         with unchanged_on_error(self):  # a refused refit keeps the previous fit whole
             seqs, _, mask = self._read(X)
@@ -75,7 +86,19 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Standardised copy of ``X`` in the same form."""
+        """Standardised copy of ``X`` in the same form.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels (and, for 2-D DataFrames, the fit's columns).
+
+        Returns
+        -------
+        ndarray of the shape of ``X``, or a list of arrays for a list
+            Each channel minus its mean, divided by its standard deviation (the fit's for
+            ``method="global"``, each sequence's own for ``"series"``).
+        """
         check_is_fitted(self)
         seqs, lengths, mask = self._read(X)
         if seqs.shape[2] != self.n_features_in_:
@@ -130,7 +153,18 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns: for 2-D input its (time) columns, the DataFrame's names
-        or ``x0, x1, ...``; for 3-D input and lists the channels' names."""
+        or ``x0, x1, ...``; for 3-D input and lists the channels' names.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Must equal the fit's feature names (or have their number, after a fit without
+            names), as scikit-learn's transformers check them.
+
+        Returns
+        -------
+        ndarray of str objects
+        """
         check_is_fitted(self)
         fitted = getattr(self, "feature_names_in_", None)
         n = self._n_columns()

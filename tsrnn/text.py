@@ -84,7 +84,17 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         return np.eye(len(self.vocabulary_), dtype=np.float32)[codes]  # (len, V)
 
     def fit(self, text: str):
-        """Learn to predict each next character of ``text``."""
+        """Learn to predict each next character of ``text``.
+
+        Parameters
+        ----------
+        text : str
+            At least ``seq_length + 1`` characters; its characters form ``vocabulary_``.
+
+        Returns
+        -------
+        self
+        """
         _check_text(text)
         check_number(self.seq_length, "seq_length", Integral, min_val=2)
         if len(text) < self.seq_length + 1:
@@ -119,6 +129,15 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         """Mean cross-entropy (nats) of predicting each next character of ``text``.
 
         A model that knows nothing scores about ``log(len(vocabulary_))``.
+
+        Parameters
+        ----------
+        text : str
+            At least 2 characters, all of them in ``vocabulary_``.
+
+        Returns
+        -------
+        float
         """
         check_is_fitted(self)
         _check_text(text)

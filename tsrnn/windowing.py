@@ -163,8 +163,16 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Check the parameters and record the number of columns of the series ``X``.
 
-        ``X`` is one series of shape (T,) or (T, D) (array, Series or DataFrame) or a list of
-        series; ``y`` is ignored.
+        Parameters
+        ----------
+        X : array-like of shape (T,) or (T, D), Series, DataFrame, or list of them
+            One series or several (each cut on its own, windows never straddle two).
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        self
         """
         arrays, _, self._columns = _panel_starts(X, self.window_length, self.horizon,
                                                  self.stride)
@@ -185,10 +193,31 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         return X, Y
 
     def transform(self, X):
-        """Input windows of shape (N, window_length, D) from the series ``X``."""
+        """Input windows from the series ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (T,) or (T, D), Series, DataFrame, or list of them
+            Series with the fit's columns (a DataFrame's are matched by name).
+
+        Returns
+        -------
+        ndarray of shape (N, window_length, D)
+            A copy the caller owns.
+        """
         return self._windows(X)[0]
 
     def transform_targets(self, X):
-        """Target blocks of shape (N, horizon, D) from the series ``X``, aligned with
-        :meth:`transform`."""
+        """Target blocks from the series ``X``, aligned with :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (T,) or (T, D), Series, DataFrame, or list of them
+            The series given to :meth:`transform`.
+
+        Returns
+        -------
+        ndarray of shape (N, horizon, D)
+            The ``horizon`` steps after each input window.
+        """
         return self._windows(X)[1]

@@ -113,8 +113,16 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
 
-        Shape (N, n_classes); with ``output="sequence"`` (N, T, n_classes), or a list of
-        (T_i, n_classes) arrays for a list of sequences.
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels D (any length).
+
+        Returns
+        -------
+        ndarray of shape (N, n_classes), or (N, T, n_classes) with ``output="sequence"``
+            For a list of sequences with ``output="sequence"``, a list of (T_i, n_classes)
+            arrays.
         """
         logits = self._forward(X)
         if isinstance(logits, list):
@@ -122,7 +130,19 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return _softmax(logits)
 
     def predict(self, X):
-        """The most probable label of each sequence (or of each step, ``output="sequence"``)."""
+        """The most probable label of each sequence (or of each step, ``output="sequence"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels D (any length).
+
+        Returns
+        -------
+        ndarray of shape (N,), or (N, T) with ``output="sequence"``
+            Labels from ``classes_``; for a list of sequences with ``output="sequence"``, a
+            list of (T_i,) arrays.
+        """
         logits = self._forward(X)
         if isinstance(logits, list):
             return [self.classes_[v.argmax(axis=-1)] for v in logits]
@@ -133,6 +153,18 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 
         Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
         never predict them, so the score would silently count them as errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels D (any length).
+        y : array-like of shape (N,), or (N, T) / list of (T_i,) with ``output="sequence"``
+        sample_weight : array-like of shape (N,), optional
+            Weight of each sequence (of each of its steps, ``output="sequence"``).
+
+        Returns
+        -------
+        float
         """
         if self._fitted("output") == "sequence":
             steps = self._flat_steps(X, y, sample_weight)
@@ -206,8 +238,15 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
     def predict(self, X):
         """Predicted targets, in the form of the ``y`` seen in fit.
 
-        (N,) or (N, k); with ``output="sequence"`` (N, T) or (N, T, k), or a list of per-sequence
-        arrays for a list of sequences.
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels D (any length).
+
+        Returns
+        -------
+        ndarray of shape (N,) or (N, k); with ``output="sequence"`` (N, T) or (N, T, k)
+            For a list of sequences with ``output="sequence"``, a list of per-sequence arrays.
         """
         out = self._forward(X)
         parts = out if isinstance(out, list) else [out]
@@ -217,7 +256,20 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return parts if isinstance(out, list) else parts[0]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """R² of the predictions (over all steps for ``output="sequence"``)."""
+        """R² of the predictions (over all steps for ``output="sequence"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
+            Sequences with the fit's channels D (any length).
+        y : array-like of shape (N,) or (N, k); with ``output="sequence"`` (N, T[, k]) or a list
+        sample_weight : array-like of shape (N,), optional
+            Weight of each sequence (of each of its steps, ``output="sequence"``).
+
+        Returns
+        -------
+        float
+        """
         if self._fitted("output") == "sequence":
             return float(r2_score(**self._flat_steps(X, y, sample_weight)))
         return super().score(X, y, sample_weight)
