@@ -296,6 +296,28 @@ def test_inputs_are_prepared_a_block_at_a_time_with_the_same_values(monkeypatch,
     assert blocks.dtype == np.float32 and np.array_equal(blocks, whole)
 
 
+def test_the_weighted_channel_moments_summed_block_by_block_are_those_of_the_whole():
+    import tsrnn.sequence.base as base
+
+    rng = np.random.default_rng(0)
+    seqs, lengths = 1e6 + 5 * rng.normal(size=(30, 20, 2)), rng.integers(1, 21, size=30)
+    step_w = rng.uniform(0, 2, size=30)[:, None] * (np.arange(20) < lengths[:, None])
+    mean, std = base._weighted_moments(seqs, step_w)
+    assert len(base._blocks(seqs)) == 1
+    keep = step_w > 0
+    np.testing.assert_allclose(mean, np.average(seqs[keep], axis=0, weights=step_w[keep]),
+                               rtol=1e-14)
+    np.testing.assert_allclose(
+        std, np.sqrt(np.cov(seqs[keep].T, aweights=step_w[keep], bias=True).diagonal()),
+        rtol=1e-9)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(base, "_PREDICT_STEPS", 3 * 20 * 2)  # three sequences a block
+        assert len(base._blocks(seqs)) == 10
+        blocked = base._weighted_moments(seqs, step_w)
+    np.testing.assert_allclose(blocked[0], mean, rtol=1e-15)
+    np.testing.assert_allclose(blocked[1], std, rtol=1e-9)
+
+
 def test_a_zero_weight_sequence_does_not_shape_the_network():
     X, y = _two_classes(40)
     seqs = [x[: 8 + i % 12] for i, x in enumerate(X)]

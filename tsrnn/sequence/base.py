@@ -42,6 +42,23 @@ def _split_pooling(pooling: str | None) -> tuple[str, ...]:
     return tuple(str(pooling).split("+")) if pooling else ()
 
 
+def _blocks(seqs: np.ndarray) -> list[slice]:
+    """Slices of the sequences (N, T, D) of about ``_PREDICT_STEPS`` values each, so that float64
+    work on them a block at a time keeps its temporaries small."""
+    block = max(1, _PREDICT_STEPS // max(1, seqs.shape[1] * seqs.shape[2]))
+    return [slice(i, i + block) for i in range(0, len(seqs), block)]
+
+
+def _weighted_moments(seqs: np.ndarray, step_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (safe) standard deviation of each channel of ``seqs`` (N, T, D) over the steps,
+    weighted by ``step_w`` (N, T) (0 on padding); summed a block of sequences at a time."""
+    total = step_w.sum()
+    parts = _blocks(seqs)
+    mean = sum((step_w[p, :, None] * seqs[p]).sum(axis=(0, 1)) for p in parts) / total
+    var = sum((step_w[p, :, None] * (seqs[p] - mean) ** 2).sum(axis=(0, 1)) for p in parts)
+    return mean, safe_scale(np.sqrt(var / total), mean)
+
+
 class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     """Recurrent network on sequences; subclasses define the target and the loss.
 
@@ -261,10 +278,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if warm:
             mean, std = self._mean, self._std
         else:
-            step_w = (sample_weight[:, None] * mask)[..., None]  # (N, T, 1), 0 on padding
-            mean = (step_w * seqs).sum(axis=(0, 1)) / step_w.sum()
-            std = safe_scale(np.sqrt((step_w * (seqs - mean) ** 2).sum(axis=(0, 1)) / step_w.sum()),
-                             mean)
+            mean, std = _weighted_moments(seqs, sample_weight[:, None] * mask)
         # one weight per loss element: the sample's weight, zero on padded steps
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
@@ -379,9 +393,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Computed in float64 a block of sequences at a time, so the temporaries stay small."""
         out = np.empty(seqs.shape[:2] + (seqs.shape[2] * (1 + (scaling == "both")),),
                        dtype=np.float32)
-        block = max(1, _PREDICT_STEPS // max(1, seqs.shape[1] * seqs.shape[2]))
-        for i in range(0, len(seqs), block):
-            part = slice(i, i + block)
+        for part in _blocks(seqs):
             out[part] = _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling)
         return out
 
