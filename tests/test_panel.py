@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsrnn import GRUForecaster, SeasonalNaiveForecaster, mase
+from tsrnn import ARIMAForecaster, GRUForecaster, SeasonalNaiveForecaster, mase
 
 
 def _panel(n_series=12, seed=0):
@@ -171,3 +171,90 @@ def test_period_and_multiple_frequency_panels_and_missing_ids():
     with pytest.raises(ValueError, match=r"unique_id column is missing at row\(s\) \[3\]"):
         SeasonalNaiveForecaster().fit(two.reset_index(drop=True).assign(
             unique_id=lambda d: d.unique_id.where(d.index != 3)))
+
+
+def _promotions(seed=0, h=6):
+    """Two monthly series driven by a 0/1 covariate (+5 when on), on different dates, in shuffled
+    long format; X covers each series' next ``h`` months too."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for uid, n, start in (("a", 120, "2005-01-01"), ("b", 96, "2007-07-01")):
+        promo = (rng.uniform(size=n + h) < 0.3).astype(float)
+        parts.append(pd.DataFrame({"unique_id": uid, "promo": promo,
+                                   "ds": pd.date_range(start, periods=n + h, freq="MS"),
+                                   "y": 10 + 5 * promo + rng.normal(0, 0.2, n + h)}))
+    full = pd.concat(parts).sample(frac=1, random_state=seed)
+    future = full.groupby("unique_id").ds.transform(lambda s: s.sort_values().iloc[-h])
+    train = full[full.ds < future]
+    return train[["unique_id", "ds", "y"]], full[["unique_id", "ds", "promo"]], full[
+        full.ds >= future]
+
+
+def _by_series(df, uid):
+    return df[df.unique_id == uid].set_index("ds").sort_index()
+
+
+def test_panel_covariates_align_by_series_and_stamp_as_for_each_series_alone():
+    """ARIMA with a fixed order on a shuffled panel with covariates gives each series the
+    forecast of a fit on that series alone (its own X rows, matched by stamp)."""
+    train, X, _ = _promotions()
+    panel = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(train, X=X)
+    pred = panel.predict(X=X)
+    assert panel.n_covariates_ == 1 and pred["ds"].groupby(pred.unique_id).min().tolist() == [
+        pd.Timestamp("2015-01-01"), pd.Timestamp("2015-07-01")]
+    for uid in ("a", "b"):
+        y, x = _by_series(train, uid)["y"].asfreq("MS"), _by_series(X, uid)[["promo"]]
+        alone = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(y, X=x.loc[y.index])
+        expected = alone.predict(X=x.loc[x.index > y.index[-1]])
+        np.testing.assert_allclose(_by_series(pred, uid)["y"], expected, rtol=1e-10)
+
+
+def test_a_global_model_learns_a_panel_covariate_and_reads_it_as_for_one_series():
+    train, X, test = _promotions()
+    kw = dict(horizon=6, hidden_size=16, ensemble_size=1, anchor=None, max_steps=1500,
+              random_state=0)
+    with_x = GRUForecaster(**kw).fit(train, X=X).predict(X=X)
+    without = GRUForecaster(**kw).fit(train).predict()
+
+    def mae(pred):
+        m = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
+        assert len(m) == len(test)
+        return np.abs(m.y - m.y_hat).mean()
+
+    assert mae(with_x) < 0.5 * mae(without)  # the +5 promotions are known ahead
+    # one series as a panel and alone: the same network, the same covariate rows
+    one = train[train.unique_id == "a"]
+    fitted = GRUForecaster(**kw).fit(one, X=X)
+    y, x = _by_series(one, "a")["y"].asfreq("MS"), _by_series(X, "a")[["promo"]]
+    alone = GRUForecaster(**kw).fit(y, X=x.loc[y.index])
+    future = x.loc[x.index > y.index[-1]]
+    np.testing.assert_allclose(fitted.predict(X=X)["y"], alone.predict(X=future), rtol=1e-5)
+    # fewer steps, X stopping at them: the rows after are the last one repeated, as alone
+    short = X[X.ds <= future.index[2]]
+    np.testing.assert_allclose(fitted.predict(3, X=short)["y"],
+                               alone.predict(3, X=future.iloc[:3]), rtol=1e-5)
+
+
+def test_panel_covariate_errors_name_the_fix():
+    train, X, _ = _promotions()
+    model = SeasonalNaiveForecaster(horizon=6).fit(train, X=X)
+    with pytest.raises(ValueError, match="extra column.*X=df\\[\\['unique_id', 'ds', 'promo'\\]"):
+        GRUForecaster().fit(train.merge(X, on=["unique_id", "ds"]))
+    with pytest.raises(ValueError, match="so predict needs their values: pass X with each "
+                                         "series' next 6 time stamps"):
+        model.predict()
+    with pytest.raises(ValueError, match="X has no row for series 'b' at 2015-07-01"):
+        model.predict(X=X[X.unique_id == "a"])
+    with pytest.raises(ValueError, match="X has no row for series 'a' at 2005-03-01"):
+        SeasonalNaiveForecaster().fit(train, X=X[X.ds != "2005-03-01"])
+    with pytest.raises(ValueError, match="fit on \\['promo'\\] \\(missing: \\['promo'\\], "
+                                         "unknown: \\['price'\\]\\)"):
+        model.predict(X=X.rename(columns={"promo": "price"}))
+    with pytest.raises(ValueError, match="X has several rows for series"):
+        model.predict(X=pd.concat([X, X.iloc[:1]]))
+    with pytest.raises(ValueError, match="ds column has dtype datetime64.*UTC.*same time zone"):
+        model.predict(X=X.assign(ds=X.ds.dt.tz_localize("UTC")))
+    with pytest.raises(ValueError, match="long format too"):
+        model.predict(X=X.set_index(["unique_id", "ds"]))
+    with pytest.raises(ValueError, match="fit without covariates"):
+        SeasonalNaiveForecaster(horizon=6).fit(train).predict(X=X)

@@ -254,7 +254,80 @@ def is_panel(y) -> bool:
     return isinstance(y, pd.DataFrame) and set(PANEL_COLUMNS) <= set(y.columns)
 
 
-def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
+def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
+    """Integer keys of a panel's time stamps: nanoseconds, period ordinals or the integers."""
+    if isinstance(stamps, pd.DatetimeIndex):
+        return stamps.as_unit("ns").asi8
+    if isinstance(stamps, pd.PeriodIndex):
+        return stamps.asi8  # ordinals
+    if pd.api.types.is_integer_dtype(stamps):
+        return stamps.to_numpy()
+    raise TypeError(
+        f"{what} has dtype {stamps.dtype}; use datetimes, periods or integers (e.g. "
+        "pd.to_datetime(df['ds']))."
+    )
+
+
+def _stamp_kind(stamps: pd.Index) -> tuple:
+    """What two time stamp columns must share to be compared: datetimes of one time zone (any
+    unit), periods of one frequency, or integers."""
+    if isinstance(stamps, pd.DatetimeIndex):
+        return "datetime", str(stamps.tz)
+    return ("integer",) if pd.api.types.is_integer_dtype(stamps) else (str(stamps.dtype),)
+
+
+def covariate_columns(X: pd.DataFrame) -> list:
+    """The covariate columns of a long-format ``X``: all but unique_id and ds."""
+    return [c for c in X.columns if c not in PANEL_COLUMNS[:2]]
+
+
+def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, keys: np.ndarray,
+                      names: list | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the long-format covariates ``X`` at the panel positions ``codes`` (series
+    numbers) and ``keys`` (time stamp keys, see ``_stamp_keys``) of ``stamps``.
+
+    Returns the covariates (n, K) in the order of ``names`` (the fit's; None: X's own order),
+    NaN where ``X`` has no row, and the mask of the positions it has."""
+    if not (isinstance(X, pd.DataFrame) and {"unique_id", "ds"} <= set(X.columns)
+            and covariate_columns(X)):
+        raise ValueError(
+            "covariates of a long-format panel must be a DataFrame in long format too: columns "
+            "unique_id, ds and one column per covariate (a row per series and time stamp)."
+        )
+    x_stamps = pd.Index(X["ds"])
+    if _stamp_kind(x_stamps) != _stamp_kind(stamps):
+        raise ValueError(
+            f"X's ds column has dtype {x_stamps.dtype} but the panel's has {stamps.dtype}; "
+            "give both the same kind of time stamps (and the same time zone)."
+        )
+    at = pd.MultiIndex.from_arrays([ids.get_indexer(X["unique_id"]),
+                                    _stamp_keys(x_stamps, "X's ds column")])
+    if not at.is_unique:
+        row = np.flatnonzero(at.duplicated())[0]
+        raise ValueError(
+            f"X has several rows for series {X['unique_id'].iloc[row]!r} at "
+            f"{x_stamps[row]}; keep one row per series and time stamp."
+        )
+    rows = at.get_indexer(pd.MultiIndex.from_arrays([codes, keys]))
+    found = rows >= 0
+    cov = match_columns(X[covariate_columns(X)], names, "X's covariate columns")
+    values = np.full((len(rows), cov.shape[1]), np.nan)
+    values[found] = as_float_array(cov.to_numpy()[rows[found]], "X")
+    return values, found
+
+
+def _missing_covariates(ids: pd.Index, stamps: pd.Index, codes, found) -> None:
+    """Refuse covariates with no row at some of the needed positions, naming the first."""
+    if not found.all():
+        first = np.argmin(found)
+        raise ValueError(
+            f"X has no row for series {ids[codes[first]]!r} at {stamps[first]} ({(~found).sum()} "
+            "needed row(s) missing); X must hold the covariates of every time stamp of y and, "
+            "in predict, of each series' forecast steps."
+        )
+
+
+def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, tuple]:
     """Split a long-format panel into per-series (T_i, 1) arrays and the panel's format.
 
     Rows may come in any order; each series is sorted by ``ds``. Every series must be regular
@@ -262,11 +335,15 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
     datetimes; a Period column's own frequency) or, for integer ``ds``, evenly spaced. Vectorised
     over all rows: no per-series pandas objects, so panels of many series read in one pass.
 
+    ``X``, covariates in long format (unique_id, ds and a column each), must have a row for
+    every row of ``y``; its other rows (other series, later steps) are ignored.
+
     Returns
     -------
     series : list of ndarray of shape (T_i, 1)
         Float64 views into one sorted copy of the ``y`` column, series in order of first
         appearance.
+    covariates : list of ndarray of shape (T_i, K), or None without ``X``
     panel : tuple (ids, last, step)
         The series ids (an Index), each series' last time stamp (an Index), and the step: the
         frequency string for datetimes and periods, else an int array with each series' spacing.
@@ -274,8 +351,9 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
     extra = [c for c in y.columns if c not in PANEL_COLUMNS]
     if extra:
         raise ValueError(
-            f"the long-format panel has extra column(s) {extra}; pass only unique_id, ds and y "
-            "(covariates in long format are not supported yet)."
+            f"the long-format panel has extra column(s) {extra}; pass only unique_id, ds and y, "
+            "and covariates as X in long format: fit(df[['unique_id', 'ds', 'y']], "
+            f"X=df[['unique_id', 'ds', {', '.join(map(repr, extra))}]])."
         )
     values = as_float_array(y["y"].to_numpy(), "y['y']")
     codes, ids = pd.factorize(y["unique_id"], sort=False)  # ids in order of first appearance
@@ -285,17 +363,7 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
             "; fill or drop those rows first."
         )
     stamps = pd.Index(y["ds"])
-    if isinstance(stamps, pd.DatetimeIndex):
-        keys = stamps.as_unit("ns").asi8
-    elif isinstance(stamps, pd.PeriodIndex):
-        keys = stamps.asi8  # ordinals
-    elif pd.api.types.is_integer_dtype(stamps):
-        keys = stamps.to_numpy()
-    else:
-        raise TypeError(
-            f"the panel's ds column has dtype {stamps.dtype}; use datetimes, periods or integers "
-            "(e.g. pd.to_datetime(df['ds']))."
-        )
+    keys = _stamp_keys(stamps, "the panel's ds column")
     order = np.lexsort((keys, codes))
     codes, keys, stamps, values = codes[order], keys[order], stamps[order], values[order]
     bounds = np.flatnonzero(np.diff(codes)) + 1
@@ -346,7 +414,12 @@ def read_panel(y: pd.DataFrame) -> tuple[list[np.ndarray], tuple]:
         if bad.any():
             refuse(np.argmax(bad), "has an integer ds that is not evenly spaced; reindex it first.")
     series = np.split(values.reshape(-1, 1), bounds)
-    return series, (pd.Index(ids), stamps[last], step)
+    covariates = None
+    if X is not None:
+        cov, found = _panel_covariates(X, pd.Index(ids), stamps, codes, keys, None)
+        _missing_covariates(pd.Index(ids), stamps, codes, found)
+        covariates = np.split(cov, bounds)
+    return series, covariates, (pd.Index(ids), stamps[last], step)
 
 
 def _after(stamp, n: int, step: str) -> pd.Index:
@@ -362,19 +435,39 @@ def panel_season_length(panel: tuple) -> int:
     return season_length(_after(last[0], 3, step)) if isinstance(step, str) else 1
 
 
-def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:
-    """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1).
+def _future_stamps(panel: tuple, h: int) -> pd.Index:
+    """The ``h`` time stamps after each series' last one, series after series (S * h).
 
-    The forecast of each series starts at the step after its own last time stamp (one
-    ``date_range`` per distinct last stamp, so calendar and daylight-saving rules hold).
+    One ``date_range`` per distinct last stamp, so calendar and daylight-saving rules hold.
     """
-    ids, last, step = panel
-    h = values.shape[1]
+    _, last, step = panel
     if isinstance(step, str):
         which, ends = pd.factorize(last)
         futures = [_after(end, h, step) for end in ends]
         rows = (which[:, None] * h + np.arange(h)).ravel()
-        ds = futures[0].append(futures[1:])[rows]
-    else:
-        ds = (last.to_numpy()[:, None] + step[:, None] * np.arange(1, h + 1)).ravel()
-    return pd.DataFrame({"unique_id": ids.repeat(h), "ds": ds, "y": values[:, :, 0].ravel()})
+        return futures[0].append(futures[1:])[rows]
+    return pd.Index((last.to_numpy()[:, None] + step[:, None] * np.arange(1, h + 1)).ravel())
+
+
+def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.ndarray:
+    """Covariates (S, n, K) of the ``n >= h`` steps after each series' end, from a long-format
+    ``X``: each series needs its next ``h`` rows; where its rows stop earlier than ``n``, its
+    last one is repeated (as for a single series)."""
+    ids, last, _ = panel
+    stamps = _future_stamps(panel, n)
+    codes = np.repeat(np.arange(len(ids)), n)
+    cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
+    within = np.tile(np.arange(n) < h, len(ids))
+    _missing_covariates(ids, stamps[within], codes[within], found[within])
+    found = found.reshape(len(ids), n)
+    have = np.where(found.all(axis=1), n, np.argmin(found, axis=1))  # consecutive rows (>= h)
+    rows = np.minimum(np.arange(n), have[:, None] - 1)  # (S, n): the last one repeated
+    return cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows]
+
+
+def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:
+    """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1); the forecast
+    of each series starts at the step after its own last time stamp."""
+    ids, h = panel[0], values.shape[1]
+    return pd.DataFrame({"unique_id": ids.repeat(h), "ds": _future_stamps(panel, h),
+                         "y": values[:, :, 0].ravel()})

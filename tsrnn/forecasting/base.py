@@ -38,10 +38,13 @@ class BaseForecaster(BaseEstimator):
         ----------
         y : pandas Series or DataFrame, or array-like of shape (T,) or (T, D)
             The series (several columns are forecast together). Its index must be regular:
-            a DatetimeIndex or PeriodIndex with a frequency, or evenly spaced integers.
+            a DatetimeIndex or PeriodIndex with a frequency, or evenly spaced integers. Or a
+            long-format panel of many series: a DataFrame with columns unique_id, ds and y.
         X : DataFrame or array-like of shape (T, K), optional
             Covariates aligned with ``y``. A forecaster fit with ``X`` needs their future
-            values in :meth:`predict`.
+            values in :meth:`predict`. For a panel, a long-format DataFrame: columns unique_id,
+            ds and one per covariate, with a row for every row of ``y`` (other rows, such as
+            the future ones, are ignored here).
 
         Returns
         -------
@@ -68,15 +71,15 @@ class BaseForecaster(BaseEstimator):
 
     def _fit_long(self, y, X):
         """Fit a long-format panel (columns unique_id, ds, y) of many series."""
-        if X is not None:
-            raise ValueError("covariates X are not supported with a long-format panel yet.")
-        series, panel = _pandas.read_panel(y)
+        series, covariates, panel = _pandas.read_panel(y, X)
         self._check_params()
         m = self.season_length or _pandas.panel_season_length(panel)
-        self._fit_panel(series, m, panel[0])
+        self._fit_panel(series, covariates, m, panel[0])
         self.season_length_ = m
         self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
-        self.n_targets_, self.n_covariates_ = 1, 0
+        self.n_targets_ = 1
+        self.n_covariates_ = 0 if X is None else covariates[0].shape[1]
+        self._covariate_names = None if X is None else _pandas.covariate_columns(X)
         self.cutoff_ = panel[1].max()
         self._format, self._panel = None, panel
         return self
@@ -88,21 +91,28 @@ class BaseForecaster(BaseEstimator):
                 "predict the panel, or fit and score one series at a time."
             )
 
-    def _fit_panel(self, series: list[np.ndarray], m: int, ids: Iterable) -> None:
+    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None, m: int,
+                   ids: Iterable) -> None:
         """One model per series (forecasters without a global model override this); a series
         that its model refuses is named by its ``unique_id`` in the error."""
         self._members = []
-        for uid, values in zip(ids, series):
+        for i, (uid, values) in enumerate(zip(ids, series)):
             member = clone(self)
             try:
-                member._fit_values(values, None, m)
+                member._fit_values(values, None if covariates is None else covariates[i], m)
             except ValueError as exc:
                 raise ValueError(f"series {uid!r} of the panel: {exc}") from None
             member.n_targets_ = 1
             self._members.append(member)
 
-    def _predict_panel(self, h: int) -> np.ndarray:
-        return np.stack([member._predict_values(h, None) for member in self._members])
+    def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        """Forecasts (S, h, 1) of every series; ``future_cov`` (S, n >= h, K) or None."""
+        return np.stack([member._predict_values(h, None if future_cov is None else future_cov[i])
+                         for i, member in enumerate(self._members)])
+
+    def _covariate_rows(self, h: int) -> int:
+        """The future covariate rows that forecasting ``h`` steps reads."""
+        return h
 
     def _check_params(self) -> None:
         check_count(self.horizon, "horizon")
@@ -139,9 +149,11 @@ class BaseForecaster(BaseEstimator):
         h = self.horizon if horizon is None else horizon
         check_count(h, "horizon")
         if self._panel is not None:
-            if X is not None:
-                raise ValueError("covariates X are not supported with a long-format panel yet.")
-            return _pandas.write_panel(self._predict_panel(h), self._panel)
+            cov = None
+            if self._needs_covariates(X, "predict", f"each series' next {h} time stamps"):
+                cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, h,
+                                                      self._covariate_rows(h))
+            return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
         index = _pandas.future_index(self._format.index, h)
         values = self._predict_values(h, self._future_covariates(X, index))
         return _pandas.write_series(values, self._format, index)
@@ -196,18 +208,8 @@ class BaseForecaster(BaseEstimator):
         """The covariates of the steps of ``index`` and of any rows ``X`` has beyond them (a
         direct recurrent forecaster's head reads a whole trained block), in the fit's column
         order."""
-        if not self.n_covariates_:
-            if X is not None:
-                raise ValueError(
-                    f"X was passed to {method} but the forecaster was fit without covariates; "
-                    "fit it with X, or leave X out."
-                )
+        if not self._needs_covariates(X, method, f"{len(index)} rows, one per step"):
             return None
-        if X is None:
-            raise ValueError(
-                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so {method} "
-                f"needs their values: pass X with {len(index)} rows, one per step."
-            )
         n = len(X)
         if n < len(index):
             raise ValueError(
@@ -225,6 +227,23 @@ class BaseForecaster(BaseEstimator):
                 f"{self.n_covariates_}; pass the same covariates."
             )
         return cov
+
+    def _needs_covariates(self, X, method: str, rows: str) -> bool:
+        """Whether ``method`` reads covariates: refuses ``X`` after a fit without them, and no
+        ``X`` after a fit with them (which needs ``rows``)."""
+        if not self.n_covariates_:
+            if X is not None:
+                raise ValueError(
+                    f"X was passed to {method} but the forecaster was fit without covariates; "
+                    "fit it with X, or leave X out."
+                )
+            return False
+        if X is None:
+            raise ValueError(
+                f"the forecaster was fit with {self.n_covariates_} covariate(s) X, so {method} "
+                f"needs their values: pass X with {rows}."
+            )
+        return True
 
     def score(self, y, X=None) -> float:
         """Negative MASE of the forecast of ``y``, the values that follow the training series.

@@ -301,8 +301,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 
-    def _fit_panel(self, series: list[np.ndarray], m: int, ids: Iterable) -> None:
-        self._fit_arrays(series, None, m)  # one global model
+    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None, m: int,
+                   ids: Iterable) -> None:
+        self._fit_arrays(series, covariates, m)  # one global model
 
     def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
         """Train one (global) model on all windows of all series, each scaled on its own.
@@ -435,8 +436,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             [_pad_rows(data[o : o + need, d:], need) for o in origins])
         return self._predict_arrays(h, future, windows)
 
-    def _predict_panel(self, h: int) -> np.ndarray:
-        return self._predict_arrays(h, None)
+    def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        return self._predict_arrays(h, future_cov)
 
     def _covariate_rows(self, h: int) -> int:
         """The future covariate rows that forecasting ``h`` steps reads: whole blocks."""
