@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsrnn import ARIMAForecaster, GRUForecaster, SeasonalNaiveForecaster, mase
+from tsrnn import (
+    ARIMAForecaster,
+    GRUForecaster,
+    SeasonalNaiveForecaster,
+    TransformedTargetForecaster,
+    mase,
+)
 
 
 def _panel(n_series=12, seed=0):
@@ -258,3 +264,57 @@ def test_panel_covariate_errors_name_the_fix():
         model.predict(X=X.set_index(["unique_id", "ds"]))
     with pytest.raises(ValueError, match="fit without covariates"):
         SeasonalNaiveForecaster(horizon=6).fit(train).predict(X=X)
+
+
+def test_a_transformed_recurrent_forecaster_stays_one_global_model_on_a_panel():
+    train, X, _ = _promotions()
+    kw = dict(horizon=6, hidden_size=8, ensemble_size=1, max_steps=30, random_state=0)
+    wrapped = TransformedTargetForecaster(GRUForecaster(**kw), transform="log").fit(train, X=X)
+    assert isinstance(wrapped.forecaster_, GRUForecaster)  # one network, not one per series
+    logged = GRUForecaster(**kw).fit(train.assign(y=np.log(train.y)), X=X).predict(X=X)
+    pred = wrapped.predict(X=X)
+    assert pred[["unique_id", "ds"]].equals(logged[["unique_id", "ds"]])
+    np.testing.assert_allclose(pred["y"], np.exp(logged["y"]), rtol=1e-6)
+    # per-series transforms: Box-Cox's λ and the last value of each series
+    boxcox = TransformedTargetForecaster(ARIMAForecaster(horizon=6, order=(1, 0, 0)),
+                                         transform="boxcox").fit(train, X=X).predict(X=X)
+    diff = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "diff").fit(train)
+    for uid in ("a", "b"):
+        y, x = _by_series(train, uid)["y"].asfreq("MS"), _by_series(X, uid)[["promo"]]
+        alone = TransformedTargetForecaster(ARIMAForecaster(horizon=6, order=(1, 0, 0)),
+                                            transform="boxcox").fit(y, X=x.loc[y.index])
+        np.testing.assert_allclose(_by_series(boxcox, uid)["y"],
+                                   alone.predict(X=x.loc[x.index > y.index[-1]]), rtol=1e-8)
+        np.testing.assert_allclose(
+            _by_series(diff.predict(), uid)["y"],
+            TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "diff").fit(
+                y).predict(), rtol=1e-12)
+
+
+def test_panel_stamps_keep_their_dtype_and_range_and_bad_layouts_name_the_fix():
+    big = np.uint64(2**63 + 1) + np.uint64(10) * np.arange(6, dtype=np.uint64)
+    pred = SeasonalNaiveForecaster(horizon=2, season_length=1).fit(
+        pd.DataFrame({"unique_id": "a", "ds": big, "y": np.arange(6.0)})).predict()
+    assert pred["ds"].dtype == np.uint64 and pred["ds"].tolist() == [2**63 + 61, 2**63 + 71]
+    ints = pd.DataFrame({"unique_id": ["a"] * 5 + ["b"], "ds": pd.array([0, 2, 4, 6, 8, 4],
+                                                                         dtype="Int64"),
+                         "y": np.arange(6.0)})
+    pred = SeasonalNaiveForecaster(horizon=2, season_length=1).fit(ints).predict()
+    assert pred["ds"].dtype == "Int64"  # a one-row series steps as the panel's others
+    assert pred["ds"].tolist() == [10, 12, 6, 8]
+    # before 1677: outside the nanosecond range, in seconds
+    old = pd.DataFrame({"unique_id": "m", "y": np.arange(30.0),
+                        "ds": pd.date_range("1659-01-01", periods=30, freq="MS", unit="s")})
+    assert SeasonalNaiveForecaster(horizon=1).fit(old).predict()["ds"].tolist() == [
+        pd.Timestamp("1661-07-01")]
+    hourly = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30), "y": np.arange(60.0),
+                           "ds": np.tile(pd.date_range("1659-01-01", periods=30, freq="h",
+                                                       unit="s"), 2)})
+    assert SeasonalNaiveForecaster(horizon=1).fit(hourly).predict()["y"].tolist() == [6.0, 36.0]
+    monthly = _panel(2)
+    with pytest.raises(ValueError, match=r"ds column is missing at row\(s\) \[3\]; fill or drop"):
+        SeasonalNaiveForecaster().fit(monthly.assign(ds=monthly.ds.where(monthly.index != 3)))
+    with pytest.raises(ValueError, match=r"unique_id in its index.*y.reset_index\(\)"):
+        SeasonalNaiveForecaster().fit(monthly.set_index("unique_id"))
+    with pytest.raises(ValueError, match=r"unique_id in its index.*y.reset_index\(\)"):
+        SeasonalNaiveForecaster().fit(monthly.set_index(["unique_id", "ds"]))

@@ -250,14 +250,26 @@ PANEL_COLUMNS = ("unique_id", "ds", "y")
 
 
 def is_panel(y) -> bool:
-    """Whether ``y`` is a long-format panel: a DataFrame with unique_id, ds and y columns."""
-    return isinstance(y, pd.DataFrame) and set(PANEL_COLUMNS) <= set(y.columns)
+    """Whether ``y`` is a long-format panel: a DataFrame with unique_id, ds and y columns.
+
+    A DataFrame holding them partly in its index (statsforecast's older layout) is refused with
+    the fix: read as a wide series its ids would pass for time stamps."""
+    if not isinstance(y, pd.DataFrame):
+        return False
+    if "unique_id" in y.index.names and set(PANEL_COLUMNS) <= set(y.columns) | set(
+            y.index.names):
+        raise ValueError(
+            "y looks like a long-format panel with unique_id in its index; pass it with "
+            "unique_id, ds and y as columns: y.reset_index()."
+        )
+    return set(PANEL_COLUMNS) <= set(y.columns)
 
 
 def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
-    """Integer keys of a panel's time stamps: nanoseconds, period ordinals or the integers."""
+    """Integer keys of a panel's time stamps: counts of their unit (so dates outside the
+    nanosecond range, e.g. the 1600s in seconds, keep working), period ordinals or the integers."""
     if isinstance(stamps, pd.DatetimeIndex):
-        return stamps.as_unit("ns").asi8
+        return stamps.asi8
     if isinstance(stamps, pd.PeriodIndex):
         return stamps.asi8  # ordinals
     if pd.api.types.is_integer_dtype(stamps):
@@ -300,6 +312,8 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, key
             f"X's ds column has dtype {x_stamps.dtype} but the panel's has {stamps.dtype}; "
             "give both the same kind of time stamps (and the same time zone)."
         )
+    if isinstance(stamps, pd.DatetimeIndex):
+        x_stamps = x_stamps.as_unit(stamps.unit)  # keys count the panel's unit
     at = pd.MultiIndex.from_arrays([ids.get_indexer(X["unique_id"]),
                                     _stamp_keys(x_stamps, "X's ds column")])
     if not at.is_unique:
@@ -363,6 +377,11 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             "; fill or drop those rows first."
         )
     stamps = pd.Index(y["ds"])
+    if stamps.hasnans:
+        raise ValueError(
+            f"the panel's ds column is missing at row(s) {np.flatnonzero(stamps.isna())[:5]}; "
+            "fill or drop those rows first."
+        )
     keys = _stamp_keys(stamps, "the panel's ds column")
     order = np.lexsort((keys, codes))
     codes, keys, stamps, values = codes[order], keys[order], stamps[order], values[order]
@@ -391,7 +410,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             steps, stride = keys, freq.n
         elif isinstance(freq, pd.offsets.Tick) and stamps.tz is None:  # fixed length
             rel = keys - np.repeat(keys[first], last - first + 1)  # from each series' start
-            delta = pd.Timedelta(freq).value  # nanoseconds
+            delta = pd.Timedelta(freq) // pd.Timedelta(1, unit=stamps.unit)  # in their unit
             steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
         else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
             grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base)
@@ -403,13 +422,18 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
         bad = steps < 0
         bad[1:] |= same & (np.diff(steps) != stride)
         if bad.any():
-            refuse(np.argmax(bad), f"is not regular at the panel's frequency {freq.freqstr}: "
+            refuse(np.argmax(bad), f"is not regular at the panel's frequency {freq.freqstr} "
+                                   f"(that of its longest series, {ids[codes[first[longest]]]!r}"
+                                   "; every series must follow it): "
                                    "fill or resample its missing time stamps.")
         step = freq.freqstr
     else:
         spacing, multi = np.diff(keys), last > first
         step = np.ones(len(first), dtype=np.int64)
         step[multi] = spacing[first[multi]]
+        if multi.any():  # a one-row series steps as most of the panel's series do
+            spacings, counts = np.unique(step[multi], return_counts=True)
+            step[~multi] = spacings[np.argmax(counts)]
         bad = same & (spacing != np.repeat(step, last - first + 1)[1:])
         if bad.any():
             refuse(np.argmax(bad), "has an integer ds that is not evenly spaced; reindex it first.")
@@ -446,7 +470,9 @@ def _future_stamps(panel: tuple, h: int) -> pd.Index:
         futures = [_after(end, h, step) for end in ends]
         rows = (which[:, None] * h + np.arange(h)).ravel()
         return futures[0].append(futures[1:])[rows]
-    return pd.Index((last.to_numpy()[:, None] + step[:, None] * np.arange(1, h + 1)).ravel())
+    ends = last.to_numpy()
+    ahead = (step[:, None] * np.arange(1, h + 1)).astype(ends.dtype)  # uint64 stays exact
+    return pd.Index((ends[:, None] + ahead).ravel(), dtype=last.dtype)
 
 
 def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.ndarray:

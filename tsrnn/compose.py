@@ -104,6 +104,12 @@ class TransformedTargetForecaster(BaseForecaster):
             )
 
     def _fit_values(self, values, cov, m):
+        z, cov = self._transformed(values, cov)
+        self.forecaster_ = self._inner(m).fit(z, cov)
+
+    def _transformed(self, values, cov):
+        """The series to fit the inner forecaster on, and its covariates; learns the transform
+        (Box-Cox λ, last value) of ``values``."""
         self._check_positive(values)
         if self.transform == "boxcox":
             self.lambdas_ = np.array([_boxcox_lambda(c) for c in values.T])
@@ -111,14 +117,44 @@ class TransformedTargetForecaster(BaseForecaster):
             z, cov = np.diff(values, axis=0), None if cov is None else cov[1:]
         else:
             z = self._forward(values)
+        self._last = values[-1:]
+        return z, cov
+
+    def _inner(self, m: int):
+        """An unfitted clone of ``forecaster`` that keeps the series' season ``m``."""
         forecaster, key = clone(self.forecaster), "season_length"
         inner = forecaster
         while isinstance(inner, TransformedTargetForecaster):  # nested: its inner forecaster's
             inner, key = inner.forecaster, f"forecaster__{key}"
         if forecaster.get_params().get(key, m) is None:  # keep the series' season
             forecaster.set_params(**{key: m})
-        self.forecaster_ = forecaster.fit(z, cov)
-        self._last = values[-1:]
+        return forecaster
+
+    def _fit_panel(self, series, covariates, m, ids):
+        """Each series transformed on its own (``_members`` hold the transforms), then one
+        inner forecaster fit on them all: a recurrent one stays one global model."""
+        self._members, parts, part_covs = [], [], []
+        for i, (uid, values) in enumerate(zip(ids, series)):
+            member = clone(self)
+            try:
+                z, cov = member._transformed(values, None if covariates is None else covariates[i])
+            except ValueError as exc:
+                raise ValueError(f"series {uid!r} of the panel: {exc}") from None
+            self._members.append(member)
+            parts.append(z)
+            part_covs.append(cov)
+        inner = self._inner(m)
+        inner._check_params()
+        inner._fit_panel(parts, None if covariates is None else part_covs, m, ids)
+        inner.n_targets_ = 1
+        self.forecaster_ = inner
+
+    def _covariate_rows(self, h: int) -> int:
+        return self.forecaster_._covariate_rows(h)
+
+    def _predict_panel(self, h, future_cov):
+        z = self.forecaster_._predict_panel(h, future_cov)  # (S, h, 1), transformed
+        return np.stack([member._inverse(zi) for member, zi in zip(self._members, z)])
 
     def _update_values(self, values, cov):
         self._check_positive(values)
@@ -127,7 +163,10 @@ class TransformedTargetForecaster(BaseForecaster):
         self._last = values[-1:]
 
     def _predict_values(self, h, future_cov):
-        z = self.forecaster_.predict(h, X=future_cov)  # (h, D) on the transformed scale
+        return self._inverse(self.forecaster_.predict(h, X=future_cov))
+
+    def _inverse(self, z: np.ndarray) -> np.ndarray:
+        """Forecasts (h, D) on the original scale from ``z`` on the transformed one."""
         if self.transform == "diff":
             return self._last + np.cumsum(z, axis=0)
         if self.transform == "log":
