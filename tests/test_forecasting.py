@@ -404,3 +404,15 @@ def test_a_constant_covariate_reaches_the_network_as_zero_not_as_rounding_noise(
     center, scale = GRUForecaster(scaling="standard")._scaling_stats(data, 1, 12)
     np.testing.assert_array_equal(scale[1:], 1.0)
     np.testing.assert_allclose((data[:, 1:] - center[1:]) / scale[1:], 0.0, atol=1e-12)
+
+
+def test_new_values_with_another_kind_of_index_and_none_are_refused_by_name(seasonal_series):
+    f = SeasonalNaiveForecaster(horizon=12).fit(seasonal_series[:-12])
+    later = seasonal_series[-12:]
+    for other, kind in ((later.to_period("M"), "period"), (later.reset_index(drop=True), "int64")):
+        for method in (f.score, f.update):
+            with pytest.raises(ValueError, match=f"time stamps have dtype {kind}.*training "
+                                                 "series' kind of index"):
+                method(other)
+    with pytest.raises(TypeError, match="y is None; pass the data"):
+        SeasonalNaiveForecaster().fit(None)

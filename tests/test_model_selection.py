@@ -284,3 +284,38 @@ def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
     for bad in (dict(n_origins=0), dict(step=0), dict(horizon=0), dict(step=-2)):
         with pytest.raises(ValueError, match=f"{next(iter(bad))} == "):
             backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), **bad)
+    # the scale must fit y_true's columns; season_length, refit and train_size are checked
+    rng = np.random.default_rng(0)
+    train, actual, pred = rng.normal(size=50).cumsum(), rng.normal(size=5), rng.normal(size=5)
+    with pytest.raises(ValueError, match="y_train has 1 column.* y_true has 2"):
+        mase(np.c_[actual, 100 * actual], np.c_[pred, 100 * pred], train)
+    with pytest.raises(ValueError, match="y_train has 2 column.* y_true has 1"):
+        mase(actual, pred, np.c_[train, 100 * train])
+    with pytest.raises(ValueError, match=r"scale has shape \(3,\) but y_true has 1 column"):
+        mase(actual, pred, scale=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="season_length == 0"):
+        mase(actual, pred, train, season_length=0)
+    with pytest.raises(ValueError, match="y_true is empty"):
+        rmse([], [])
+    with pytest.raises(TypeError, match="refit must be an instance of int, not str"):
+        backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), refit="no")
+    with pytest.raises(ValueError, match="refit == -1"):
+        backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), refit=-1)
+    with pytest.raises(ValueError, match="train_size sets the window of window='sliding'"):
+        backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), train_size=10)
+
+
+def test_a_search_over_season_length_scores_every_candidate_on_the_data_scale():
+    """ARIMA without seasonal terms forecasts alike whatever season_length says; its MASE must
+    not differ (it did, 2.3x, when the scale took the candidate's season)."""
+    search = GridSearchCV(ARIMAForecaster(horizon=12, order=(1, 1, 1), seasonal_order=(0, 0, 0)),
+                          {"season_length": [1, 4, 12]}, cv=TimeSeriesSplit(3, test_size=12))
+    scores = search.fit(Y).cv_results_["mean_test_score"]
+    np.testing.assert_allclose(scores, scores[0], rtol=1e-9)
+    naive = SeasonalNaiveForecaster(horizon=12, season_length=4).fit(Y[:-12])
+    assert naive.score(Y[-12:]) == -mase(
+        Y[-12:], naive.predict(), Y[:-12], season_length=12)
+    result = backtest(naive, Y, n_origins=2)
+    train = Y[:-24]
+    assert result.metrics["mase"][0] == mase(Y[-24:-12], result.forecasts["forecast"]
+                                             [:12], train, season_length=12)

@@ -231,6 +231,12 @@ def write_series(values: np.ndarray, fmt: SeriesFormat, index: pd.Index):
 
 def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
     """How many steps after the end of ``index`` each stamp of ``later`` lies (1 = next step)."""
+    if _stamp_kind(index) != _stamp_kind(later):
+        raise ValueError(
+            f"the new values' time stamps have dtype {later.dtype} but the series seen so far has "
+            f"{index.dtype}; give them the training series' kind of index (the same time zone; "
+            "periods of the same frequency; or integers)."
+        )
     n = max(len(later), 1)
     while True:
         future = future_index(index, n)

@@ -64,7 +64,12 @@ def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
             f"{name} is a sparse matrix; sparse input is not supported: pass a dense array "
             "(e.g. X.toarray())."
         )
+    if values is None:
+        raise TypeError(f"{name} is None; pass the data (an array, or a pandas Series or "
+                        "DataFrame).")
     arr = np.asarray(values)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} is a single value ({values!r}); pass an array of values.")
     if arr.dtype.kind == "O":  # pandas' nullable dtypes give pd.NA: a missing value, not text
         missing = pd.isna(arr)
         arr = np.where(missing, np.nan, arr) if missing.any() else arr

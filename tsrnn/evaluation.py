@@ -11,19 +11,21 @@ import pandas as pd
 from sklearn.base import clone
 from statsmodels.tsa.stattools import kpss
 
-from ._pandas import is_panel
+from . import _pandas
 from ._validation import check_choice, check_count
 
 
-def _as_2d(a) -> np.ndarray:
+def _as_2d(a, name: str = "y_true") -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0 or not a.size:
+        raise ValueError(f"{name} is empty (shape {a.shape}); pass at least one value.")
     return a.reshape(len(a), -1)
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     """Actual and forecast values as (T, D) arrays of one shape; a ValueError if they differ
     (numpy would broadcast one forecast column, or one value, against all of them)."""
-    t, p = _as_2d(y_true), _as_2d(y_pred)
+    t, p = _as_2d(y_true), _as_2d(y_pred, "y_pred")
     if t.shape != p.shape:
         raise ValueError(
             f"y_true has shape {np.shape(y_true)} but y_pred has shape {np.shape(y_pred)}; pass "
@@ -38,7 +40,8 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     The denominator of MASE (Hyndman & Koehler, 2006). Falls back to lag 1 when the series is
     not longer than one season, and to 1 where the series is constant; NaN where it has NaN.
     """
-    y = _as_2d(y_train)
+    check_count(season_length, "season_length")
+    y = _as_2d(y_train, "y_train")
     m = season_length if len(y) > season_length else 1
     if len(y) <= m:
         return np.ones(y.shape[1])
@@ -95,6 +98,16 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
             raise ValueError("mase needs the training series y_train (for its scale) or scale= "
                              "(from mase_scale).")
         scale = mase_scale(y_train, season_length)
+        if len(scale) != t.shape[1]:
+            raise ValueError(
+                f"y_train has {len(scale)} column(s) but y_true has {t.shape[1]}; pass the "
+                "training series of the same columns."
+            )
+    elif np.ndim(scale) > 1 or np.size(scale) not in (1, t.shape[1]):
+        raise ValueError(
+            f"scale has shape {np.shape(scale)} but y_true has {t.shape[1]} column(s); pass one "
+            "scale per column (mase_scale of the training series) or a single number."
+        )
     err = np.abs(t - p).mean(axis=0)
     return float(np.mean(err / scale))
 
@@ -219,7 +232,8 @@ def backtest(
 
     The last origin leaves exactly ``horizon`` observations to forecast; earlier origins lie
     ``step`` observations apart. At each origin the forecaster forecasts the next ``horizon``
-    steps and is scored against them (MASE with the training window's seasonal naive scale).
+    steps and is scored against them (MASE with the training window's seasonal naive scale, at
+    the season of ``y``'s frequency: the data's, not the forecaster's ``season_length``).
 
     Parameters
     ----------
@@ -260,7 +274,7 @@ def backtest(
     1 1958-12-01  1.657
     2 1959-12-01  1.571
     """
-    if is_panel(y):
+    if _pandas.is_panel(y):
         raise ValueError(
             "backtest takes one series (or a DataFrame of columns forecast together), not a "
             "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
@@ -282,6 +296,13 @@ def backtest(
             "or horizon."
         )
     check_choice(window, "window", ("expanding", "sliding"))
+    if train_size is not None and window == "expanding":
+        raise ValueError("train_size sets the window of window='sliding'; an expanding window "
+                         "trains on everything before each origin: leave train_size out.")
+    if not isinstance(refit, bool):
+        check_count(refit, "refit")
+    # the scale's season is the data's (its frequency's), not the forecaster's season_length
+    m = _pandas.season_length(y.index) if isinstance(y, (pd.Series, pd.DataFrame)) else 1
     size = train_size or origins[0]
     every = 1 if refit is True else (refit or 0)
     metrics, forecasts, fitted, previous, batched = [], [], None, None, None
@@ -314,7 +335,7 @@ def backtest(
             "origin": train.index[-1] if hasattr(train, "index") else origin - 1,
             "refit": bool(do_refit),
             "train_size": len(train),
-            "mase": mase(actual, pred, train_values, fitted.season_length_),
+            "mase": mase(actual, pred, train_values, m),
             "smape": smape(actual, pred),
             "rmse": rmse(actual, pred),
             "fit_seconds": fit_seconds,

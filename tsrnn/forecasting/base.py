@@ -61,7 +61,9 @@ class BaseForecaster(BaseEstimator):
             m = self.season_length or _pandas.season_length(fmt.index)
             self._fit_values(values, cov, m)
             self.season_length_ = m
-            self.mase_scale_ = mase_scale(values, m)
+            # the data's season (its frequency's), not season_length: candidates of a search
+            # over season_length are scored on one scale
+            self.mase_scale_ = mase_scale(values, _pandas.season_length(fmt.index))
             self.n_targets_ = values.shape[1]
             self.n_covariates_ = 0 if cov is None else cov.shape[1]
             self.cutoff_ = fmt.index[-1]
@@ -76,7 +78,8 @@ class BaseForecaster(BaseEstimator):
         m = self.season_length or _pandas.panel_season_length(panel)
         self._fit_panel(series, covariates, m, panel[0])
         self.season_length_ = m
-        self.mase_scale_ = np.stack([mase_scale(v, m) for v in series])  # (S, 1)
+        scale_m = _pandas.panel_season_length(panel)  # the data's season, as for a series
+        self.mase_scale_ = np.stack([mase_scale(v, scale_m) for v in series])  # (S, 1)
         self.n_targets_ = 1
         self.n_covariates_ = 0 if X is None else covariates[0].shape[1]
         self._covariate_names = None if X is None else _pandas.covariate_columns(X)
@@ -250,7 +253,12 @@ class BaseForecaster(BaseEstimator):
 
         The forecast is made from the end of the training series; with a pandas index the
         values are placed by their time stamps, so ``y`` may start some steps later (a gap).
-        Higher is better; MASE's scale is the training series' in-sample seasonal naive error.
+        Higher is better; MASE's scale is the training series' in-sample seasonal naive error
+        at the season of its frequency (12 for monthly data; the naive error without a
+        frequency, e.g. for numpy input), whatever ``season_length`` the forecaster is given, so
+        that a search over ``season_length`` scores every candidate on one scale. Prefer pandas
+        input and ``TimeSeriesSplit`` in searches: a numpy test block is taken to follow the
+        training block, which the folds of scikit-learn's default K-fold ``cv`` do not.
 
         Parameters
         ----------

@@ -178,8 +178,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     cutoff_ : object
         The last time stamp of the training series.
     mase_scale_ : ndarray
-        The MASE denominator of each target column, used by ``score`` (after a long-format
-        panel fit, one row per series).
+        The MASE denominator of each target column, used by ``score``: the in-sample seasonal
+        naive error at the season of the series' frequency (not ``season_length``; 1 without a
+        frequency). After a long-format panel fit, one row per series.
 
     Notes
     -----
