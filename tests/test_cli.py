@@ -89,3 +89,26 @@ def test_bad_csv_input_ends_in_one_error_line(tmp_path, rows, args, message):
         main(["forecast", str(tmp_path / "missing.csv")])
     with pytest.raises(SystemExit, match="--horizon 0 must be at least 1 and leave training data"):
         main(["evaluate", "--dataset", "lynx", "--horizon", "0", "--models", "seasonal_naive"])
+
+
+def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
+    from tsrnn.datasets import load_m1_yearly
+
+    panel = load_m1_yearly()
+    csv, out = tmp_path / "m1.csv", tmp_path / "f.csv"
+    panel.sample(frac=1, random_state=0).to_csv(csv, index=False, sep=";")
+    assert main(["forecast", str(csv), "--sep", ";", "--horizon", "2", "--model",
+                 "seasonal_naive", "-o", str(out)]) == 0
+    forecast = pd.read_csv(out, parse_dates=["ds"])
+    assert list(forecast.columns) == ["unique_id", "ds", "y"] and len(forecast) == 2 * 181
+    last = panel.sort_values("ds").groupby("unique_id").tail(1).set_index("unique_id")
+    first = forecast.groupby("unique_id").head(1).set_index("unique_id")
+    assert (first["y"] == last.loc[first.index, "y"]).all()  # naive: each series' own last value
+    assert (first["ds"].dt.year == last.loc[first.index, "ds"].dt.year + 1).all()
+    assert main(["evaluate", str(csv), "--sep", ";", "--horizon", "6", "--models",
+                 "seasonal_naive"]) == 0
+    assert "4.894" in capsys.readouterr().out  # as --dataset m1_yearly
+    with pytest.raises(SystemExit, match="not in .*m1.csv.*pass --sep"):
+        main(["forecast", str(csv)])
+    with pytest.raises(SystemExit, match="2"):  # argparse's usage error
+        main(["forecast", str(csv), "--threads", "0"])

@@ -2,6 +2,7 @@
 
     tsrnn forecast data.csv --time-column ds --value-column y --horizon 12 --model lstm -o out.csv
     tsrnn forecast --dataset airpassengers --horizon 12 --model lstm
+    tsrnn forecast panel.csv --horizon 12 --model gru    # columns unique_id, ds, y
     tsrnn evaluate --dataset airpassengers --horizon 12 --models lstm arima
 """
 
@@ -59,13 +60,23 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         raise SystemExit("error: pass a CSV file or --dataset NAME")
     if not Path(args.csv).is_file():
         raise SystemExit(f"error: no file {args.csv!r}; pass a CSV file or --dataset NAME")
-    frame = pd.read_csv(args.csv)
+    frame = pd.read_csv(args.csv, sep=args.sep)
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
-            raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}")
+            raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"
+                             + ("; is it separated by another character? pass --sep"
+                                if len(frame.columns) == 1 else ""))
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
         frame[args.time_column] = _stamps(frame[args.time_column])
+    if "unique_id" in frame.columns:  # a long-format panel: one global model over its series
+        values = args.value_column or [c for c in frame.columns
+                                       if c not in ("unique_id", args.time_column)]
+        if len(values) != 1:
+            raise SystemExit(f"error: a panel (a unique_id column) takes one value column, not "
+                             f"{values}; pass --value-column")
+        return pd.DataFrame({"unique_id": frame["unique_id"], "ds": frame[args.time_column],
+                             "y": frame[values[0]]})
     frame = frame.set_index(args.time_column).sort_index()
     if frame.index.has_duplicates:
         repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
@@ -89,13 +100,22 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     return regular
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tsrnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_ in (("forecast", "fit on the whole series and forecast"),
                         ("evaluate", "hold out the last horizon, forecast it, report MASE")):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s)")
+        p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s); "
+                       "with a unique_id column, a long-format panel of many series")
+        p.add_argument("--sep", default=",", help="the CSV's separator (default ',')")
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
         p.add_argument("--time-column", default="ds",
                        help="time stamps (default ds); stamps whose UTC offset changes (a time "
@@ -105,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
         p.add_argument("--horizon", type=int, default=12)
         p.add_argument("--random-state", type=int, default=0)
-        p.add_argument("--threads", type=int, default=1,
+        p.add_argument("--threads", type=_positive, default=1,
                        help="threads for torch and numpy's BLAS (default 1: fastest for small "
                             "series on a busy machine; raise it for long series on an idle one)")
         if name == "forecast":
@@ -130,10 +150,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, y) -> int:
     if args.command == "forecast":
         forecast = make_model(args.model, args.horizon, args.random_state).fit(y).predict()
+        panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
         if args.output:
-            forecast.to_csv(args.output)
+            forecast.to_csv(args.output, index=not panel)  # a panel's rows have no index
         else:
-            print(forecast.to_string())
+            print(forecast.to_string(index=not panel))
         return 0
     h = args.horizon
     panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
@@ -141,7 +162,8 @@ def _run(args, y) -> int:
     if not 1 <= h < shortest:
         raise SystemExit(f"error: --horizon {h} must be at least 1 and leave training data: the "
                          f"{'shortest ' if panel else ''}series has {shortest} points")
-    if panel:  # hold out the last h steps of every series
+    if panel:  # hold out the last h steps of every series (its rows in time order)
+        y = y.sort_values("ds", kind="stable")
         last = y.groupby("unique_id").cumcount(ascending=False) < h
         train, test = y[~last], y[last]
     else:
