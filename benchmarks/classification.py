@@ -5,7 +5,8 @@ logistic regression on flattened sequences, 1-NN DTW and MiniRocket, on the bund
 1-NN DTW (full window) and MiniRocket come from aeon (``pip install ".[bench]"``); without it
 their rows are skipped, and the script says so. 1-NN DTW and SequenceClassifier read
 variable-length sets as they are; the others need equal lengths, so there each sequence is
-linearly resampled to the longest length of the set. Randomised models (SequenceClassifier,
+linearly resampled to the longest length of the training split (test data plays no part
+in fitting; longer test sequences are resampled down to it). Randomised models (SequenceClassifier,
 MiniRocket) run once per seed; the table shows mean ± std over the seeds.
 
 The defaults were chosen on the six bundled sets. Two more UCR sets that played no part in that
@@ -98,7 +99,7 @@ def inputs(form: str, X, length: int):
 def run(name: str, models: list[str], seeds: list[int]) -> list[dict]:
     load = datasets.CLASSIFICATION_DATASETS.get(name) or (lambda split: load_heldout(name, split))
     (X_train, y_train), (X_test, y_test) = load("train"), load("test")
-    length = max(len(s) for s in list(X_train) + list(X_test))
+    length = max(len(s) for s in X_train)  # the training split's: the test set stays unseen
     rows = []
     for model_name in models:
         seeded, form, make = MODELS[model_name]
@@ -161,8 +162,12 @@ def report(detail: pd.DataFrame) -> str:
         lines.append("- below 1-NN DTW on " + (", ".join(below) + ": NOT met" if below else
                                                  "no set: met"))
     worst = ours["spread"].idxmax()
-    lines.append(f"- largest spread across seeds (max - min) {ours['spread'].max():.3f} on {worst}"
-                 f" (target < 0.030): " + ("met" if ours["spread"].max() < 0.03 else "NOT met"))
+    if detail[detail.model == "sequence_classifier"].seed.nunique() < 2:
+        lines.append("- spread across seeds (target < 0.030): not judged, one seed ran")
+    else:
+        lines.append(f"- largest spread across seeds (max - min) {ours['spread'].max():.3f} on "
+                     f"{worst} (target < 0.030): "
+                     + ("met" if ours["spread"].max() < 0.03 else "NOT met"))
     lines.append(f"- slowest fit {ours['fit_max'].max():.1f} s on {ours['fit_max'].idxmax()} "
                  "(target < 15 s): " + ("met" if ours["fit_max"].max() < 15 else "NOT met"))
     return "\n".join(lines)
