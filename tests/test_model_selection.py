@@ -303,6 +303,8 @@ def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
         backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), refit=-1)
     with pytest.raises(ValueError, match="train_size sets the window of window='sliding'"):
         backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), train_size=10)
+    with pytest.raises(ValueError, match="X has 20 rows but y has 30; backtest reads"):
+        backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), np.ones((20, 1)))
 
 
 def test_a_search_over_season_length_scores_every_candidate_on_the_data_scale():

@@ -282,6 +282,11 @@ def backtest(
         )
     y, X = (v if v is None or isinstance(v, (pd.Series, pd.DataFrame)) else np.asarray(v)
             for v in (y, X))  # lists as arrays (a list's .index is a method, not stamps)
+    if X is not None and len(X) < len(y):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)}; backtest reads the covariates of every step "
+            "of y (training windows and forecast steps alike): pass X aligned with y."
+        )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
     for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
