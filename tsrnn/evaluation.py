@@ -164,11 +164,18 @@ def make_forecast_scorer(metric: str = "mase"):
 
     The forecast of ``y_test`` is made from the end of the training series and placed by the
     test block's time stamps (see :meth:`BaseForecaster.score`). The scorer returns the
-    *negative* error, so higher is better, as ``GridSearchCV`` expects.
+    *negative* error, so higher is better, as ``GridSearchCV`` expects. (scikit-learn's own
+    scorers, such as ``scoring="neg_mean_absolute_error"``, call ``predict(X)`` and compare it
+    with a target: a forecaster has neither, so they fail; use this function instead.)
 
     Parameters
     ----------
     metric : {"mase", "smape", "rmse"}, default="mase"
+
+    Returns
+    -------
+    callable
+        ``scorer(forecaster, y, X=None) -> float``.
 
     Examples
     --------
