@@ -52,6 +52,15 @@ def _stamps(column: pd.Series) -> pd.Series:
         return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True)
 
 
+def _check_filled(values: pd.DataFrame, path: str) -> None:
+    """Refuse empty cells with a fix the command line can apply (the file's)."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        row = int(np.argmax(missing.any(axis=1)))
+        raise SystemExit(f"error: {path} has {missing.sum()} empty value(s) (the first in data row "
+                         f"{row + 1}); fill them in the file (e.g. with the previous value)")
+
+
 def read_input(args) -> pd.Series | pd.DataFrame:
     """The series to forecast, from ``--dataset`` or a CSV with a time column."""
     if args.dataset:
@@ -66,12 +75,14 @@ def read_input(args) -> pd.Series | pd.DataFrame:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"
                              + ("; is it separated by another character? pass --sep"
                                 if len(frame.columns) == 1 else ""))
+    panel = "unique_id" in frame.columns  # a long-format panel: one global model
+    values = args.value_column or [c for c in frame.columns
+                                   if c not in (args.time_column, "unique_id")]
+    _check_filled(frame[values], args.csv)  # rows as numbered in the file
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
         frame[args.time_column] = _stamps(frame[args.time_column])
-    if "unique_id" in frame.columns:  # a long-format panel: one global model over its series
-        values = args.value_column or [c for c in frame.columns
-                                       if c not in ("unique_id", args.time_column)]
+    if panel:
         if len(values) != 1:
             raise SystemExit(f"error: a panel (a unique_id column) takes one value column, not "
                              f"{values}; pass --value-column")
@@ -82,7 +93,6 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
         raise SystemExit(f"error: the time column has duplicated stamps (e.g. {repeated}); "
                          "aggregate them in the file first")
-    values = args.value_column or [c for c in frame.columns]
     y = frame[values] if len(values) > 1 else frame[values[0]]
     if integer:
         return y  # an evenly spaced integer index needs no frequency
