@@ -112,6 +112,8 @@ def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
         main(["forecast", str(csv)])
     with pytest.raises(SystemExit, match="2"):  # argparse's usage error
         main(["forecast", str(csv), "--threads", "0"])
+    with pytest.raises(SystemExit, match="--freq is for single-series files"):
+        main(["forecast", str(csv), "--sep", ";", "--freq", "YS"])
     panel.assign(y=panel.y.where(panel.index != 4)).sample(frac=1, random_state=0).to_csv(
         csv, index=False)
     with pytest.raises(SystemExit, match=r"1 empty value\(s\) \(the first in data row 1233\); fill "

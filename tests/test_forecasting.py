@@ -416,3 +416,8 @@ def test_new_values_with_another_kind_of_index_and_none_are_refused_by_name(seas
                 method(other)
     with pytest.raises(TypeError, match="y is None; pass the data"):
         SeasonalNaiveForecaster().fit(None)
+    # the same instants in another time zone are the same steps
+    hourly = pd.Series(np.arange(48.0), pd.date_range("2020-01-01", periods=48, freq="h",
+                                                      tz="UTC"))
+    fitted = SeasonalNaiveForecaster(horizon=4, season_length=2).fit(hourly[:-4])
+    assert fitted.score(hourly[-4:].tz_convert("Europe/Berlin")) == fitted.score(hourly[-4:])

@@ -258,7 +258,8 @@ def test_panel_covariate_errors_name_the_fix():
         model.predict(X=X.rename(columns={"promo": "price"}))
     with pytest.raises(ValueError, match="X has several rows for series"):
         model.predict(X=pd.concat([X, X.iloc[:1]]))
-    with pytest.raises(ValueError, match="ds column has dtype datetime64.*UTC.*same time zone"):
+    with pytest.raises(ValueError, match="ds column has dtype datetime64.*UTC.*both with a "
+                                         "time zone, or neither"):
         model.predict(X=X.assign(ds=X.ds.dt.tz_localize("UTC")))
     with pytest.raises(ValueError, match="long format too"):
         model.predict(X=X.set_index(["unique_id", "ds"]))
@@ -318,3 +319,29 @@ def test_panel_stamps_keep_their_dtype_and_range_and_bad_layouts_name_the_fix():
         SeasonalNaiveForecaster().fit(monthly.set_index("unique_id"))
     with pytest.raises(ValueError, match=r"unique_id in its index.*y.reset_index\(\)"):
         SeasonalNaiveForecaster().fit(monthly.set_index(["unique_id", "ds"]))
+
+
+def test_panel_covariates_of_other_series_are_ignored_and_gaps_are_named():
+    train, X, _ = _promotions()
+    others = pd.concat([X.assign(unique_id=uid) for uid in ("c", "d")])  # not in y
+    model = SeasonalNaiveForecaster(horizon=6).fit(train, X=pd.concat([X, others]))
+    assert model.predict(X=pd.concat([others, X]))["y"].equals(
+        SeasonalNaiveForecaster(horizon=6).fit(train, X=X).predict(X=X)["y"])
+    gap = X.copy()
+    gap.loc[(gap.unique_id == "b") & (gap.ds == "2008-01-01"), "promo"] = np.nan
+    with pytest.raises(ValueError, match="missing covariate value for series 'b' at 2008-01-01"):
+        SeasonalNaiveForecaster().fit(train, X=gap)
+    # unique_id as the index and as a column: still the panel
+    indexed = train.set_index("unique_id", drop=False)
+    assert SeasonalNaiveForecaster(horizon=2).fit(indexed).predict().equals(
+        SeasonalNaiveForecaster(horizon=2).fit(train).predict())
+
+
+def test_a_transformed_forecasters_inner_model_is_fitted_as_on_the_transformed_panel():
+    train, X, _ = _promotions()
+    wrapped = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "log").fit(
+        train, X=X)
+    inner, direct = wrapped.forecaster_, SeasonalNaiveForecaster(horizon=6).fit(
+        train.assign(y=np.log(train.y)), X=X)
+    assert inner.cutoff_ == direct.cutoff_ and inner.season_length_ == 12
+    pd.testing.assert_frame_equal(inner.predict(X=X), direct.predict(X=X))

@@ -234,8 +234,8 @@ def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
     if _stamp_kind(index) != _stamp_kind(later):
         raise ValueError(
             f"the new values' time stamps have dtype {later.dtype} but the series seen so far has "
-            f"{index.dtype}; give them the training series' kind of index (the same time zone; "
-            "periods of the same frequency; or integers)."
+            f"{index.dtype}; give them the training series' kind of index (with a time zone if it "
+            "has one; periods of the same frequency; or integers)."
         )
     n = max(len(later), 1)
     while True:
@@ -262,7 +262,7 @@ def is_panel(y) -> bool:
     the fix: read as a wide series its ids would pass for time stamps."""
     if not isinstance(y, pd.DataFrame):
         return False
-    if "unique_id" in y.index.names and set(PANEL_COLUMNS) <= set(y.columns) | set(
+    if not set(PANEL_COLUMNS) <= set(y.columns) and set(PANEL_COLUMNS) <= set(y.columns) | set(
             y.index.names):
         raise ValueError(
             "y looks like a long-format panel with unique_id in its index; pass it with "
@@ -287,10 +287,10 @@ def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
 
 
 def _stamp_kind(stamps: pd.Index) -> tuple:
-    """What two time stamp columns must share to be compared: datetimes of one time zone (any
-    unit), periods of one frequency, or integers."""
+    """What two time stamp columns must share to be compared: datetimes, both naive or both
+    aware (of any time zone and unit), periods of one frequency, or integers."""
     if isinstance(stamps, pd.DatetimeIndex):
-        return "datetime", str(stamps.tz)
+        return "datetime", stamps.tz is None
     return ("integer",) if pd.api.types.is_integer_dtype(stamps) else (str(stamps.dtype),)
 
 
@@ -316,23 +316,34 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, key
     if _stamp_kind(x_stamps) != _stamp_kind(stamps):
         raise ValueError(
             f"X's ds column has dtype {x_stamps.dtype} but the panel's has {stamps.dtype}; "
-            "give both the same kind of time stamps (and the same time zone)."
+            "give both the same kind of time stamps (both with a time zone, or neither)."
         )
     if isinstance(stamps, pd.DatetimeIndex):
         x_stamps = x_stamps.as_unit(stamps.unit)  # keys count the panel's unit
-    at = pd.MultiIndex.from_arrays([ids.get_indexer(X["unique_id"]),
-                                    _stamp_keys(x_stamps, "X's ds column")])
+    series = ids.get_indexer(X["unique_id"])
+    mine = np.flatnonzero(series >= 0)  # rows of other series are never read
+    at = pd.MultiIndex.from_arrays([series[mine], _stamp_keys(x_stamps[mine], "X's ds column")])
     if not at.is_unique:
-        row = np.flatnonzero(at.duplicated())[0]
+        row = mine[np.argmax(at.duplicated())]
         raise ValueError(
             f"X has several rows for series {X['unique_id'].iloc[row]!r} at "
             f"{x_stamps[row]}; keep one row per series and time stamp."
         )
-    rows = at.get_indexer(pd.MultiIndex.from_arrays([codes, keys]))
-    found = rows >= 0
+    position = at.get_indexer(pd.MultiIndex.from_arrays([codes, keys]))
+    found = position >= 0
     cov = match_columns(X[covariate_columns(X)], names, "X's covariate columns")
-    values = np.full((len(rows), cov.shape[1]), np.nan)
-    values[found] = as_float_array(cov.to_numpy()[rows[found]], "X")
+    taken = cov.to_numpy()[mine[position[found]]]  # X's rows at the found positions
+    empty = pd.isna(taken).any(axis=1)
+    if empty.any():
+        first = np.flatnonzero(found)[np.argmax(empty)]
+        raise ValueError(
+            f"X has a missing covariate value for series {ids[codes[first]]!r} at "
+            f"{stamps[first]} ({empty.sum()} row(s) with one); fill them within each series "
+            "(X sorted by unique_id and ds; e.g. X.groupby('unique_id').ffill() on its "
+            "covariate columns)."
+        )
+    values = np.full((len(position), cov.shape[1]), np.nan)
+    values[found] = as_float_array(taken, "X")
     return values, found
 
 

@@ -83,6 +83,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     if not integer:
         frame[args.time_column] = _stamps(frame[args.time_column])
     if panel:
+        if args.freq:
+            raise SystemExit("error: --freq is for single-series files; a panel's frequency is "
+                             "inferred from its longest series (give it at least 3 regular time "
+                             "stamps)")
         if len(values) != 1:
             raise SystemExit(f"error: a panel (a unique_id column) takes one value column, not "
                              f"{values}; pass --value-column")

@@ -130,11 +130,11 @@ class TransformedTargetForecaster(BaseForecaster):
             forecaster.set_params(**{key: m})
         return forecaster
 
-    def _fit_panel(self, series, covariates, m, ids):
+    def _fit_panel(self, series, covariates, m):
         """Each series transformed on its own (``_members`` hold the transforms), then one
         inner forecaster fit on them all: a recurrent one stays one global model."""
         self._members, parts, part_covs = [], [], []
-        for i, (uid, values) in enumerate(zip(ids, series)):
+        for i, (uid, values) in enumerate(zip(self._panel[0], series)):
             member = clone(self)
             try:
                 z, cov = member._transformed(values, None if covariates is None else covariates[i])
@@ -145,8 +145,8 @@ class TransformedTargetForecaster(BaseForecaster):
             part_covs.append(cov)
         inner = self._inner(m)
         inner._check_params()
-        inner._fit_panel(parts, None if covariates is None else part_covs, m, ids)
-        inner.n_targets_ = 1
+        inner._fit_series(parts, None if covariates is None else part_covs, self._panel,
+                          self._covariate_names)
         self.forecaster_ = inner
 
     def _covariate_rows(self, h: int) -> int:

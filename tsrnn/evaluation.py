@@ -17,7 +17,9 @@ from ._validation import check_choice, check_count
 
 def _as_2d(a, name: str = "y_true") -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 0 or not a.size:
+    if a.ndim == 0:
+        raise ValueError(f"{name} is a single number; pass an array of values (one per step).")
+    if not a.size:
         raise ValueError(f"{name} is empty (shape {a.shape}); pass at least one value.")
     return a.reshape(len(a), -1)
 

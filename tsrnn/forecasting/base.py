@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from numbers import Integral
 
@@ -75,17 +74,23 @@ class BaseForecaster(BaseEstimator):
         """Fit a long-format panel (columns unique_id, ds, y) of many series."""
         series, covariates, panel = _pandas.read_panel(y, X)
         self._check_params()
-        m = self.season_length or _pandas.panel_season_length(panel)
-        self._fit_panel(series, covariates, m, panel[0])
-        self.season_length_ = m
+        self._fit_series(series, covariates, panel,
+                         None if X is None else _pandas.covariate_columns(X))
+        return self
+
+    def _fit_series(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
+                    panel: tuple, names: list | None) -> None:
+        """Fit a panel's series, given as arrays, and set the fitted attributes (first: a
+        refused fit restores them all, see ``fit``)."""
         scale_m = _pandas.panel_season_length(panel)  # the data's season, as for a series
+        self.season_length_ = self.season_length or scale_m
         self.mase_scale_ = np.stack([mase_scale(v, scale_m) for v in series])  # (S, 1)
         self.n_targets_ = 1
-        self.n_covariates_ = 0 if X is None else covariates[0].shape[1]
-        self._covariate_names = None if X is None else _pandas.covariate_columns(X)
+        self.n_covariates_ = 0 if covariates is None else covariates[0].shape[1]
+        self._covariate_names = names
         self.cutoff_ = panel[1].max()
         self._format, self._panel = None, panel
-        return self
+        self._fit_panel(series, covariates, self.season_length_)
 
     def _refuse_panel(self, method: str) -> None:
         if self._panel is not None:
@@ -94,12 +99,12 @@ class BaseForecaster(BaseEstimator):
                 "predict the panel, or fit and score one series at a time."
             )
 
-    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None, m: int,
-                   ids: Iterable) -> None:
+    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
+                   m: int) -> None:
         """One model per series (forecasters without a global model override this); a series
         that its model refuses is named by its ``unique_id`` in the error."""
         self._members = []
-        for i, (uid, values) in enumerate(zip(ids, series)):
+        for i, (uid, values) in enumerate(zip(self._panel[0], series)):
             member = clone(self)
             try:
                 member._fit_values(values, None if covariates is None else covariates[i], m)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from numbers import Integral
 
 import numpy as np
@@ -276,12 +275,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         center, scale = np.zeros(data.shape[1]), np.ones(data.shape[1])
-        if self.scaling is not None:
+        if self.scaling == "standard":
             center, scale = data.mean(axis=0), data.std(axis=0)
-        if self.scaling == "local":
+        elif self.scaling == "local":
             # centred too (in float64, before the float32 cast): windows are shifted by their
             # last value anyway, and a series far from 0 (1e7 + a small signal) keeps its signal
+            center = data.mean(axis=0)
             scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
+            scale[d:] = data[:, d:].std(axis=0)  # covariates z-scored; no copy of the targets
         return center, safe_scale(scale, center)
 
     @property
@@ -302,8 +303,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 
-    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None, m: int,
-                   ids: Iterable) -> None:
+    def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
+                   m: int) -> None:
         self._fit_arrays(series, covariates, m)  # one global model
 
     def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
