@@ -20,10 +20,13 @@ predict
     network, against the hand-written network's forward pass; a long-format panel of 10,000
     series of length 200 in one ``predict`` call.
 memory
-    Peak resident memory added by fitting a 10,000,000-point series (window 64), from the
-    kernel's high-water mark, less the same fit's on a 100,000-point series (the model, one
-    batch and fixed costs), each in a fresh process; reported as the data held at the peak
-    (the series plus that difference) over the series' own size.
+    Peak resident memory that fitting a 10,000,000-point series (window 64) adds to a fresh
+    process, from the kernel's high-water mark (reset after torch's one-off set-up and after
+    the series is made), for each side, over ``--repeats`` runs each (interleaved; default 3);
+    reported with the series as the memory at the peak over the series' own size. The figure
+    includes the model, one batch and torch's working memory, which do not grow with the
+    series (subtracting a smaller fit's peak instead was misleading: the two peaks can fall in
+    different phases of the fit).
 many series
     A global model over 1,000, 10,000 and 100,000 monthly series of length 200: set-up time
     (reading the panel, scaling, and the first step), time per step (from a 200-step fit), and
@@ -240,25 +243,27 @@ def memory_child(n: int, steps: int, which: str) -> None:
     print(f"{_peak_mb() - base:.1f}")
 
 
-def memory_section(n: int, steps: int, threads: int) -> list[dict]:
-    """Data memory at the fit's peak (the series plus what the fit added beyond the model, one
-    batch and fixed costs, i.e. beyond a fit on a 100,000-point series) over the series' size."""
-    rows, small = [], 100_000
-    for which in ("tsrnn", "hand"):
-        added = {}
-        for size in (small, n):
+def memory_section(n: int, steps: int, threads: int, repeats: int) -> list[dict]:
+    """Peak memory a fit adds to a fresh process (median and range over ``repeats`` runs of
+    each side, interleaved); with the series, over the series' size."""
+    added = {"tsrnn": [], "hand": []}
+    for _ in range(repeats):
+        for which in added:
             out = subprocess.run(
-                [sys.executable, __file__, "--memory-child", str(size), str(steps), which,
+                [sys.executable, __file__, "--memory-child", str(n), str(steps), which,
                  "--threads", str(threads)], capture_output=True, text=True, check=True)
-            added[size] = float(out.stdout.split()[-1])
-        series_mb = n * 8 / 2**20
-        ratio = (series_mb + added[n] - added[small]) / series_mb
+            added[which].append(float(out.stdout.split()[-1]))
+    rows, series_mb = [], n * 8 / 2**20
+    for which, values in added.items():
+        median = float(np.median(values))
         rows.append({"section": "memory", "case": f"{n:,}-point float64 series, window 64",
-                     "model": which, "series_mb": series_mb, "fit_added_mb": added[n],
-                     "small_fit_added_mb": added[small], "peak_data_per_series": ratio})
-        print(f"  memory {which}: series {series_mb:.0f} MB, fit adds {added[n]:.0f} MB at peak "
-              f"({added[small]:.0f} MB for {small:,} points): data at peak {ratio:.2f} x the "
-              "series", flush=True)
+                     "model": which, "runs": len(values), "series_mb": series_mb,
+                     "fit_added_mb": median, "fit_added_min_mb": min(values),
+                     "fit_added_max_mb": max(values),
+                     "peak_per_series": (series_mb + median) / series_mb})
+        print(f"  memory {which}: series {series_mb:.0f} MB, the fit adds {median:.0f} MB at "
+              f"its peak (runs {min(values):.0f}-{max(values):.0f}): "
+              f"{(series_mb + median) / series_mb:.2f} x the series", flush=True)
     return rows
 
 
@@ -351,7 +356,7 @@ def main(argv=None) -> None:
         rows += predict_section(1_000 if quick else 10_000, 50 if quick else 200)
     if "memory" in chosen:
         rows += memory_section(2_000_000 if quick else 10_000_000, 20 if quick else 200,
-                               args.threads)
+                               args.threads, 1 if quick else args.repeats or 3)
     if "many series" in chosen:
         rows += many_series_section((300, 3_000) if quick else (1_000, 10_000, 100_000),
                                     30 if quick else 120, batch=1024, steps=20 if quick else 200)
@@ -379,8 +384,8 @@ def main(argv=None) -> None:
         "fit": ["case", "model", "device", "runs", "hand_s", "tsrnn_s", "ratio", "ratio_fastest",
                 "tsrnn_samples_per_s", "loss_curve_gap"],
         "predict": ["case", "model", "seconds"],
-        "memory": ["case", "model", "series_mb", "fit_added_mb", "small_fit_added_mb",
-                   "peak_data_per_series"],
+        "memory": ["case", "model", "runs", "series_mb", "fit_added_mb", "fit_added_min_mb",
+                   "fit_added_max_mb", "peak_per_series"],
         "many series": ["case", "windows", "setup_and_first_step_s", "step_ms", "epoch_s_projected",
                         "epoch_s_measured"],
         "backtest": ["case", "tsrnn_s", "reference", "reference_s", "ratio"],

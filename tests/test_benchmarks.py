@@ -100,12 +100,12 @@ def test_speed_quick(tmp_path):
     # tsrnn and the hand-written loop trained the same network on the same batches
     assert (fit["loss_curve_gap"] < 1e-5).all()
     assert set(table.section) >= {"fit", "predict", "memory", "many series", "backtest"}
-    # a fit that cut the 2M-point series into windows of 64 would hold >= 32x its size (float32);
-    # one float32 copy and one int32 permutation of its windows make about 2x. Peak memory is a
-    # difference of two noisy peaks (quick runs here gave 1.35 to 2.78), so the bound only
-    # separates "no window copies" from "window copies".
+    # a fit that cut the 2M-point series into windows of 64 would add >= 32x its size (float32);
+    # one float32 copy and one int32 permutation of its windows make about 2x, plus torch's
+    # working memory, which at 15 MB of series weighs as much again: the bound only separates
+    # "no window copies" from "window copies".
     memory = table[table.section == "memory"].set_index("model")
-    assert memory.loc["tsrnn", "peak_data_per_series"] < 8
+    assert memory.loc["tsrnn", "peak_per_series"] < 16
     for section in ("fit", "predict", "memory", "many series", "backtest"):
         assert f"### {section}" in (tmp_path / "speed.md").read_text()
     if "cuda" not in set(table.section):
