@@ -265,8 +265,8 @@ def is_panel(y) -> bool:
     if not set(PANEL_COLUMNS) <= set(y.columns) and set(PANEL_COLUMNS) <= set(y.columns) | set(
             y.index.names):
         raise ValueError(
-            "y looks like a long-format panel with unique_id in its index; pass it with "
-            "unique_id, ds and y as columns: y.reset_index()."
+            "y looks like a long-format panel with some of unique_id, ds and y in its index; "
+            "pass them as columns: y.reset_index()."
         )
     return set(PANEL_COLUMNS) <= set(y.columns)
 
@@ -496,7 +496,7 @@ def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.
     """Covariates (S, n, K) of the ``n >= h`` steps after each series' end, from a long-format
     ``X``: each series needs its next ``h`` rows; where its rows stop earlier than ``n``, its
     last one is repeated (as for a single series)."""
-    ids, last, _ = panel
+    ids = panel[0]
     stamps = _future_stamps(panel, n)
     codes = np.repeat(np.arange(len(ids)), n)
     cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
