@@ -9,6 +9,7 @@ from tsrnn import (
     GRUForecaster,
     SeasonalNaiveForecaster,
     TransformedTargetForecaster,
+    make_forecast_scorer,
     mase,
 )
 
@@ -72,8 +73,33 @@ def test_panel_errors_name_the_fix():
     with pytest.raises(ValueError, match="extra column"):
         GRUForecaster().fit(df.assign(price=1.0))
     f = SeasonalNaiveForecaster(horizon=2).fit(df)
-    with pytest.raises(ValueError, match="score is not supported yet"):
-        f.score(df)
+    with pytest.raises(ValueError, match="update is not supported yet"):
+        f.update(df)
+    with pytest.raises(ValueError, match="make_forecast_scorer is not supported yet"):
+        make_forecast_scorer("rmse")(f, df)
+
+
+def test_a_panel_score_is_the_mean_of_its_series_scores_placed_by_time_stamp():
+    df = _panel(4)
+    train, test = _split(df, 12)
+    test = test[test.unique_id != "s2"].groupby("unique_id").tail(10)  # 2 steps skipped
+    test = test.sample(frac=1, random_state=0)  # shuffled, one series left out, a gap in front
+    f = SeasonalNaiveForecaster(horizon=3).fit(train)
+    alone = [SeasonalNaiveForecaster(horizon=3).fit(_by_series(train, uid)["y"].asfreq("MS"))
+             .score(_by_series(test, uid)["y"]) for uid in ("s0", "s1", "s3")]
+    assert f.score(test) == pytest.approx(np.mean(alone), rel=1e-12)
+    gru = GRUForecaster(horizon=3, hidden_size=4, max_steps=3, ensemble_size=1, random_state=0)
+    gru.fit(train)  # one global model, one call for the furthest step
+    forecast = gru.predict(int(test.groupby("unique_id").size().max()) + 2)
+    merged = test.merge(forecast, on=["unique_id", "ds"], suffixes=("", "_hat"))
+    scale = dict(zip(gru._panel[0], gru.mase_scale_[:, 0]))
+    expected = merged.groupby("unique_id").apply(
+        lambda g: np.mean(np.abs(g.y - g.y_hat)) / scale[g.name], include_groups=False).mean()
+    assert gru.score(test) == pytest.approx(-expected, rel=1e-6)
+    with pytest.raises(ValueError, match=r"series the forecaster was not fit on \(e.g. \['x'\]\)"):
+        f.score(test.assign(unique_id="x"))
+    with pytest.raises(ValueError, match="row for series 's0' at .* is not a time step after"):
+        f.score(train[train.unique_id == "s0"].tail(1))
 
 
 @pytest.mark.parametrize("freq", ["MS", "W-SUN", "h", "QE-DEC"])
@@ -203,16 +229,19 @@ def _by_series(df, uid):
 def test_panel_covariates_align_by_series_and_stamp_as_for_each_series_alone():
     """ARIMA with a fixed order on a shuffled panel with covariates gives each series the
     forecast of a fit on that series alone (its own X rows, matched by stamp)."""
-    train, X, _ = _promotions()
+    train, X, test = _promotions()
     panel = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(train, X=X)
     pred = panel.predict(X=X)
     assert panel.n_covariates_ == 1 and pred["ds"].groupby(pred.unique_id).min().tolist() == [
         pd.Timestamp("2015-01-01"), pd.Timestamp("2015-07-01")]
+    scores = []
     for uid in ("a", "b"):
         y, x = _by_series(train, uid)["y"].asfreq("MS"), _by_series(X, uid)[["promo"]]
         alone = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(y, X=x.loc[y.index])
         expected = alone.predict(X=x.loc[x.index > y.index[-1]])
         np.testing.assert_allclose(_by_series(pred, uid)["y"], expected, rtol=1e-10)
+        scores.append(alone.score(_by_series(test, uid)["y"], X=x.loc[x.index > y.index[-1]]))
+    assert panel.score(test[["unique_id", "ds", "y"]], X=X) == pytest.approx(np.mean(scores))
 
 
 def test_a_global_model_learns_a_panel_covariate_and_reads_it_as_for_one_series():

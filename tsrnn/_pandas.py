@@ -508,6 +508,50 @@ def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.
     return cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows]
 
 
+def panel_steps(panel: tuple, y: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the rows of a long-format ``y`` of values observed after a fitted panel lie: each
+    row's series number in ``panel``, how many steps after that series' last time stamp it is
+    (1 = the next; later rows may skip steps), and its value."""
+    if not is_panel(y) or len(y.columns) != 3:
+        raise ValueError("a forecaster fit on a long-format panel scores a long-format panel: "
+                         "columns unique_id, ds and y.")
+    ids, last, _ = panel
+    codes = ids.get_indexer(y["unique_id"])
+    if (codes < 0).any():
+        unknown = list(pd.unique(y["unique_id"][codes < 0]))[:3]
+        raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); score "
+                         "the fitted series only.")
+    stamps = pd.Index(y["ds"])
+    if _stamp_kind(stamps) != _stamp_kind(last):
+        raise ValueError(f"y's ds column has dtype {stamps.dtype} but the fitted panel's has "
+                         f"{last.dtype}; give it the fitted panel's kind of time stamps.")
+    unit = getattr(last, "unit", None)
+    keys = _stamp_keys(stamps.as_unit(unit) if unit else stamps, "y's ds column")
+    at = pd.MultiIndex.from_arrays([codes, keys])
+    if not at.is_unique:
+        row = np.argmax(at.duplicated())
+        raise ValueError(f"y has several rows for series {ids[codes[row]]!r} at {stamps[row]}; "
+                         "keep one row per series and time stamp.")
+    values = as_float_array(y["y"].to_numpy(), "y['y']")
+    n = max(1, int(np.bincount(codes).max()))
+    while True:
+        future = _future_stamps(panel, n)
+        ahead = _stamp_keys(future.as_unit(unit) if unit else future, "ds").reshape(-1, n)
+        position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(ids)), n),
+                                              ahead.ravel()]).get_indexer(at)
+        if (position >= 0).all():
+            return codes, position % n + 1, values
+        lost = (position < 0) & (keys <= ahead[codes, -1])  # not beyond: before or off the grid
+        if lost.any():
+            row = np.argmax(lost)
+            raise ValueError(
+                f"y's row for series {ids[codes[row]]!r} at {stamps[row]} is not a time step "
+                f"after that series' end ({last[codes[row]]}); pass values that follow each "
+                "fitted series, on its frequency."
+            )
+        n *= 2
+
+
 def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:
     """Long-format forecasts (unique_id, ds, y) from ``values`` of shape (S, h, 1); the forecast
     of each series starts at the step after its own last time stamp."""

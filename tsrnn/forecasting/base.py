@@ -265,19 +265,39 @@ class BaseForecaster(BaseEstimator):
         input and ``TimeSeriesSplit`` in searches: a numpy test block is taken to follow the
         training block, which the folds of scikit-learn's default K-fold ``cv`` do not.
 
+        After a long-format panel fit, ``y`` is a long-format panel of values after its series'
+        ends (any of the series, any steps), and the score is the negative mean over the series
+        in ``y`` of each one's MASE (with its own scale).
+
         Parameters
         ----------
         y : Series, DataFrame or array-like
-            Observed values after the training series.
+            Observed values after the training series (or long-format panel).
         X : DataFrame or array-like, optional
-            Future covariates for every step up to the last one of ``y``.
+            Future covariates for every step up to the last one of ``y`` (long format for a
+            panel).
 
         Returns
         -------
         float
         """
+        check_is_fitted(self)
+        if self._panel is not None:
+            return self._panel_score(y, X)
         actual, forecast = self._forecast_of(y, X)
         return -mase(actual, forecast, scale=self.mase_scale_)
+
+    def _panel_score(self, y, X) -> float:
+        codes, steps, values = _pandas.panel_steps(self._panel, y)
+        n, cov = int(steps.max()), None
+        if self._needs_covariates(X, "score", f"each series' next {n} time stamps"):
+            cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, n,
+                                                  self._covariate_rows(n))
+        forecast = self._predict_panel(n, cov)[codes, steps - 1, 0]
+        errors = np.abs(values - forecast) / self.mase_scale_[codes, 0]
+        count = np.bincount(codes, minlength=len(self._panel[0]))
+        per_series = np.bincount(codes, errors, minlength=len(count))[count > 0] / count[count > 0]
+        return -float(per_series.mean())
 
     def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray | None:
         """Forecasts (O, h, D) of the ``h`` steps after each origin (a row count of ``y``) in
@@ -288,7 +308,7 @@ class BaseForecaster(BaseEstimator):
     def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
         """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
-        self._refuse_panel("score")
+        self._refuse_panel("make_forecast_scorer")
         values, fmt = self._read_observed(y)
         steps = (
             np.arange(1, len(values) + 1)
