@@ -73,8 +73,6 @@ def test_panel_errors_name_the_fix():
     with pytest.raises(ValueError, match="extra column"):
         GRUForecaster().fit(df.assign(price=1.0))
     f = SeasonalNaiveForecaster(horizon=2).fit(df)
-    with pytest.raises(ValueError, match="update is not supported yet"):
-        f.update(df)
     with pytest.raises(ValueError, match="make_forecast_scorer is not supported yet"):
         make_forecast_scorer("rmse")(f, df)
 
@@ -374,3 +372,40 @@ def test_a_transformed_forecasters_inner_model_is_fitted_as_on_the_transformed_p
         train.assign(y=np.log(train.y)), X=X)
     assert inner.cutoff_ == direct.cutoff_ and inner.season_length_ == 12
     pd.testing.assert_frame_equal(inner.predict(X=X), direct.predict(X=X))
+
+
+def test_a_panel_update_moves_each_series_on_as_its_own_update_would():
+    train, X, test = _promotions()
+    new = test.sort_values("ds").groupby("unique_id").head(2)[["unique_id", "ds", "y"]]
+    panel = ARIMAForecaster(horizon=4, order=(1, 0, 0)).fit(train, X=X).update(new, X=X)
+    pred = panel.predict(X=X)
+    assert panel.cutoff_ == pd.Timestamp("2015-08-01")
+    for uid in ("a", "b"):
+        y, x = _by_series(train, uid)["y"].asfreq("MS"), _by_series(X, uid)[["promo"]]
+        added = _by_series(new, uid)["y"]
+        alone = ARIMAForecaster(horizon=4, order=(1, 0, 0)).fit(y, X=x.loc[y.index])
+        alone.update(added, X=x.loc[added.index])
+        np.testing.assert_allclose(_by_series(pred, uid)["y"],
+                                   alone.predict(X=x.loc[x.index > added.index[-1]]), rtol=1e-10)
+    kw = dict(horizon=4, hidden_size=4, max_steps=5, ensemble_size=1, random_state=0)
+    for make in (lambda: GRUForecaster(**kw),
+                 lambda: TransformedTargetForecaster(GRUForecaster(**kw), "diff")):
+        one, y = train[train.unique_id == "a"], _by_series(train, "a")["y"].asfreq("MS")
+        x, added = _by_series(X, "a")[["promo"]], _by_series(new, "a")["y"]
+        as_panel = make().fit(one, X=X).update(new[new.unique_id == "a"], X=X)
+        alone = make().fit(y, X=x.loc[y.index]).update(added, X=x.loc[added.index])
+        np.testing.assert_allclose(as_panel.predict(X=X)["y"],
+                                   alone.predict(X=x.loc[x.index > added.index[-1]]), rtol=1e-6)
+        both = make().fit(train, X=X)
+        before = both.predict(X=X)
+        after = both.update(new[new.unique_id == "a"], X=X).predict(X=X)  # only "a" moves on
+        assert _by_series(after, "b").equals(_by_series(before, "b"))
+        assert _by_series(after, "a").index[0] == pd.Timestamp("2015-03-01")
+    logged = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=2), "log").fit(train)
+    before = logged.predict()
+    with pytest.raises(ValueError, match="series 'b' of the panel: transform='log' needs"):
+        logged.update(new.assign(y=np.where(new.unique_id == "b", -1.0, new.y)))
+    pd.testing.assert_frame_equal(logged.predict(), before)  # the refused update changed nothing
+    with pytest.raises(ValueError, match="the new values of series 'a' must start right after "
+                                         "its end \\(2014-12-01"):
+        logged.update(new[new.unique_id == "a"].tail(1))

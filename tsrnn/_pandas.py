@@ -492,6 +492,21 @@ def _future_stamps(panel: tuple, h: int) -> pd.Index:
     return pd.Index((ends[:, None] + ahead).ravel(), dtype=last.dtype)
 
 
+def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
+                        names: list) -> np.ndarray:
+    """Covariates (n, K) of the long-format ``X`` at series ``codes`` and ``stamps``; every
+    position must have its row."""
+    cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
+    _missing_covariates(ids, stamps, codes, found)
+    return cov
+
+
+def in_time_zone(stamps: pd.Index, other: pd.Index) -> pd.Index:
+    """``stamps`` in the time zone of ``other`` (datetimes), to be combined with it."""
+    tz = getattr(other, "tz", None)
+    return stamps.tz_convert(tz) if tz is not None else stamps
+
+
 def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.ndarray:
     """Covariates (S, n, K) of the ``n >= h`` steps after each series' end, from a long-format
     ``X``: each series needs its next ``h`` rows; where its rows stop earlier than ``n``, its
@@ -508,10 +523,11 @@ def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.
     return cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows]
 
 
-def panel_steps(panel: tuple, y: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def panel_steps(panel: tuple, y: pd.DataFrame, with_stamps: bool = False) -> tuple:
     """Where the rows of a long-format ``y`` of values observed after a fitted panel lie: each
     row's series number in ``panel``, how many steps after that series' last time stamp it is
-    (1 = the next; later rows may skip steps), and its value."""
+    (1 = the next; later rows may skip steps), and its value (and, ``with_stamps``, its time
+    stamp, in the panel's unit)."""
     if not is_panel(y) or len(y.columns) != 3:
         raise ValueError("a forecaster fit on a long-format panel scores a long-format panel: "
                          "columns unique_id, ds and y.")
@@ -526,7 +542,8 @@ def panel_steps(panel: tuple, y: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
         raise ValueError(f"y's ds column has dtype {stamps.dtype} but the fitted panel's has "
                          f"{last.dtype}; give it the fitted panel's kind of time stamps.")
     unit = getattr(last, "unit", None)
-    keys = _stamp_keys(stamps.as_unit(unit) if unit else stamps, "y's ds column")
+    stamps = stamps.as_unit(unit) if unit else stamps
+    keys = _stamp_keys(stamps, "y's ds column")
     at = pd.MultiIndex.from_arrays([codes, keys])
     if not at.is_unique:
         row = np.argmax(at.duplicated())
@@ -540,7 +557,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
         position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(ids)), n),
                                               ahead.ravel()]).get_indexer(at)
         if (position >= 0).all():
-            return codes, position % n + 1, values
+            return (codes, position % n + 1, values) + ((stamps,) if with_stamps else ())
         lost = (position < 0) & (keys <= ahead[codes, -1])  # not beyond: before or off the grid
         if lost.any():
             row = np.argmax(lost)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.stats import boxcox, boxcox_normmax
@@ -161,6 +163,28 @@ class TransformedTargetForecaster(BaseForecaster):
         z = self._forward(values)
         self.forecaster_.update(z, cov)
         self._last = values[-1:]
+
+    def _update_series(self, values, covariates):
+        """A panel's update: each series transformed by its own member, then the inner model
+        moved on (models copied first, as in the base class)."""
+        self._members = [copy(member) for member in self._members]
+        parts = []
+        for uid, member, new in zip(self._panel[0], self._members, values):
+            if len(new):
+                try:
+                    member._check_positive(new)
+                except ValueError as exc:
+                    raise ValueError(f"series {uid!r} of the panel: {exc}") from None
+                parts.append(member._forward(new))
+                member._last = new[-1:]
+            else:
+                parts.append(new)
+        self.forecaster_ = copy(self.forecaster_)
+        self.forecaster_._update_series(parts, covariates)
+
+    def _set_last(self, last):
+        super()._set_last(last)
+        self.forecaster_._set_last(last)  # the inner model's panel moves on alike
 
     def _predict_values(self, h, future_cov):
         return self._inverse(self.forecaster_.predict(h, X=future_cov))

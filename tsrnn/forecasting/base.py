@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import replace
 from numbers import Integral
 
@@ -177,8 +178,11 @@ class BaseForecaster(BaseEstimator):
         ----------
         y : Series, DataFrame or array-like
             The observations that follow the series seen so far, in the same form and columns.
+            After a long-format panel fit, a long-format panel: for any of its series, the
+            steps right after that series' end.
         X : DataFrame or array-like, optional
-            Their covariates, required when the forecaster was fit with ``X``.
+            Their covariates, required when the forecaster was fit with ``X`` (long format for
+            a panel).
 
         Returns
         -------
@@ -186,7 +190,9 @@ class BaseForecaster(BaseEstimator):
         """
         check_is_fitted(self)
         with unchanged_on_error(self):
-            self._refuse_panel("update")
+            if self._panel is not None:
+                self._update_panel(y, X)
+                return self
             values, fmt = self._read_observed(y)
             if fmt.kind != "ndarray" and self._format.kind != "ndarray":
                 steps = _pandas.steps_after(self._format.index, fmt.index)
@@ -201,6 +207,44 @@ class BaseForecaster(BaseEstimator):
             self._format = replace(self._format, index=index)
             self.cutoff_ = index[-1]
             return self
+
+    def _update_panel(self, y, X) -> None:
+        """``update`` after a panel fit: each series in ``y`` moves on by its new rows."""
+        codes, steps, values, stamps = _pandas.panel_steps(self._panel, y, with_stamps=True)
+        order = np.lexsort((steps, codes))
+        codes, steps, values, stamps = codes[order], steps[order], values[order], stamps[order]
+        ids, last, _ = self._panel
+        count = np.bincount(codes, minlength=len(ids))
+        first = np.repeat(np.cumsum(count) - count, count)  # each row's series' first new row
+        gap = steps != np.arange(len(steps)) - first + 1
+        if gap.any():
+            row = np.argmax(gap)
+            raise ValueError(
+                f"the new values of series {ids[codes[row]]!r} must start right after its end "
+                f"({last[codes[row]]}) with no gap; its row at {stamps[row]} is step "
+                f"{steps[row]}."
+            )
+        cov = None
+        if self._needs_covariates(X, "update", "a row for each new value"):
+            cov = _pandas.panel_covariates_at(X, ids, stamps, codes, self._covariate_names)
+        ends = np.cumsum(count)[:-1]
+        self._update_series(np.split(values[:, None], ends),
+                            None if cov is None else np.split(cov, ends))
+        ends = stamps[np.maximum(np.cumsum(count) - 1, 0)]  # each series' new last stamp
+        self._set_last(last.where(count == 0, _pandas.in_time_zone(ends, last)))
+
+    def _set_last(self, last: pd.Index) -> None:
+        """Record each series' last time stamp after a panel update."""
+        self._panel = (self._panel[0], last, self._panel[2])
+        self.cutoff_ = last.max()
+
+    def _update_series(self, values: list[np.ndarray], covariates: list | None) -> None:
+        """Move each series of a fitted panel on by its new rows (``values[i]`` (k_i, 1), maybe
+        none); the models are copied first, so a refused update leaves them as they were."""
+        self._members = [copy(member) for member in self._members]
+        for i, (member, new) in enumerate(zip(self._members, values)):
+            if len(new):
+                member._update_values(new, None if covariates is None else covariates[i])
 
     def _read_observed(self, y) -> tuple[np.ndarray, _pandas.SeriesFormat]:
         """Observations of the fitted series' columns that follow it (``update``, ``score``)."""

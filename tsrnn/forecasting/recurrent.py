@@ -404,8 +404,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         return int(counts.sum() - n_val.sum()), int(n_val.sum()), window_start
 
     def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
-        data = values if cov is None else np.hstack([values, cov])
-        self._history = np.vstack([self._history[0], data])[None, -self.window_length_ :]
+        self._update_series([values], None if cov is None else [cov])
+
+    def _update_series(self, values: list[np.ndarray], covariates: list | None) -> None:
+        history = self._history.copy()  # (S, w, C): each series' last window, unscaled
+        for i, new in enumerate(values):
+            data = new if covariates is None else np.hstack([new, covariates[i]])
+            history[i] = np.vstack([history[i], data])[-self.window_length_ :]
+        self._history = history
 
     def _build_module(self, d: int, k: int, h: int, lag: int, level_input: bool,
                       layout: dict) -> torch.nn.Module:
