@@ -73,7 +73,7 @@ def test_panel_errors_name_the_fix():
     with pytest.raises(ValueError, match="extra column"):
         GRUForecaster().fit(df.assign(price=1.0))
     f = SeasonalNaiveForecaster(horizon=2).fit(df)
-    with pytest.raises(ValueError, match="make_forecast_scorer is not supported yet"):
+    with pytest.raises(ValueError, match="make_forecast_scorer's metrics take one series"):
         make_forecast_scorer("rmse")(f, df)
 
 
@@ -98,6 +98,10 @@ def test_a_panel_score_is_the_mean_of_its_series_scores_placed_by_time_stamp():
         f.score(test.assign(unique_id="x"))
     with pytest.raises(ValueError, match="row for series 's0' at .* is not a time step after"):
         f.score(train[train.unique_id == "s0"].tail(1))
+    seconds = SeasonalNaiveForecaster(horizon=3).fit(train.assign(ds=train.ds.astype(
+        "datetime64[s]")))
+    with pytest.raises(ValueError, match="00:00:00.500000 is not a time step after"):
+        seconds.score(test.assign(ds=test.ds + pd.Timedelta("500ms")))  # was cut to the second
 
 
 @pytest.mark.parametrize("freq", ["MS", "W-SUN", "h", "QE-DEC"])
@@ -240,6 +244,9 @@ def test_panel_covariates_align_by_series_and_stamp_as_for_each_series_alone():
         np.testing.assert_allclose(_by_series(pred, uid)["y"], expected, rtol=1e-10)
         scores.append(alone.score(_by_series(test, uid)["y"], X=x.loc[x.index > y.index[-1]]))
     assert panel.score(test[["unique_id", "ds", "y"]], X=X) == pytest.approx(np.mean(scores))
+    # one series scored: X needs that series' rows only
+    only_a = test[test.unique_id == "a"][["unique_id", "ds", "y"]]
+    assert panel.score(only_a, X=X[X.unique_id == "a"]) == pytest.approx(scores[0])
 
 
 def test_a_global_model_learns_a_panel_covariate_and_reads_it_as_for_one_series():
@@ -406,6 +413,10 @@ def test_a_panel_update_moves_each_series_on_as_its_own_update_would():
     with pytest.raises(ValueError, match="series 'b' of the panel: transform='log' needs"):
         logged.update(new.assign(y=np.where(new.unique_id == "b", -1.0, new.y)))
     pd.testing.assert_frame_equal(logged.predict(), before)  # the refused update changed nothing
-    with pytest.raises(ValueError, match="the new values of series 'a' must start right after "
-                                         "its end \\(2014-12-01"):
+    with pytest.raises(ValueError, match="series 'a' at 2015-02-01 00:00:00 is not among the "
+                                         "steps right after that series' end \\(2014-12-01"):
         logged.update(new[new.unique_id == "a"].tail(1))
+    # a row years after its series' end is refused at once, whatever other series there are
+    far = new.head(1).assign(ds=pd.Timestamp("2090-01-01"))
+    with pytest.raises(ValueError, match="series '.' at 2090-01-01 00:00:00 is not among"):
+        logged.update(far)

@@ -353,8 +353,9 @@ def _missing_covariates(ids: pd.Index, stamps: pd.Index, codes, found) -> None:
         first = np.argmin(found)
         raise ValueError(
             f"X has no row for series {ids[codes[first]]!r} at {stamps[first]} ({(~found).sum()} "
-            "needed row(s) missing); X must hold the covariates of every time stamp of y and, "
-            "in predict, of each series' forecast steps."
+            "needed row(s) missing); X must hold the covariates of every time stamp of y in fit "
+            "and update, of each series' next horizon steps in predict, and of each scored "
+            "series' steps up to its last value in score."
         )
 
 
@@ -501,48 +502,50 @@ def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     return cov
 
 
-def in_time_zone(stamps: pd.Index, other: pd.Index) -> pd.Index:
-    """``stamps`` in the time zone of ``other`` (datetimes), to be combined with it."""
-    tz = getattr(other, "tz", None)
-    return stamps.tz_convert(tz) if tz is not None else stamps
-
-
-def panel_future_covariates(X, panel: tuple, names: list, h: int, n: int) -> np.ndarray:
-    """Covariates (S, n, K) of the ``n >= h`` steps after each series' end, from a long-format
-    ``X``: each series needs its next ``h`` rows; where its rows stop earlier than ``n``, its
-    last one is repeated (as for a single series)."""
+def panel_future_covariates(X, panel: tuple, names: list, h, n: int) -> np.ndarray:
+    """Covariates (S, n, K) of the ``n`` steps after each series' end, from a long-format
+    ``X``: series ``i`` needs its next ``h`` rows (an int, or one per series: 0 for one whose
+    forecasts are not read, which gets zeros where ``X`` has none); where its rows stop earlier
+    than ``n``, its last one is repeated (as for a single series)."""
     ids = panel[0]
     stamps = _future_stamps(panel, n)
     codes = np.repeat(np.arange(len(ids)), n)
     cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
-    within = np.tile(np.arange(n) < h, len(ids))
+    within = (np.arange(n) < np.broadcast_to(h, len(ids))[:, None]).ravel()
     _missing_covariates(ids, stamps[within], codes[within], found[within])
     found = found.reshape(len(ids), n)
     have = np.where(found.all(axis=1), n, np.argmin(found, axis=1))  # consecutive rows (>= h)
-    rows = np.minimum(np.arange(n), have[:, None] - 1)  # (S, n): the last one repeated
-    return cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows]
+    rows = np.minimum(np.arange(n), np.maximum(have, 1)[:, None] - 1)  # the last one repeated
+    return np.nan_to_num(cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows])
 
 
-def panel_steps(panel: tuple, y: pd.DataFrame, with_stamps: bool = False) -> tuple:
-    """Where the rows of a long-format ``y`` of values observed after a fitted panel lie: each
-    row's series number in ``panel``, how many steps after that series' last time stamp it is
-    (1 = the next; later rows may skip steps), and its value (and, ``with_stamps``, its time
-    stamp, in the panel's unit)."""
+_UNITS = ("s", "ms", "us", "ns")
+
+
+def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
+    """Where the rows of a long-format ``y`` of values observed after a fitted panel lie.
+
+    Returns each row's series number in ``panel``, how many steps after that series' last time
+    stamp it is (1 = the next), its value, and its time stamp (in the panel's time zone and
+    unit). ``gaps=False`` (``update``): each series' rows must be its next steps, without gaps.
+    """
     if not is_panel(y) or len(y.columns) != 3:
-        raise ValueError("a forecaster fit on a long-format panel scores a long-format panel: "
-                         "columns unique_id, ds and y.")
-    ids, last, _ = panel
+        raise ValueError("a forecaster fit on a long-format panel takes new values as a "
+                         "long-format panel too: columns unique_id, ds and y.")
+    ids, last, step = panel
     codes = ids.get_indexer(y["unique_id"])
     if (codes < 0).any():
         unknown = list(pd.unique(y["unique_id"][codes < 0]))[:3]
-        raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); score "
-                         "the fitted series only.")
+        raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
+                         "rows of the fitted series only.")
     stamps = pd.Index(y["ds"])
     if _stamp_kind(stamps) != _stamp_kind(last):
         raise ValueError(f"y's ds column has dtype {stamps.dtype} but the fitted panel's has "
                          f"{last.dtype}; give it the fitted panel's kind of time stamps.")
-    unit = getattr(last, "unit", None)
-    stamps = stamps.as_unit(unit) if unit else stamps
+    unit = None
+    if isinstance(last, pd.DatetimeIndex):  # compared in the finer unit: nothing is cut off
+        unit = max(stamps.unit, last.unit, key=_UNITS.index)
+        stamps = stamps.as_unit(unit)
     keys = _stamp_keys(stamps, "y's ds column")
     at = pd.MultiIndex.from_arrays([codes, keys])
     if not at.is_unique:
@@ -550,23 +553,35 @@ def panel_steps(panel: tuple, y: pd.DataFrame, with_stamps: bool = False) -> tup
         raise ValueError(f"y has several rows for series {ids[codes[row]]!r} at {stamps[row]}; "
                          "keep one row per series and time stamp.")
     values = as_float_array(y["y"].to_numpy(), "y['y']")
-    n = max(1, int(np.bincount(codes).max()))
+    present, where = np.unique(codes, return_inverse=True)  # only y's series are stepped on
+    part = (ids[present], last[present], step if isinstance(step, str) else step[present])
+    n = max(1, int(np.bincount(where).max()))
     while True:
-        future = _future_stamps(panel, n)
+        future = _future_stamps(part, n)
         ahead = _stamp_keys(future.as_unit(unit) if unit else future, "ds").reshape(-1, n)
-        position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(ids)), n),
-                                              ahead.ravel()]).get_indexer(at)
-        if (position >= 0).all():
-            return (codes, position % n + 1, values) + ((stamps,) if with_stamps else ())
-        lost = (position < 0) & (keys <= ahead[codes, -1])  # not beyond: before or off the grid
+        position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(present)), n),
+                                              ahead.ravel()]).get_indexer(
+            pd.MultiIndex.from_arrays([where, keys]))
+        steps = position % n + 1
+        lost = (position < 0) & (keys <= ahead[where, -1])  # before the end, or off the grid
+        if not gaps:  # update: each series' rows are its steps 1 .. its count
+            lost |= (position < 0) | (steps > np.bincount(where)[where])
         if lost.any():
             row = np.argmax(lost)
             raise ValueError(
-                f"y's row for series {ids[codes[row]]!r} at {stamps[row]} is not a time step "
-                f"after that series' end ({last[codes[row]]}); pass values that follow each "
-                "fitted series, on its frequency."
+                f"y's row for series {ids[codes[row]]!r} at {stamps[row]} is not "
+                + ("a time step after that series' end" if gaps else
+                   "among the steps right after that series' end")
+                + f" ({last[codes[row]]}); pass values that follow each fitted series, on its "
+                "frequency" + ("." if gaps else ", with no gap.")
             )
+        if (position >= 0).all():
+            break
         n *= 2
+    if isinstance(last, pd.DatetimeIndex):
+        stamps = stamps.as_unit(last.unit)  # exact: the stamps are on the panel's grid
+        stamps = stamps.tz_convert(last.tz) if last.tz is not None else stamps
+    return codes, steps, values, stamps
 
 
 def write_panel(values: np.ndarray, panel: tuple) -> pd.DataFrame:

@@ -93,13 +93,6 @@ class BaseForecaster(BaseEstimator):
         self._format, self._panel = None, panel
         self._fit_panel(series, covariates, self.season_length_)
 
-    def _refuse_panel(self, method: str) -> None:
-        if self._panel is not None:
-            raise ValueError(
-                f"{method} is not supported yet for a forecaster fit on a long-format panel; "
-                "predict the panel, or fit and score one series at a time."
-            )
-
     def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
                    m: int) -> None:
         """One model per series (forecasters without a global model override this); a series
@@ -210,20 +203,11 @@ class BaseForecaster(BaseEstimator):
 
     def _update_panel(self, y, X) -> None:
         """``update`` after a panel fit: each series in ``y`` moves on by its new rows."""
-        codes, steps, values, stamps = _pandas.panel_steps(self._panel, y, with_stamps=True)
+        codes, steps, values, stamps = _pandas.panel_steps(self._panel, y, gaps=False)
         order = np.lexsort((steps, codes))
-        codes, steps, values, stamps = codes[order], steps[order], values[order], stamps[order]
+        codes, values, stamps = codes[order], values[order], stamps[order]
         ids, last, _ = self._panel
         count = np.bincount(codes, minlength=len(ids))
-        first = np.repeat(np.cumsum(count) - count, count)  # each row's series' first new row
-        gap = steps != np.arange(len(steps)) - first + 1
-        if gap.any():
-            row = np.argmax(gap)
-            raise ValueError(
-                f"the new values of series {ids[codes[row]]!r} must start right after its end "
-                f"({last[codes[row]]}) with no gap; its row at {stamps[row]} is step "
-                f"{steps[row]}."
-            )
         cov = None
         if self._needs_covariates(X, "update", "a row for each new value"):
             cov = _pandas.panel_covariates_at(X, ids, stamps, codes, self._covariate_names)
@@ -231,7 +215,7 @@ class BaseForecaster(BaseEstimator):
         self._update_series(np.split(values[:, None], ends),
                             None if cov is None else np.split(cov, ends))
         ends = stamps[np.maximum(np.cumsum(count) - 1, 0)]  # each series' new last stamp
-        self._set_last(last.where(count == 0, _pandas.in_time_zone(ends, last)))
+        self._set_last(last.where(count == 0, ends))
 
     def _set_last(self, last: pd.Index) -> None:
         """Record each series' last time stamp after a panel update."""
@@ -332,10 +316,12 @@ class BaseForecaster(BaseEstimator):
         return -mase(actual, forecast, scale=self.mase_scale_)
 
     def _panel_score(self, y, X) -> float:
-        codes, steps, values = _pandas.panel_steps(self._panel, y)
+        codes, steps, values, _ = _pandas.panel_steps(self._panel, y, gaps=True)
         n, cov = int(steps.max()), None
-        if self._needs_covariates(X, "score", f"each series' next {n} time stamps"):
-            cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, n,
+        if self._needs_covariates(X, "score", "each scored series' steps up to its last value"):
+            upto = np.zeros(len(self._panel[0]), dtype=np.int64)  # the rows each series needs
+            np.maximum.at(upto, codes, steps)
+            cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, upto,
                                                   self._covariate_rows(n))
         forecast = self._predict_panel(n, cov)[codes, steps - 1, 0]
         errors = np.abs(values - forecast) / self.mase_scale_[codes, 0]
@@ -352,7 +338,12 @@ class BaseForecaster(BaseEstimator):
     def _forecast_of(self, y, X=None) -> tuple[np.ndarray, np.ndarray]:
         """The values of ``y`` (T, D) and their forecasts from the end of the training data."""
         check_is_fitted(self)
-        self._refuse_panel("make_forecast_scorer")
+        if self._panel is not None:
+            raise ValueError(
+                "make_forecast_scorer's metrics take one series; a forecaster fit on a "
+                "long-format panel is scored by its score method (the mean MASE over the "
+                "series), or fit and scored one series at a time."
+            )
         values, fmt = self._read_observed(y)
         steps = (
             np.arange(1, len(values) + 1)
