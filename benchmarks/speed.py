@@ -356,7 +356,7 @@ def main(argv=None) -> None:
         rows += predict_section(1_000 if quick else 10_000, 50 if quick else 200)
     if "memory" in chosen:
         rows += memory_section(2_000_000 if quick else 10_000_000, 20 if quick else 200,
-                               args.threads, 1 if quick else args.repeats or 3)
+                               args.threads, args.repeats or (1 if quick else 3))
     if "many series" in chosen:
         rows += many_series_section((300, 3_000) if quick else (1_000, 10_000, 100_000),
                                     30 if quick else 120, batch=1024, steps=20 if quick else 200)

@@ -297,7 +297,7 @@ def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
         mase(actual, pred, train, season_length=0)
     with pytest.raises(ValueError, match="y_true is empty"):
         rmse([], [])
-    with pytest.raises(ValueError, match="y_true is a single number"):
+    with pytest.raises(ValueError, match=r"y_true is a single value \(3.0\); pass an array"):
         rmse(3.0, 4.0)
     with pytest.raises(TypeError, match="refit must be an instance of int, not str"):
         backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), refit="no")

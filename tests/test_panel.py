@@ -292,8 +292,8 @@ def test_panel_covariate_errors_name_the_fix():
         model.predict(X=X.rename(columns={"promo": "price"}))
     with pytest.raises(ValueError, match="X has several rows for series"):
         model.predict(X=pd.concat([X, X.iloc[:1]]))
-    with pytest.raises(ValueError, match="ds column has dtype datetime64.*UTC.*both with a "
-                                         "time zone, or neither"):
+    with pytest.raises(ValueError, match="ds values have dtype datetime64.*UTC.*both with a "
+                                         "time zone or both without"):
         model.predict(X=X.assign(ds=X.ds.dt.tz_localize("UTC")))
     with pytest.raises(ValueError, match="long format too"):
         model.predict(X=X.set_index(["unique_id", "ds"]))

@@ -231,12 +231,7 @@ def write_series(values: np.ndarray, fmt: SeriesFormat, index: pd.Index):
 
 def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
     """How many steps after the end of ``index`` each stamp of ``later`` lies (1 = next step)."""
-    if _stamp_kind(index) != _stamp_kind(later):
-        raise ValueError(
-            f"the new values' time stamps have dtype {later.dtype} but the series seen so far has "
-            f"{index.dtype}; give them the training series' kind of index (with a time zone if it "
-            "has one; periods of the same frequency; or integers)."
-        )
+    same_kind(later, index, "the new values' time stamps", "the series seen so far")
     n = max(len(later), 1)
     while True:
         future = future_index(index, n)
@@ -286,6 +281,9 @@ def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
     )
 
 
+_UNITS = ("s", "ms", "us", "ns")
+
+
 def _stamp_kind(stamps: pd.Index) -> tuple:
     """What two time stamp columns must share to be compared: datetimes, both naive or both
     aware (of any time zone and unit), periods of one frequency, or integers."""
@@ -294,15 +292,43 @@ def _stamp_kind(stamps: pd.Index) -> tuple:
     return ("integer",) if pd.api.types.is_integer_dtype(stamps) else (str(stamps.dtype),)
 
 
+def same_kind(stamps: pd.Index, reference: pd.Index, what: str, reference_what: str) -> None:
+    """Refuse ``stamps`` that cannot be compared with ``reference`` (see ``_stamp_kind``)."""
+    if _stamp_kind(stamps) != _stamp_kind(reference):
+        raise ValueError(
+            f"{what} have dtype {stamps.dtype} but {reference_what} has {reference.dtype}; give "
+            "them the same kind of time stamps: datetimes both with a time zone or both without, "
+            "periods of one frequency, or integers."
+        )
+
+
+def _in_finer_unit(a: pd.Index, b: pd.Index) -> tuple[pd.Index, pd.Index]:
+    """Datetimes ``a`` and ``b`` in the finer of their units, so comparing them cuts nothing off
+    (other time stamps as they are)."""
+    if not isinstance(a, pd.DatetimeIndex):
+        return a, b
+    unit = max(a.unit, b.unit, key=_UNITS.index)
+    return a.as_unit(unit), b.as_unit(unit)
+
+
+def _unique_rows(at: pd.MultiIndex, name: str, uid, stamps: pd.Index) -> None:
+    """Refuse a long-format ``name`` with several rows for one (series, time stamp) of ``at``;
+    ``uid`` and ``stamps`` give each row's id and stamp for the message."""
+    if not at.is_unique:
+        row = np.argmax(at.duplicated())
+        raise ValueError(f"{name} has several rows for series {uid[row]!r} at {stamps[row]}; "
+                         "keep one row per series and time stamp.")
+
+
 def covariate_columns(X: pd.DataFrame) -> list:
     """The covariate columns of a long-format ``X``: all but unique_id and ds."""
     return [c for c in X.columns if c not in PANEL_COLUMNS[:2]]
 
 
-def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, keys: np.ndarray,
+def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
                       names: list | None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the long-format covariates ``X`` at the panel positions ``codes`` (series
-    numbers) and ``keys`` (time stamp keys, see ``_stamp_keys``) of ``stamps``.
+    numbers) and ``stamps``.
 
     Returns the covariates (n, K) in the order of ``names`` (the fit's; None: X's own order),
     NaN where ``X`` has no row, and the mask of the positions it has."""
@@ -312,23 +338,17 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, key
             "covariates of a long-format panel must be a DataFrame in long format too: columns "
             "unique_id, ds and one column per covariate (a row per series and time stamp)."
         )
+    if "y" in X.columns:
+        raise ValueError("X has a column y, the target; pass the covariates only: "
+                         "X.drop(columns='y').")
     x_stamps = pd.Index(X["ds"])
-    if _stamp_kind(x_stamps) != _stamp_kind(stamps):
-        raise ValueError(
-            f"X's ds column has dtype {x_stamps.dtype} but the panel's has {stamps.dtype}; "
-            "give both the same kind of time stamps (both with a time zone, or neither)."
-        )
-    if isinstance(stamps, pd.DatetimeIndex):
-        x_stamps = x_stamps.as_unit(stamps.unit)  # keys count the panel's unit
+    same_kind(x_stamps, stamps, "X's ds values", "the panel's")
+    x_stamps, stamps = _in_finer_unit(x_stamps, stamps)
     series = ids.get_indexer(X["unique_id"])
     mine = np.flatnonzero(series >= 0)  # rows of other series are never read
     at = pd.MultiIndex.from_arrays([series[mine], _stamp_keys(x_stamps[mine], "X's ds column")])
-    if not at.is_unique:
-        row = mine[np.argmax(at.duplicated())]
-        raise ValueError(
-            f"X has several rows for series {X['unique_id'].iloc[row]!r} at "
-            f"{x_stamps[row]}; keep one row per series and time stamp."
-        )
+    _unique_rows(at, "X", ids[series[mine]], x_stamps[mine])
+    keys = _stamp_keys(stamps, "ds")
     position = at.get_indexer(pd.MultiIndex.from_arrays([codes, keys]))
     found = position >= 0
     cov = match_columns(X[covariate_columns(X)], names, "X's covariate columns")
@@ -343,7 +363,8 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray, key
             "covariate columns)."
         )
     values = np.full((len(position), cov.shape[1]), np.nan)
-    values[found] = as_float_array(taken, "X")
+    if found.any():  # else every needed row is missing: the caller says which
+        values[found] = as_float_array(taken, "X")
     return values, found
 
 
@@ -458,7 +479,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
     series = np.split(values.reshape(-1, 1), bounds)
     covariates = None
     if X is not None:
-        cov, found = _panel_covariates(X, pd.Index(ids), stamps, codes, keys, None)
+        cov, found = _panel_covariates(X, pd.Index(ids), stamps, codes, None)
         _missing_covariates(pd.Index(ids), stamps, codes, found)
         covariates = np.split(cov, bounds)
     return series, covariates, (pd.Index(ids), stamps[last], step)
@@ -497,7 +518,7 @@ def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
                         names: list) -> np.ndarray:
     """Covariates (n, K) of the long-format ``X`` at series ``codes`` and ``stamps``; every
     position must have its row."""
-    cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
+    cov, found = _panel_covariates(X, ids, stamps, codes, names)
     _missing_covariates(ids, stamps, codes, found)
     return cov
 
@@ -510,16 +531,13 @@ def panel_future_covariates(X, panel: tuple, names: list, h, n: int) -> np.ndarr
     ids = panel[0]
     stamps = _future_stamps(panel, n)
     codes = np.repeat(np.arange(len(ids)), n)
-    cov, found = _panel_covariates(X, ids, stamps, codes, _stamp_keys(stamps, "ds"), names)
+    cov, found = _panel_covariates(X, ids, stamps, codes, names)
     within = (np.arange(n) < np.broadcast_to(h, len(ids))[:, None]).ravel()
     _missing_covariates(ids, stamps[within], codes[within], found[within])
     found = found.reshape(len(ids), n)
     have = np.where(found.all(axis=1), n, np.argmin(found, axis=1))  # consecutive rows (>= h)
     rows = np.minimum(np.arange(n), np.maximum(have, 1)[:, None] - 1)  # the last one repeated
     return np.nan_to_num(cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows])
-
-
-_UNITS = ("s", "ms", "us", "ns")
 
 
 def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
@@ -531,7 +549,8 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     """
     if not is_panel(y) or len(y.columns) != 3:
         raise ValueError("a forecaster fit on a long-format panel takes new values as a "
-                         "long-format panel too: columns unique_id, ds and y.")
+                         "long-format panel too: columns unique_id, ds and y (covariates go in "
+                         "X, in long format).")
     ids, last, step = panel
     codes = ids.get_indexer(y["unique_id"])
     if (codes < 0).any():
@@ -539,26 +558,18 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
         raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
                          "rows of the fitted series only.")
     stamps = pd.Index(y["ds"])
-    if _stamp_kind(stamps) != _stamp_kind(last):
-        raise ValueError(f"y's ds column has dtype {stamps.dtype} but the fitted panel's has "
-                         f"{last.dtype}; give it the fitted panel's kind of time stamps.")
-    unit = None
-    if isinstance(last, pd.DatetimeIndex):  # compared in the finer unit: nothing is cut off
-        unit = max(stamps.unit, last.unit, key=_UNITS.index)
-        stamps = stamps.as_unit(unit)
+    same_kind(stamps, last, "y's ds values", "the fitted panel's")
+    stamps, _ = _in_finer_unit(stamps, last)  # compared in the finer unit: nothing cut off
     keys = _stamp_keys(stamps, "y's ds column")
     at = pd.MultiIndex.from_arrays([codes, keys])
-    if not at.is_unique:
-        row = np.argmax(at.duplicated())
-        raise ValueError(f"y has several rows for series {ids[codes[row]]!r} at {stamps[row]}; "
-                         "keep one row per series and time stamp.")
+    _unique_rows(at, "y", ids[codes], stamps)
     values = as_float_array(y["y"].to_numpy(), "y['y']")
     present, where = np.unique(codes, return_inverse=True)  # only y's series are stepped on
     part = (ids[present], last[present], step if isinstance(step, str) else step[present])
     n = max(1, int(np.bincount(where).max()))
     while True:
-        future = _future_stamps(part, n)
-        ahead = _stamp_keys(future.as_unit(unit) if unit else future, "ds").reshape(-1, n)
+        future, _ = _in_finer_unit(_future_stamps(part, n), stamps)
+        ahead = _stamp_keys(future, "ds").reshape(-1, n)
         position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(present)), n),
                                               ahead.ravel()]).get_indexer(
             pd.MultiIndex.from_arrays([where, keys]))
@@ -566,6 +577,8 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
         lost = (position < 0) & (keys <= ahead[where, -1])  # before the end, or off the grid
         if not gaps:  # update: each series' rows are its steps 1 .. its count
             lost |= (position < 0) | (steps > np.bincount(where)[where])
+        elif n > 10**7:  # as far as steps_after looks
+            lost |= position < 0
         if lost.any():
             row = np.argmax(lost)
             raise ValueError(

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from . import datasets
 from .baselines import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster
-from .evaluation import mase
+from ._pandas import is_panel
 from .forecasting import GRUForecaster, LSTMForecaster, RNNForecaster
 
 MODELS = {
@@ -164,14 +164,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, y) -> int:
     if args.command == "forecast":
         forecast = make_model(args.model, args.horizon, args.random_state).fit(y).predict()
-        panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
+        panel = is_panel(y)
         if args.output:
             forecast.to_csv(args.output, index=not panel)  # a panel's rows have no index
         else:
             print(forecast.to_string(index=not panel))
         return 0
     h = args.horizon
-    panel = isinstance(y, pd.DataFrame) and "unique_id" in y.columns
+    panel = is_panel(y)
     shortest = y.groupby("unique_id").size().min() if panel else len(y)
     if not 1 <= h < shortest:
         raise SystemExit(f"error: --horizon {h} must be at least 1 and leave training data: the "
@@ -182,26 +182,17 @@ def _run(args, y) -> int:
         train, test = y[~last], y[last]
     else:
         train, test = y.iloc[:-h], y.iloc[-h:]
-    if panel:
-        table = test.copy()
-    else:  # one column per value column and model
+    if not panel:  # one column per value column and model
         table = test.add_prefix("actual ") if test.ndim == 2 else pd.DataFrame({"actual": test})
     scores = {}
     for name in args.models:
         model = make_model(name, h, args.random_state)
         start = time.perf_counter()
-        pred = model.fit(train).predict()
-        m = model.season_length_
-        if panel:
-            merged = test.merge(pred, on=["unique_id", "ds"], suffixes=("", "_hat"))
-            score = np.mean([mase(g["y"], g["y_hat"], train.loc[train.unique_id == uid, "y"], m)
-                             for uid, g in merged.groupby("unique_id")])
-        else:
-            score = mase(test, pred, train, m)
-            if pred.ndim == 2:
-                table = table.join(pred.add_prefix(f"{name} "))
-            else:
-                table[name] = pred
+        score = -model.fit(train).score(test)  # a panel's: the mean over its series
+        if not panel:
+            pred = model.predict()
+            table = table.join(pred.add_prefix(f"{name} ")) if pred.ndim == 2 else table.assign(
+                **{name: pred})
         scores[name] = (score, time.perf_counter() - start)
     what = "of every series " if panel else ""
     print(f"{args.dataset or args.csv}: last {h} steps {what}held out\n")

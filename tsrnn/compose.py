@@ -11,6 +11,7 @@ from sklearn.base import clone
 
 from ._validation import check_choice
 from .forecasting import BaseForecaster
+from .forecasting.base import series_named
 
 _TRANSFORMS = ("log", "boxcox", "diff")
 _LAMBDA_BOUNDS = (-1.0, 2.0)  # as R's forecast::BoxCox.lambda
@@ -138,10 +139,8 @@ class TransformedTargetForecaster(BaseForecaster):
         self._members, parts, part_covs = [], [], []
         for i, (uid, values) in enumerate(zip(self._panel[0], series)):
             member = clone(self)
-            try:
+            with series_named(uid):
                 z, cov = member._transformed(values, None if covariates is None else covariates[i])
-            except ValueError as exc:
-                raise ValueError(f"series {uid!r} of the panel: {exc}") from None
             self._members.append(member)
             parts.append(z)
             part_covs.append(cov)
@@ -159,10 +158,14 @@ class TransformedTargetForecaster(BaseForecaster):
         return np.stack([member._inverse(zi) for member, zi in zip(self._members, z)])
 
     def _update_values(self, values, cov):
+        self.forecaster_.update(self._moved_on(values), cov)
+
+    def _moved_on(self, values):
+        """``values`` that follow the series, transformed; the transform's state moves on."""
         self._check_positive(values)
         z = self._forward(values)
-        self.forecaster_.update(z, cov)
         self._last = values[-1:]
+        return z
 
     def _update_series(self, values, covariates):
         """A panel's update: each series transformed by its own member, then the inner model
@@ -170,15 +173,8 @@ class TransformedTargetForecaster(BaseForecaster):
         self._members = [copy(member) for member in self._members]
         parts = []
         for uid, member, new in zip(self._panel[0], self._members, values):
-            if len(new):
-                try:
-                    member._check_positive(new)
-                except ValueError as exc:
-                    raise ValueError(f"series {uid!r} of the panel: {exc}") from None
-                parts.append(member._forward(new))
-                member._last = new[-1:]
-            else:
-                parts.append(new)
+            with series_named(uid):
+                parts.append(member._moved_on(new) if len(new) else new)
         self.forecaster_ = copy(self.forecaster_)
         self.forecaster_._update_series(parts, covariates)
 

@@ -18,7 +18,8 @@ from ._validation import check_choice, check_count
 def _as_2d(a, name: str = "y_true") -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
-        raise ValueError(f"{name} is a single number; pass an array of values (one per step).")
+        raise ValueError(f"{name} is a single value ({a.item()!r}); pass an array of values "
+                         "(one per step).")
     if not a.size:
         raise ValueError(f"{name} is empty (shape {a.shape}); pass at least one value.")
     return a.reshape(len(a), -1)
@@ -41,6 +42,16 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
 
     The denominator of MASE (Hyndman & Koehler, 2006). Falls back to lag 1 when the series is
     not longer than one season, and to 1 where the series is constant; NaN where it has NaN.
+
+    Parameters
+    ----------
+    y_train : array-like of shape (T,) or (T, D)
+    season_length : int, default=1
+        The seasonal naive lag.
+
+    Returns
+    -------
+    ndarray of shape (D,)
     """
     check_count(season_length, "season_length")
     y = _as_2d(y_train, "y_train")
@@ -82,8 +93,8 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
         The training series, for the scale.
     season_length : int, default=1
         The seasonal naive lag of the scale.
-    scale : array-like of shape (D,), optional
-        A precomputed scale, instead of ``y_train``.
+    scale : float or array-like of shape (D,), optional
+        A precomputed scale (one per column, or one for all), instead of ``y_train``.
 
     Returns
     -------

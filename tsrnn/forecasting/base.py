@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import replace
 from numbers import Integral
@@ -14,6 +16,15 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _pandas
 from .._validation import check_count, check_number, unchanged_on_error
 from ..evaluation import mase, mase_scale
+
+
+@contextmanager
+def series_named(uid) -> Iterator[None]:
+    """Prefix a ValueError raised for one series of a panel with its ``unique_id``."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(f"series {uid!r} of the panel: {exc}") from None
 
 
 class BaseForecaster(BaseEstimator):
@@ -58,12 +69,13 @@ class BaseForecaster(BaseEstimator):
             cov = None if X is None else _pandas.read_covariates(X, len(values),
                                                                   _pandas.stamps(fmt))
             self._check_params()
-            m = self.season_length or _pandas.season_length(fmt.index)
+            # the data's season (its frequency's) scales MASE, not season_length: candidates of
+            # a search over season_length are scored on one scale
+            data_m = _pandas.season_length(fmt.index)
+            m = self.season_length or data_m
             self._fit_values(values, cov, m)
             self.season_length_ = m
-            # the data's season (its frequency's), not season_length: candidates of a search
-            # over season_length are scored on one scale
-            self.mase_scale_ = mase_scale(values, _pandas.season_length(fmt.index))
+            self.mase_scale_ = mase_scale(values, data_m)
             self.n_targets_ = values.shape[1]
             self.n_covariates_ = 0 if cov is None else cov.shape[1]
             self.cutoff_ = fmt.index[-1]
@@ -100,10 +112,8 @@ class BaseForecaster(BaseEstimator):
         self._members = []
         for i, (uid, values) in enumerate(zip(self._panel[0], series)):
             member = clone(self)
-            try:
+            with series_named(uid):
                 member._fit_values(values, None if covariates is None else covariates[i], m)
-            except ValueError as exc:
-                raise ValueError(f"series {uid!r} of the panel: {exc}") from None
             member.n_targets_ = 1
             self._members.append(member)
 
@@ -133,12 +143,16 @@ class BaseForecaster(BaseEstimator):
             step, at least, and the columns of the fit (a DataFrame's by name, in any order).
             Rows beyond ``horizon`` are used where the model reads them: a direct recurrent
             forecaster asked for fewer steps than it was trained for reads the covariates of
-            its whole trained block (the last row is repeated where X stops short).
+            its whole trained block (the last row is repeated where X stops short). After a
+            panel fit, long format (unique_id, ds, the covariates) with each series' next
+            ``horizon`` rows, matched by series and time stamp.
 
         Returns
         -------
         Series, DataFrame or ndarray
-            Same form as the training ``y``, indexed by the ``horizon`` time stamps after it.
+            Same form as the training ``y``, indexed by the ``horizon`` time stamps after it;
+            after a panel fit, a long-format DataFrame (unique_id, ds, y) of each series' next
+            ``horizon`` steps.
         """
         check_is_fitted(self)
         if isinstance(horizon, (np.ndarray, pd.Series, pd.DataFrame, list, tuple)):
@@ -211,11 +225,11 @@ class BaseForecaster(BaseEstimator):
         cov = None
         if self._needs_covariates(X, "update", "a row for each new value"):
             cov = _pandas.panel_covariates_at(X, ids, stamps, codes, self._covariate_names)
-        ends = np.cumsum(count)[:-1]
-        self._update_series(np.split(values[:, None], ends),
-                            None if cov is None else np.split(cov, ends))
-        ends = stamps[np.maximum(np.cumsum(count) - 1, 0)]  # each series' new last stamp
-        self._set_last(last.where(count == 0, ends))
+        bounds = np.cumsum(count)
+        self._update_series(np.split(values[:, None], bounds[:-1]),
+                            None if cov is None else np.split(cov, bounds[:-1]))
+        new_last = stamps[np.maximum(bounds - 1, 0)]  # each series' last new stamp
+        self._set_last(last.where(count == 0, new_last))
 
     def _set_last(self, last: pd.Index) -> None:
         """Record each series' last time stamp after a panel update."""
