@@ -342,6 +342,15 @@ def test_panel_stamps_keep_their_dtype_and_range_and_bad_layouts_name_the_fix():
                         "ds": pd.date_range("1659-01-01", periods=30, freq="MS", unit="s")})
     assert SeasonalNaiveForecaster(horizon=1).fit(old).predict()["ds"].tolist() == [
         pd.Timestamp("1661-07-01")]
+    # with a series of the 1600s in the panel, covariates in nanoseconds for another series
+    recent = pd.date_range("2001-01-01", periods=30, freq="MS", unit="s")
+    both = pd.concat([old, pd.DataFrame({"unique_id": "n", "y": np.arange(30.0), "ds": recent})])
+    covariates = both[["unique_id", "ds"]].assign(x=np.arange(60.0))
+    fitted = ARIMAForecaster(horizon=1, order=(0, 0, 0), seasonal_order=(0, 0, 0)).fit(
+        both[both.ds.dt.year != 2003], X=covariates)
+    newer = both[both.ds.dt.year == 2003].head(1)
+    in_ns = covariates[covariates.unique_id == "n"].assign(ds=lambda d: d.ds.dt.as_unit("ns"))
+    assert fitted.score(newer, X=in_ns) == fitted.score(newer, X=covariates)
     hourly = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30), "y": np.arange(60.0),
                            "ds": np.tile(pd.date_range("1659-01-01", periods=30, freq="h",
                                                        unit="s"), 2)})

@@ -302,13 +302,19 @@ def same_kind(stamps: pd.Index, reference: pd.Index, what: str, reference_what: 
         )
 
 
-def _in_finer_unit(a: pd.Index, b: pd.Index) -> tuple[pd.Index, pd.Index]:
-    """Datetimes ``a`` and ``b`` in the finer of their units, so comparing them cuts nothing off
-    (other time stamps as they are)."""
+def _in_common_unit(a: pd.Index, b: pd.Index) -> tuple[pd.Index, pd.Index]:
+    """Datetimes ``a`` and ``b`` in one unit, to compare them without cutting anything off: the
+    finer of theirs or, where a date lies outside its range (the 1600s in nanoseconds), the
+    coarser one, in which stamps it cannot hold exactly become NaT and match nothing (other
+    time stamps as they are)."""
     if not isinstance(a, pd.DatetimeIndex):
         return a, b
-    unit = max(a.unit, b.unit, key=_UNITS.index)
-    return a.as_unit(unit), b.as_unit(unit)
+    coarse, fine = sorted((a.unit, b.unit), key=_UNITS.index)
+    try:
+        return a.as_unit(fine), b.as_unit(fine)
+    except pd.errors.OutOfBoundsDatetime:
+        exact = [x.as_unit(coarse) for x in (a, b)]
+        return tuple(e.where(e.as_unit(x.unit) == x) for e, x in zip(exact, (a, b)))
 
 
 def _unique_rows(at: pd.MultiIndex, name: str, uid, stamps: pd.Index) -> None:
@@ -343,7 +349,7 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
                          "X.drop(columns='y').")
     x_stamps = pd.Index(X["ds"])
     same_kind(x_stamps, stamps, "X's ds values", "the panel's")
-    x_stamps, stamps = _in_finer_unit(x_stamps, stamps)
+    x_stamps, stamps = _in_common_unit(x_stamps, stamps)
     series = ids.get_indexer(X["unique_id"])
     mine = np.flatnonzero(series >= 0)  # rows of other series are never read
     at = pd.MultiIndex.from_arrays([series[mine], _stamp_keys(x_stamps[mine], "X's ds column")])
@@ -559,7 +565,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
                          "rows of the fitted series only.")
     stamps = pd.Index(y["ds"])
     same_kind(stamps, last, "y's ds values", "the fitted panel's")
-    stamps, _ = _in_finer_unit(stamps, last)  # compared in the finer unit: nothing cut off
+    stamps, _ = _in_common_unit(stamps, last)  # compared in the finer unit: nothing cut off
     keys = _stamp_keys(stamps, "y's ds column")
     at = pd.MultiIndex.from_arrays([codes, keys])
     _unique_rows(at, "y", ids[codes], stamps)
@@ -568,7 +574,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     part = (ids[present], last[present], step if isinstance(step, str) else step[present])
     n = max(1, int(np.bincount(where).max()))
     while True:
-        future, _ = _in_finer_unit(_future_stamps(part, n), stamps)
+        future, _ = _in_common_unit(_future_stamps(part, n), stamps)
         ahead = _stamp_keys(future, "ds").reshape(-1, n)
         position = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(present)), n),
                                               ahead.ravel()]).get_indexer(
