@@ -119,3 +119,16 @@ def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
     with pytest.raises(SystemExit, match=r"1 empty value\(s\) \(the first in data row 1233\); fill "
                                          "them in the file"):
         main(["forecast", str(csv)])
+
+
+def test_day_first_dates_are_read_with_dayfirst(tmp_path, capsys):
+    days = pd.date_range("2020-01-01", periods=36, freq="MS")
+    csv = tmp_path / "eu.csv"
+    pd.DataFrame({"ds": days.strftime("%d/%m/%Y"), "y": np.arange(36.0)}).to_csv(csv,
+                                                                               index=False)
+    with pytest.raises(SystemExit, match="or --dayfirst if its dates are written day first"):
+        main(["forecast", str(csv)])  # read month first: 01/02 is 2 January, not regular
+    assert main(["forecast", str(csv), "--dayfirst", "--horizon", "2", "--model",
+                 "seasonal_naive"]) == 0
+    out = capsys.readouterr().out
+    assert "2023-01-01" in out and "2023-02-01" in out

@@ -40,16 +40,18 @@ def make_model(name: str, horizon: int, random_state: int):
     return MODELS[name](horizon=horizon)
 
 
-def _stamps(column: pd.Series) -> pd.Series:
-    """Datetimes of a CSV column. Offsets that change (a time zone across DST, as ``to_csv``
-    writes it) cannot share one index: the stamps are read as local wall-clock times when they
-    all fall at one time of day (daily and longer steps), else in UTC (e.g. hourly)."""
+def _stamps(column: pd.Series, dayfirst: bool = False) -> pd.Series:
+    """Datetimes of a CSV column (``dayfirst``: 01/02/2020 is 1 February). Offsets that change
+    (a time zone across DST, as ``to_csv`` writes it) cannot share one index: the stamps are
+    read as local wall-clock times when they all fall at one time of day (daily and longer
+    steps), else in UTC (e.g. hourly)."""
     try:
-        return pd.to_datetime(column)
+        return pd.to_datetime(column, dayfirst=dayfirst)
     except ValueError:
         wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
-                                                             regex=True))
-        return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True)
+                                                             regex=True), dayfirst=dayfirst)
+        return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True,
+                                                                      dayfirst=dayfirst)
 
 
 def _check_filled(values: pd.DataFrame, path: str) -> None:
@@ -81,7 +83,7 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
     integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
     if not integer:
-        frame[args.time_column] = _stamps(frame[args.time_column])
+        frame[args.time_column] = _stamps(frame[args.time_column], args.dayfirst)
     if panel:
         if args.freq:
             raise SystemExit("error: --freq is for single-series files; a panel's frequency is "
@@ -103,7 +105,8 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq
     if freq is None:
         raise SystemExit(
-            "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h)"
+            "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h), "
+            "or --dayfirst if its dates are written day first (31/01/2020)"
         )
     regular = y.asfreq(freq)
     gaps = regular.index.difference(y.index)
@@ -130,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s); "
                        "with a unique_id column, a long-format panel of many series")
         p.add_argument("--sep", default=",", help="the CSV's separator (default ',')")
+        p.add_argument("--dayfirst", action="store_true",
+                       help="dates written day first: 01/02/2020 is 1 February")
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
         p.add_argument("--time-column", default="ds",
                        help="time stamps (default ds); stamps whose UTC offset changes (a time "
