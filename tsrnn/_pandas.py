@@ -485,9 +485,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
     series = np.split(values.reshape(-1, 1), bounds)
     covariates = None
     if X is not None:
-        cov, found = _panel_covariates(X, pd.Index(ids), stamps, codes, None)
-        _missing_covariates(pd.Index(ids), stamps, codes, found)
-        covariates = np.split(cov, bounds)
+        covariates = np.split(panel_covariates_at(X, pd.Index(ids), stamps, codes, None), bounds)
     return series, covariates, (pd.Index(ids), stamps[last], step)
 
 
