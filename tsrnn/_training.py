@@ -91,14 +91,36 @@ def _check_precision_name(precision) -> None:
         )
 
 
-def check_precision(precision: str, device: torch.device) -> None:
-    """Refuse an unknown precision, and float16 mixed precision off CUDA (the CPU's LSTM
-    kernels have no float16 version)."""
+@functools.lru_cache(maxsize=None)
+def _cpu_runs_bf16(cell: str) -> bool:
+    """Whether this CPU's kernels run ``cell`` under bfloat16 autocast (oneDNN has no
+    bfloat16 LSTM on CPUs without AVX-512 BF16 or AMX)."""
+    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}.get(cell)
+    if kind is None:
+        return True  # not a recurrent cell name: its own check refuses it
+    net = kind(1, 2, batch_first=True)
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            net(torch.zeros(1, 2, 1))
+    except RuntimeError:
+        return False
+    return True
+
+
+def check_precision(precision: str, device: torch.device, cell: str | None = None) -> None:
+    """Refuse an unknown precision, float16 mixed precision off CUDA (the CPU's LSTM
+    kernels have no float16 version), and bfloat16 for a ``cell`` this CPU cannot run in it."""
     _check_precision_name(precision)
     if precision == "16-mixed" and device.type != "cuda":
         raise ValueError(
             f"precision='16-mixed' needs a CUDA device but the device is {device}; use "
             "precision='bf16' (bfloat16 autocast, also on the CPU) or '32'."
+        )
+    if precision == "bf16" and device.type == "cpu" and cell and not _cpu_runs_bf16(cell):
+        raise ValueError(
+            f"precision='bf16' is not available for the {cell.upper()} cell on this CPU: its "
+            "kernels have no bfloat16 version here (they need AVX-512 BF16 or AMX); use "
+            "precision='32', or a CUDA device."
         )
 
 

@@ -325,7 +325,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m)
                                              for x in data)))  # (S, C)
         device = resolve_device(self.device)
-        check_precision(self.precision, device)
+        check_precision(self.precision, device, self._cell)
         seed = draw_seed(self.random_state)
         series_t = torch.from_numpy(_scaled(data, center, scale)).to(device)  # (sum T_i, C)
         n_train, n_val, window_start = self._sample_starts(lengths, w, h, device)

@@ -283,7 +283,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
         weights = weights * self._target_weights(targets)
         device = resolve_device(self.device)
-        check_precision(self.precision, device)
+        check_precision(self.precision, device, self.cell)
         seed = draw_seed(self.random_state)
         # samples of zero weight (sample_weight or class_weight) take no part, as in scikit-learn
         weighted = np.flatnonzero(weights.reshape(len(weights), -1).sum(axis=1) > 0)
