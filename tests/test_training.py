@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -250,6 +251,10 @@ def test_bf16_on_the_cpu_learns_like_float32_and_float16_is_refused(seasonal_ser
     if not _cpu_runs_bf16("lstm"):  # oneDNN has no bfloat16 LSTM without AVX-512 BF16 or AMX
         with pytest.raises(ValueError, match="'bf16' is not available for the LSTM cell on this"):
             LSTMForecaster(precision="bf16", **kw).fit(train)
+        # a model set to bf16 after fitting (or trained so elsewhere) predicts here in float32
+        lstm = LSTMForecaster(**kw).fit(train)
+        expected = lstm.predict()
+        pd.testing.assert_series_equal(lstm.set_params(precision="bf16").predict(), expected)
     cell = LSTMForecaster if _cpu_runs_bf16("lstm") else GRUForecaster  # GRU runs on any CPU
     full = cell(**kw).fit(train)
     half = cell(precision="bf16", **kw).fit(train)

@@ -124,13 +124,16 @@ def check_precision(precision: str, device: torch.device, cell: str | None = Non
         )
 
 
-def autocast(device: torch.device, precision: str):
-    """The autocast context of ``precision`` on ``device`` (a no-op for "32", and for
-    "16-mixed" off CUDA: a model trained so on a GPU and loaded on a CPU predicts in float32).
-    ``precision`` is a setting of the moment, so predict checks it here too."""
+def autocast(device: torch.device, precision: str, cell: str | None = None):
+    """The autocast context of ``precision`` on ``device`` (a no-op for "32", for "16-mixed"
+    off CUDA, and for "bf16" on a CPU that cannot run ``cell`` in it: a model trained so
+    elsewhere and loaded here predicts in float32). ``precision`` is a setting of the moment,
+    so predict checks it here too."""
     _check_precision_name(precision)
     dtype = PRECISIONS[precision]
-    if dtype is None or (dtype == torch.float16 and device.type != "cuda"):
+    if (dtype is None or (dtype == torch.float16 and device.type != "cuda")
+            or (dtype == torch.bfloat16 and device.type == "cpu" and cell
+                and not _cpu_runs_bf16(cell))):
         return nullcontext()
     return torch.autocast(device.type, dtype=dtype)
 

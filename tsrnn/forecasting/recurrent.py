@@ -473,7 +473,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 future[:, :, d:] = future_cov[:, start : start + block]
             seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
-            with torch.inference_mode(), autocast(self.device_, self.precision):
+            with torch.inference_mode(), autocast(self.device_, self.precision,
+                                                  self._cell):
                 x, future_, _, level = _split_segments(
                     seg, w, d, self._fitted("scaling") == "local", self.level_input_)
                 pred = self.module_(x, future_) + level  # (S, H, D)

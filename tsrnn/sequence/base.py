@@ -471,7 +471,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
         seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))
         out = []
-        with torch.inference_mode(), autocast(self.device_, self.precision):
+        cell = self._module_spec.get("layout", {}).get("cell", self.cell)  # as fitted
+        with torch.inference_mode(), autocast(self.device_, self.precision, cell):
             batch = max(1, min(_PREDICT_BATCH, _PREDICT_STEPS // max(1, seqs.shape[1])))
             for start in range(0, len(seqs), batch):
                 part = slice(start, start + batch)
