@@ -107,6 +107,11 @@ def _cpu_runs_bf16(cell: str) -> bool:
     return True
 
 
+def _cpu_lacks_bf16(device: torch.device, cell: str | None) -> bool:
+    """Whether ``device`` is a CPU that cannot run ``cell`` in bfloat16."""
+    return device.type == "cpu" and bool(cell) and not _cpu_runs_bf16(cell)
+
+
 def check_precision(precision: str, device: torch.device, cell: str | None = None) -> None:
     """Refuse an unknown precision, float16 mixed precision off CUDA (the CPU's LSTM
     kernels have no float16 version), and bfloat16 for a ``cell`` this CPU cannot run in it."""
@@ -116,7 +121,7 @@ def check_precision(precision: str, device: torch.device, cell: str | None = Non
             f"precision='16-mixed' needs a CUDA device but the device is {device}; use "
             "precision='bf16' (bfloat16 autocast, also on the CPU) or '32'."
         )
-    if precision == "bf16" and device.type == "cpu" and cell and not _cpu_runs_bf16(cell):
+    if precision == "bf16" and _cpu_lacks_bf16(device, cell):
         raise ValueError(
             f"precision='bf16' is not available for the {cell.upper()} cell on this CPU: its "
             "kernels have no bfloat16 version here (they need AVX-512 BF16 or AMX); use "
@@ -132,8 +137,7 @@ def autocast(device: torch.device, precision: str, cell: str | None = None):
     _check_precision_name(precision)
     dtype = PRECISIONS[precision]
     if (dtype is None or (dtype == torch.float16 and device.type != "cuda")
-            or (dtype == torch.bfloat16 and device.type == "cpu" and cell
-                and not _cpu_runs_bf16(cell))):
+            or (dtype == torch.bfloat16 and _cpu_lacks_bf16(device, cell))):
         return nullcontext()
     return torch.autocast(device.type, dtype=dtype)
 
