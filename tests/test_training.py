@@ -294,3 +294,11 @@ def test_a_pickle_naming_a_gpu_this_machine_lacks_loads_on_the_cpu(seasonal_seri
     loaded.__setstate__(state)
     assert loaded.device_ == torch.device("cpu")
     np.testing.assert_array_equal(loaded.predict().to_numpy(), f.predict().to_numpy())
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_the_cpu_bf16_probe_leaves_the_global_random_state_alone(cell):
+    _cpu_runs_bf16.cache_clear()  # probe again, as the first fit in a process does
+    before = torch.get_rng_state()
+    _cpu_runs_bf16(cell)
+    assert torch.equal(torch.get_rng_state(), before)

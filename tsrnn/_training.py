@@ -98,7 +98,8 @@ def _cpu_runs_bf16(cell: str) -> bool:
     kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}.get(cell)
     if kind is None:
         return True  # not a recurrent cell name: its own check refuses it
-    net = kind(1, 2, batch_first=True)
+    with torch.random.fork_rng(devices=[]):  # the probe's weights leave the caller's RNG alone
+        net = kind(1, 2, batch_first=True)
     try:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             net(torch.zeros(1, 2, 1))
