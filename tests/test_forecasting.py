@@ -338,27 +338,6 @@ def test_default_window_reads_enough_of_a_series_without_season_for_one_step_for
     assert errors[None] < 0.5 * errors[2]
 
 
-def test_gated_cells_default_to_a_longer_window_on_long_series():
-    # A noisy 60-step cycle: the gated cells' default window grows to a tenth of the series (70
-    # steps instead of max(2h, 12) = 24, at most 4 times that), which pins the cycle's phase
-    # down better through the noise; the Elman RNN keeps the short one (README, Benchmarks).
-    t = np.arange(1000)
-    signal = np.sin(2 * np.pi * t / 60)
-    y = signal + np.random.default_rng(0).normal(0, 0.5, len(t))
-    origins = list(range(700, 988, 4))
-    truth = np.stack([signal[o : o + 12] for o in origins])
-    kw = dict(horizon=12, ensemble_size=1, max_steps=400, random_state=0)
-    errors = {}
-    for window in (None, 24):
-        f = LSTMForecaster(window_length=window, **kw).fit(y[:700])
-        errors[window] = np.abs(f._forecast_origins(y, None, origins, 12)[..., 0] - truth).mean()
-    quick = dict(horizon=12, ensemble_size=1, max_steps=1)
-    cells = (LSTMForecaster, GRUForecaster, RNNForecaster)
-    assert [c(**quick).fit(y[:700]).window_length_ for c in cells] == [70, 70, 24]
-    assert LSTMForecaster(**quick).fit(y).window_length_ == 96  # 4 x 24
-    assert errors[None] < 0.8 * errors[24]
-
-
 def test_level_input_lets_the_network_learn_mean_reversion():
     # AR(1) around 50: the best forecast decays towards the mean, which a window shifted by its
     # last value cannot see. KPSS finds the series stationary, so "auto" adds the level.

@@ -26,7 +26,6 @@ _SCALINGS = ("local", "standard", None)
 _BLOCK_ROWS = 1 << 16
 _STRATEGIES = ("direct", "recursive", "seq2seq")
 _MIN_WINDOW = 12  # the default window's floor (see ``window_length``)
-_LONG_WINDOW_CELLS = ("lstm", "gru")  # cells whose default window grows with the series
 
 
 def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -76,17 +75,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     Parameters
     ----------
     window_length : int, optional
-        Past steps the network reads. Default: ``w = max(2 * season_length, 2 * horizon, 12)``
-        (``horizon`` counts as 1 with ``strategy="recursive"``); for the gated cells (LSTM,
-        GRU) ``min(max(w, n // 10), 4 * w)`` instead, ``n`` the longest series' length, so that
-        they see slow cycles in long series (El Nino's); either reduced so that the longest
+        Past steps the network reads. Default: ``max(2 * season_length, 2 * horizon, 12)``
+        (``horizon`` counts as 1 with ``strategy="recursive"``), reduced so that the longest
         series keeps at least 8 training windows. (The floor of 12 matters for short horizons on
         series without a season: one-step forecasts of yearly series were far worse with the 2
-        steps that ``2 * horizon`` alone gives. The long window was chosen at forecast origins
-        before the benchmark's; it did not help the Elman RNN, and it makes fits on long series
-        up to 4 times as long: pass a shorter window for speed. README, Benchmarks.) Series of
-        a panel shorter than ``window_length + horizon`` give no training windows; they are
-        forecast from their history padded in front with its first value.
+        steps that ``2 * horizon`` alone gives; README, Benchmarks.) Series of a panel shorter
+        than ``window_length + horizon`` give no training windows; they are forecast from
+        their history padded in front with its first value.
     horizon : int, default=1
         Steps forecast by default. ``predict`` gives any horizon: up to the trained block at
         once, a longer one block by block, feeding each block of forecasts back as input.
@@ -273,10 +268,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         if self.window_length is not None:
             w = self.window_length
         else:
-            w = max(2 * m, 2 * h, _MIN_WINDOW)
-            if self._cell in _LONG_WINDOW_CELLS:  # a tenth of a long series, at most 4x
-                w = min(max(w, n // 10), 4 * w)
-            w = max(1, min(w, n - h - 7))
+            w = max(1, min(max(2 * m, 2 * h, _MIN_WINDOW), n - h - 7))
         if n < w + h:
             raise ValueError(
                 f"y has {n} observations but window_length={w} and horizon={h} need at least "
