@@ -181,6 +181,7 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
         ({"loss": "huber"}, "loss='huber' is not valid"),
         ({"window_length": 200}, "need at least 201; pass a longer series or lower window_length"),
         ({"device": "tpu"}, "device='tpu' is not"),
+        ({"early_stopping": "False"}, "early_stopping='False' is not valid; choose one of False"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, message, seasonal_series):

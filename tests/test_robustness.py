@@ -122,6 +122,10 @@ def test_windowing_succeeds_finite_or_refuses_clearly(y, w, h, stride):
         (np.zeros((30, 2, 2)), None, None, "must be 1-D .one series. or 2-D"),
         (pd.Series(np.arange(30.0)).astype(str), None, None, "non-numeric|strings"),
         (pd.DataFrame({"a": np.arange(30.0), "b": ["x"] * 30}), None, None, "non-numeric column"),
+        (pd.DataFrame(np.ones((30, 2)), columns=["a", "a"]), None, None,
+         r"y has duplicated column names \['a'\]"),
+        (np.arange(30.0), pd.DataFrame(np.ones((30, 2)), columns=["p", "p"]), None,
+         r"X has duplicated column names \['p'\]"),
         (pd.Series(np.r_[np.arange(29.0), np.nan]).astype("Float64"), None, None,
          r"contains NaN or infinite values at 1 position\(s\) \(first: \[29\]\)"),  # pd.NA
         (np.arange(30.0), np.arange(29.0), None, "rows"),
@@ -144,6 +148,11 @@ def test_bad_forecasting_input_names_the_problem(y, X_fit, X_pred, message):
         (pd.date_range("2000-01-01", periods=32, freq="MS")[::-1], "not sorted"),
         (pd.DatetimeIndex(np.r_[pd.date_range("2000-01-01", periods=31, freq="MS"),
                                 [pd.Timestamp("2003-07-15")]]), "frequency .* cannot be inferred"),
+        # a PeriodIndex that skips periods (March and April 2001) used to be read as consecutive
+        (pd.period_range("2000-01", periods=34, freq="M").delete([14, 15]),
+         r"PeriodIndex skips periods \(e.g. after 2001-02\)"),
+        (pd.DatetimeIndex(list(pd.date_range("2000-01-01", periods=31, freq="MS")) + [pd.NaT]),
+         r"1 missing time stamp\(s\) \(NaT/NA, e.g. at positions \[31\]\)"),
     ],
 )
 def test_bad_time_stamps_name_the_fix(index, message):
@@ -156,7 +165,12 @@ def test_bad_time_stamps_name_the_fix(index, message):
     "params, message",
     [({"cell": "lstmm"}, "cell='lstmm' is not valid; choose one of 'rnn', 'lstm', 'gru'"),
      ({"dropout": 1.5}, "dropout == 1.5, must be < 1.0"),
-     ({"hidden_size": 0}, "hidden_size == 0, must be >= 1")],
+     ({"hidden_size": 0}, "hidden_size == 0, must be >= 1"),
+     # flags given as strings were taken as true
+     ({"bidirectional": "False"}, "bidirectional='False' is not valid; choose one of False, True"),
+     ({"early_stopping": "no"}, "early_stopping='no' is not valid; choose one of False, True"),
+     ({"conv_branch": None}, "conv_branch=None is not valid"),
+     ({"warm_start": "False"}, "warm_start='False' is not valid")],
 )
 def test_bad_sequence_parameters_list_the_valid_choices(params, message):
     X, y = np.zeros((10, 4, 1)), np.arange(10) % 2

@@ -238,6 +238,11 @@ def test_zero_weights_drop_samples_as_if_they_were_not_passed():
     with_zeros = SequenceClassifier(**stopping).fit(X, y, sample_weight=w)
     without = SequenceClassifier(**stopping).fit(X[w > 0], y[w > 0])
     np.testing.assert_allclose(with_zeros.predict_proba(X), without.predict_proba(X), atol=1e-6)
+    # "balanced" counts each class by its samples' weights (it counted the zero-weight ones)
+    balanced = dict(kw, class_weight="balanced")
+    np.testing.assert_allclose(
+        SequenceClassifier(**balanced).fit(X, y, sample_weight=w).predict_proba(X),
+        SequenceClassifier(**balanced).fit(X[w > 0], y[w > 0]).predict_proba(X), atol=1e-6)
     # a regressor's target scaling leaves them out as well
     target = X.sum(axis=(1, 2)) + np.where(w > 0, 0.0, 1e4)
     np.testing.assert_allclose(
@@ -245,6 +250,17 @@ def test_zero_weights_drop_samples_as_if_they_were_not_passed():
         SequenceRegressor(**kw).fit(X[w > 0], target[w > 0]).predict(X), atol=1e-4)
     with pytest.raises(ValueError, match="every sample has zero weight"):
         SequenceClassifier(class_weight={"ramp": 0.0, "wave": 0.0}, **kw).fit(X, y)
+
+
+def test_warm_start_with_balanced_class_weight_takes_data_lacking_a_class():
+    X, y = _two_classes(40)
+    kw = dict(max_epochs=5, warm_start=True, class_weight="balanced", random_state=0)
+    clf = SequenceClassifier(**kw).fit(X, y)
+    ramps = X[y == "ramp"]
+    before = clf.predict_proba(ramps)[:, 0].mean()
+    clf.fit(ramps, y[y == "ramp"])  # refused with "classes should have valid labels that are in y"
+    assert clf.classes_.tolist() == ["ramp", "wave"]
+    assert clf.predict_proba(ramps)[:, 0].mean() > before
 
 
 def test_class_weight_is_checked_against_the_labels():

@@ -26,7 +26,14 @@ class SeriesFormat:
 
 
 def check_time_index(index: pd.Index, name: str = "y") -> None:
-    """Refuse duplicated, unsorted or irregular time stamps, naming the fix."""
+    """Refuse missing, duplicated, unsorted or irregular time stamps, naming the fix."""
+    if index.hasnans:
+        at = np.flatnonzero(index.isna())
+        raise ValueError(
+            f"{name}'s index has {len(at)} missing time stamp(s) (NaT/NA, e.g. at positions "
+            f"{at[:3].tolist()}); drop those rows ({name}[{name}.index.notna()]) or fill in "
+            "their stamps."
+        )
     if index.has_duplicates:
         raise ValueError(
             f"{name} has duplicated time stamps (e.g. {index[index.duplicated()][:3].tolist()}); "
@@ -41,7 +48,16 @@ def check_time_index(index: pd.Index, name: str = "y") -> None:
             "starts, and fill the gaps that creates (y.interpolate()); if monthly or quarterly "
             "stamps fall on other days (e.g. the 15th), index by period: y.to_period('M')."
         )
-    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+    if isinstance(index, pd.PeriodIndex):
+        gaps = np.flatnonzero(np.diff(index.asi8) != index.freq.n)
+        if len(gaps):
+            raise ValueError(
+                f"{name}'s PeriodIndex skips periods (e.g. after {index[gaps[0]]}); reindex it "
+                f"to every period and fill the gaps that creates: {name} = {name}.reindex("
+                f"pd.period_range({name}.index[0], {name}.index[-1], freq={name}.index.freq))"
+                ".interpolate()."
+            )
+    elif not isinstance(index, pd.DatetimeIndex):
         if not pd.api.types.is_integer_dtype(index):
             raise TypeError(
                 f"{name} has an index of dtype {index.dtype}; use a DatetimeIndex, PeriodIndex "
@@ -80,6 +96,11 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True
     if isinstance(y, pd.Series):
         fmt = SeriesFormat("series", 1, y.index, name=y.name)
     elif isinstance(y, pd.DataFrame):
+        if y.columns.has_duplicates:
+            raise ValueError(
+                f"{name} has duplicated column names {y.columns[y.columns.duplicated()].tolist()};"
+                " give each column its own name."
+            )
         bad = [c for c in y.columns if not pd.api.types.is_numeric_dtype(y[c])]
         times = [c for c in bad if pd.api.types.is_datetime64_any_dtype(y[c])]
         if times:

@@ -281,7 +281,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             mean, std = _weighted_moments(seqs, sample_weight[:, None] * mask)
         # one weight per loss element: the sample's weight, zero on padded steps
         weights = sample_weight[:, None] * mask if self.output == "sequence" else sample_weight
-        weights = weights * self._target_weights(targets)
+        weights = weights * self._target_weights(targets, weights)
         device = resolve_device(self.device)
         check_precision(self.precision, device, self.cell)
         seed = draw_seed(self.random_state)
@@ -358,6 +358,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     def _check_params(self) -> None:
         check_network_params(self, self.cell)
         check_choice(self.output, "output", ("last", "sequence"))
+        for flag in ("bidirectional", "conv_branch", "warm_start"):
+            check_choice(getattr(self, flag), flag, (False, True))
         check_choice(self.scaling, "scaling", _SCALINGS)
         check_number(self.conv_channels, "conv_channels", Integral, min_val=1)
         check_number(self.conv_scales, "conv_scales", Integral, min_val=1)
@@ -431,7 +433,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         members = [self._network(input_size, output_size, stride, layout)
                    for _ in range(n_members)]
         return combine(members, "mean")
-    def _target_weights(self, targets: np.ndarray):
+
+    def _target_weights(self, targets: np.ndarray, sample_weight: np.ndarray):
         for name in ("class_weight", "label_smoothing"):
             if getattr(self, name) is not None:
                 raise ValueError(f"{name} applies to classifiers only; leave it None here.")

@@ -6,7 +6,6 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -80,7 +79,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         both_sides = min(n_val, len(targets) - n_val) >= len(counts)  # each split gets every class
         return targets if counts.min() >= 2 and both_sides else None
 
-    def _target_weights(self, targets: np.ndarray):
+    def _target_weights(self, targets: np.ndarray, sample_weight: np.ndarray):
         if self.class_weight is None:
             return 1.0
         if not (isinstance(self.class_weight, dict) or isinstance(self.class_weight, str)
@@ -97,9 +96,16 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
                     f"class_weight has keys {unknown} that are not labels of y (classes_ = "
                     f"{self.classes_.tolist()}); key the weights by the labels themselves."
                 )
-        weight = compute_class_weight(self.class_weight, classes=self.classes_,
-                                      y=self.classes_[targets[targets != _IGNORE]])
-        return np.where(targets != _IGNORE, weight[np.maximum(targets, 0)], 0.0)
+        seen = targets != _IGNORE
+        if isinstance(self.class_weight, dict):
+            weight = np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()])
+        else:  # "balanced", as scikit-learn's, counting classes by their samples' weights, so a
+            # zero-weight sample takes no part; a class without weighted samples gets none
+            counts = np.bincount(targets[seen], sample_weight[seen], len(self.classes_))
+            present = counts > 0
+            weight = np.zeros(len(counts))
+            weight[present] = counts.sum() / (present.sum() * counts[present])
+        return np.where(seen, weight[np.maximum(targets, 0)], 0.0)
 
     def _loss(self, logits, target):
         # logits (B, C) or (B, T, C) -> per-element loss (B,) or (B, T); padding gives 0
