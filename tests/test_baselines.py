@@ -140,3 +140,11 @@ def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
         base = cls(horizon=12, season_length=12).fit(y)
     constant = cls(horizon=3, season_length=4).fit(np.full(20, 5.0))  # all zeros once z-scored:
     np.testing.assert_allclose(constant.predict(), 5.0, rtol=1e-5)  # ETS refused every form
+    # a series of zeros (a product without sales) too, beside another series in a panel
+    panel = pd.DataFrame({"unique_id": np.repeat(["sold", "none"], 30),
+                          "ds": np.tile(pd.date_range("2020-01-01", periods=30, freq="MS"), 2),
+                          "y": np.r_[y[:30], np.zeros(30)]})
+    forecast = cls(horizon=3).fit(panel).predict()
+    np.testing.assert_allclose(forecast.loc[forecast.unique_id == "none", "y"], 0.0, atol=1e-5)
+    alone = cls(horizon=3).fit(panel[panel.unique_id == "sold"]).predict()
+    np.testing.assert_allclose(forecast.loc[forecast.unique_id == "sold", "y"], alone.y)

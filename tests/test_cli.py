@@ -70,6 +70,19 @@ def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
                  "--value-column", "b", "--horizon", "3", "--models", "seasonal_naive"]) == 0
     printed = capsys.readouterr().out
     assert "actual a" in printed and "seasonal_naive b" in printed and "1997" in printed
+    # years written as floats (1950.0, as pandas writes a column that once held NaN) were read
+    # as nanoseconds since 1970; whole numbers are steps, others refused
+    pd.read_csv(csv).astype({"year": float}).to_csv(csv, index=False)
+    assert main(["forecast", str(csv), "--time-column", "year", "--value-column", "b",
+                 "--horizon", "3", "--model", "seasonal_naive", "-o", str(out)]) == 0
+    assert pd.read_csv(out, index_col=0).index.tolist() == [2000, 2001, 2002]
+    pd.read_csv(csv).assign(year=lambda f: f.year + 0.5).to_csv(csv, index=False)
+    with pytest.raises(SystemExit, match="time column 'year' holds numbers that are not whole"):
+        main(["forecast", str(csv), "--time-column", "year"])
+    # a saved pandas index (a column without a header) was forecast as data
+    pd.read_csv(csv).to_csv(csv)
+    with pytest.raises(SystemExit, match=r"without a header \['Unnamed: 0'\] .*--value-column"):
+        main(["forecast", str(csv), "--time-column", "year"])
 
 
 @pytest.mark.parametrize("rows, args, message", [
@@ -101,6 +114,11 @@ def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
                  "seasonal_naive", "-o", str(out)]) == 0
     forecast = pd.read_csv(out, parse_dates=["ds"])
     assert list(forecast.columns) == ["unique_id", "ds", "y"] and len(forecast) == 2 * 181
+    named = tmp_path / "named.csv"  # the forecast keeps the file's column names
+    panel.rename(columns={"ds": "date", "y": "sales"}).to_csv(named, index=False)
+    assert main(["forecast", str(named), "--time-column", "date", "--horizon", "2", "--model",
+                 "seasonal_naive", "-o", str(out)]) == 0
+    assert list(pd.read_csv(out).columns) == ["unique_id", "date", "sales"]
     last = panel.sort_values("ds").groupby("unique_id").tail(1).set_index("unique_id")
     first = forecast.groupby("unique_id").head(1).set_index("unique_id")
     assert (first["y"] == last.loc[first.index, "y"]).all()  # naive: each series' own last value

@@ -253,8 +253,10 @@ def test_backtest_sliding_window_and_refit_every_k():
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
 def test_backtest_without_refit_batches_origins_and_matches_update(strategy):
     """refit=False forecasts every origin in one batched call; the forecasts equal those of
-    moving the fitted model from origin to origin with update (refit every 1000th origin)."""
-    X = pd.DataFrame({"month": Y.index.month.astype(float)}, index=Y.index)
+    moving the fitted model from origin to origin with update (refit every 1000th origin).
+    X runs a year past y (covariates known ahead), which the batched call refused."""
+    stamps = pd.date_range(Y.index[0], periods=len(Y) + 12, freq=Y.index.freq)
+    X = pd.DataFrame({"month": stamps.month.astype(float)}, index=stamps)
     model = GRUForecaster(window_length=12, horizon=4, strategy=strategy, max_epochs=3,
                           ensemble_size=2, random_state=0)
     batched = backtest(model, Y, X, horizon=6, n_origins=5, step=5, refit=False)

@@ -61,6 +61,12 @@ def test_variable_length_equals_sequences_one_by_one(atol, conv_scales):
     np.testing.assert_allclose(together, alone, atol=atol)
     reordered = clf.predict_proba(seqs[::-1])[::-1]
     np.testing.assert_allclose(together, reordered, atol=atol)
+    # an object array or Series of the sequences reads as the list (it was refused as
+    # "non-numeric values", naming pd.to_numeric)
+    as_objects = np.empty(len(seqs), dtype=object)
+    as_objects[:] = seqs
+    np.testing.assert_array_equal(clf.predict_proba(as_objects), together)
+    np.testing.assert_array_equal(clf.predict_proba(pd.Series(list(as_objects))), together)
 
 
 def test_padding_never_reaches_a_result(atol):
@@ -359,6 +365,17 @@ def test_warm_start_of_an_ensemble_cut_short_trains_its_members_further(monkeypa
     module = clf.module_
     clf.fit(X, y)  # nothing changed: was refused as "ensemble_size=3 (fitted: 1)"
     assert clf.module_ is module and clf._module_spec["n_members"] == 1
+
+
+def test_warm_start_refuses_a_changed_scaling():
+    # "series" and "global" read as many channels, so the change slipped through: the network
+    # went on training (and predicting) on the other view with the first fit's statistics
+    X, y = _two_classes(40)
+    clf = SequenceClassifier(max_epochs=1, scaling="series", warm_start=True, random_state=0)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"scaling='global' \(fitted: 'series'\); set them back"):
+        clf.set_params(scaling="global").fit(X, y)
+    assert clf._fitted("scaling") == "series"
 
 
 def test_warm_start_continues_training_the_same_network():

@@ -60,8 +60,9 @@ def _standardise(est, values: np.ndarray) -> np.ndarray:
     thousandths picked other orders and forecasts than the same series in units)."""
     mean, std = values.mean(axis=0), values.std(axis=0)
     est._scale = safe_scale(std, mean)
-    # a constant column stays as it is (all zeros would give ETS an AICc of -inf)
-    est._center = np.where(est._scale == std, mean, 0.0)
+    # a constant column becomes ones (all zeros, a product without sales, gave ETS an AICc of
+    # -inf for every form, so no model could be fit)
+    est._center = np.where(est._scale == std, mean, mean - 1.0)
     return _in_model_units(est, values)
 
 

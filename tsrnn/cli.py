@@ -80,10 +80,20 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     panel = "unique_id" in frame.columns  # a long-format panel: one global model
     values = args.value_column or [c for c in frame.columns
                                    if c not in (args.time_column, "unique_id")]
+    unnamed = [c for c in values if str(c).startswith("Unnamed: ")]
+    if unnamed and not args.value_column:
+        raise SystemExit(f"error: {args.csv} has column(s) without a header {unnamed} (a saved "
+                         "pandas index? to_csv(index=False) leaves it out); pass --value-column")
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
-    integer = pd.api.types.is_integer_dtype(frame[args.time_column])  # e.g. a year: kept as is
+    stamps = frame[args.time_column]
+    if pd.api.types.is_float_dtype(stamps) and (stamps % 1 == 0).all():  # a year as 1900.0
+        frame[args.time_column] = stamps = stamps.astype(np.int64)
+    integer = pd.api.types.is_integer_dtype(stamps)  # e.g. a year: kept as is
+    if not integer and pd.api.types.is_numeric_dtype(stamps):  # read as nanoseconds since 1970
+        raise SystemExit(f"error: the time column {args.time_column!r} holds numbers that are "
+                         "not whole (or empty cells); give whole steps (e.g. a year) or dates")
     if not integer:
-        frame[args.time_column] = _stamps(frame[args.time_column], args.dayfirst)
+        frame[args.time_column] = _stamps(stamps, args.dayfirst)
     if panel:
         if args.freq:
             raise SystemExit("error: --freq is for single-series files; a panel's frequency is "
@@ -92,8 +102,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         if len(values) != 1:
             raise SystemExit(f"error: a panel (a unique_id column) takes one value column, not "
                              f"{values}; pass --value-column")
-        return pd.DataFrame({"unique_id": frame["unique_id"], "ds": frame[args.time_column],
+        long = pd.DataFrame({"unique_id": frame["unique_id"], "ds": frame[args.time_column],
                              "y": frame[values[0]]})
+        long.attrs["names"] = {"ds": args.time_column, "y": values[0]}  # the forecast's columns
+        return long
     frame = frame.set_index(args.time_column).sort_index()
     if frame.index.has_duplicates:
         repeated = [str(t) for t in frame.index[frame.index.duplicated()][:3]]
@@ -170,6 +182,8 @@ def _run(args, y) -> int:
     if args.command == "forecast":
         forecast = make_model(args.model, args.horizon, args.random_state).fit(y).predict()
         panel = is_panel(y)
+        if panel:  # the file's own column names
+            forecast = forecast.rename(columns=y.attrs.get("names", {}))
         if args.output:
             forecast.to_csv(args.output, index=not panel)  # a panel's rows have no index
         else:

@@ -28,7 +28,7 @@ from .._validation import (
     unchanged_on_error,
 )
 from ..networks import SequenceNetwork, combine
-from .inputs import _sample_weight, per_step_targets, read_sequences
+from .inputs import _sample_weight, holds_sequences, per_step_targets, read_sequences
 
 _PREDICT_BATCH = 4096  # sequences per predict batch, at most ...
 _PREDICT_STEPS = 1 << 18  # ... and at most this many (padded) steps: the front-end's
@@ -313,7 +313,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             self._check_layout({  # files from before ensemble_size was recorded: n_members
                 **spec.get("layout", {}), "ensemble_size": spec.get("ensemble_size",
                                                                     spec["n_members"]),
-                **({"conv_steps": spec["conv_steps"]} if "conv_steps" in spec else {})})
+                **({"conv_steps": spec["conv_steps"]} if "conv_steps" in spec else {}),
+                **getattr(self, "_fit_params", {})})  # the scaling too, which the stats keep
             if output_size != spec["output_size"]:
                 raise ValueError(
                     f"warm_start: y gives {output_size} output(s) per sample but the fitted "
@@ -484,7 +485,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 n = None if full else torch.as_tensor(lengths[part], device=self.device_)
                 out.append(self.module_(x, n).double().cpu().numpy())
         out = np.concatenate(out)
-        if self._fitted("output") == "sequence" and isinstance(X, (list, tuple)):
+        if self._fitted("output") == "sequence" and holds_sequences(X):
             return [o[:n] for o, n in zip(out, lengths)]
         return out
 

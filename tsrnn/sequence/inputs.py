@@ -18,14 +18,24 @@ def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
     return out
 
 
+def holds_sequences(X) -> bool:
+    """Whether ``X`` holds one sequence per element: a list or tuple, or a 1-D object array or
+    pandas Series of arrays."""
+    return isinstance(X, (list, tuple)) or (
+        getattr(X, "dtype", None) == object and np.ndim(X) == 1 and len(X) > 0
+        and all(np.ndim(s) >= 1 for s in X))
+
+
 def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
     ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
-    (T_i, D) or (T_i,) with different lengths. Padding is zero and never reaches a result: the
-    networks read each sequence's output at its own last step.
+    (T_i, D) or (T_i,) with different lengths (also as a 1-D object array or pandas Series of
+    them). Padding is zero and never reaches a result: the networks read each sequence's output
+    at its own last step.
     """
-    if isinstance(X, (list, tuple)):
+    if holds_sequences(X):
+        X = list(X)
         if len(X) == 0:
             raise ValueError(f"{name} is an empty list; pass at least one sequence.")
         seqs = [as_float_array(s, f"{name}[{i}]") for i, s in enumerate(X)]
