@@ -182,6 +182,8 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
         ({"window_length": 200}, "need at least 201; pass a longer series or lower window_length"),
         ({"device": "tpu"}, "device='tpu' is not"),
         ({"early_stopping": "False"}, "early_stopping='False' is not valid; choose one of False"),
+        ({"verbose": "False"}, "verbose must be False, True or a count >= 0, not 'False'"),
+        ({"random_state": True}, "random_state must be an int, a RandomState or None, not a bool"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, message, seasonal_series):

@@ -324,6 +324,10 @@ def test_a_transformed_recurrent_forecaster_stays_one_global_model_on_a_panel():
             _by_series(diff.predict(), uid)["y"],
             TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "diff").fit(
                 y).predict(), rtol=1e-12)
+    one_row = pd.concat([train, train[train.unique_id == "a"].head(1).assign(unique_id="c")])
+    with pytest.raises(ValueError, match="series 'c' of the panel: transform='diff' needs at "
+                                         "least 2 observations"):  # was "y_train is empty"
+        TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "diff").fit(one_row)
 
 
 def test_panel_stamps_keep_their_dtype_and_range_and_bad_layouts_name_the_fix():

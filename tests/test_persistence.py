@@ -98,6 +98,25 @@ def test_sequence_estimators_and_language_model_round_trip(tmp_path):
 
     lm = CharLanguageModel(seq_length=8, max_epochs=2, random_state=0).fit("abcabd " * 20)
     assert _round_trip(lm, tmp_path).sample(30, random_state=1) == lm.sample(30, random_state=1)
+    # a NUL character: numpy's fixed-width strings dropped it, refusing the training text
+    nul = CharLanguageModel(seq_length=4, max_epochs=1, random_state=0).fit("ab\x00" * 20)
+    assert "\x00" in nul.vocabulary_.tolist()
+    assert _round_trip(nul, tmp_path).vocabulary_.tolist() == nul.vocabulary_.tolist()
+
+
+def test_loading_leaves_the_global_random_state_alone(tmp_path):
+    # the network built to receive the saved weights drew its initial ones from torch's RNG
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(20, 6, 1)), np.arange(20) % 2
+    for est in (SequenceClassifier(max_epochs=1, random_state=0).fit(X, labels),
+                GRUForecaster(horizon=2, max_steps=2, ensemble_size=2, random_state=0).fit(
+                    rng.normal(size=40))):
+        est.save(tmp_path / "model.tsrnn")
+        torch.manual_seed(123)
+        expected = torch.rand(3)
+        torch.manual_seed(123)
+        tsrnn.load(tmp_path / "model.tsrnn")
+        assert torch.equal(torch.rand(3), expected)
 
 
 def test_file_is_plain_tensors_and_json_with_versions(tmp_path):

@@ -59,6 +59,18 @@ def test_unknown_characters_are_refused(models):
         after.per_character_loss(b"Alice")
 
 
+def test_a_refused_fit_leaves_the_model_as_it_was():
+    lm = CharLanguageModel(seq_length=4, hidden_size=8, max_epochs=2, random_state=0)
+    lm.fit("abcabcabcabc")
+    before = lm.sample(20, "ab", random_state=0)
+    with pytest.raises(ValueError, match=r"text has one distinct character \('x'\)"):
+        lm.fit("xxxxxxxxxx")  # was refused with a classifier's "y has only one class (0)"
+    with pytest.raises(ValueError, match="hidden_size == 0"):
+        lm.set_params(hidden_size=0).fit("xyxyxyxyxy")  # had replaced vocabulary_ first
+    assert lm.vocabulary_.tolist() == ["a", "b", "c"]
+    assert lm.sample(20, "ab", random_state=0) == before
+
+
 def test_sampling_never_draws_a_character_the_model_gives_no_probability():
     # "x" only opens the text, so it is never a next character: probability exactly 0, which
     # no temperature may raise (a 1e-300 floor became ≈0.5 at temperature 1000)

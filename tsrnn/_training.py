@@ -149,6 +149,9 @@ def draw_seed(random_state) -> int:
     None draws fresh entropy from the OS instead of numpy's global generator, so fitting never
     changes the caller's global random state.
     """
+    if isinstance(random_state, (bool, np.bool_)):  # scikit-learn would read True as seed 1
+        raise TypeError(f"random_state must be an int, a RandomState or None, not a bool "
+                        f"({random_state!r}).")
     if random_state is None:
         return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

@@ -48,6 +48,8 @@ def check_network_params(est, cell: str) -> None:
     )
     check_number(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
     check_choice(est.early_stopping, "early_stopping", (False, True))  # "False" would be true
+    if not isinstance(est.verbose, (Integral, np.bool_)) or est.verbose < 0:  # bool: Integral
+        raise TypeError(f"verbose must be False, True or a count >= 0, not {est.verbose!r}.")
     if est.gradient_clip is not None:
         check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0,
                      include_boundaries="neither")

@@ -117,6 +117,11 @@ class TransformedTargetForecaster(BaseForecaster):
         if self.transform == "boxcox":
             self.lambdas_ = np.array([_boxcox_lambda(c) for c in values.T])
         if self.transform == "diff":  # the first step has no difference
+            if len(values) < 2:
+                raise ValueError(
+                    f"transform='diff' needs at least 2 observations to difference but y has "
+                    f"{len(values)}; pass a longer series or use another transform."
+                )
             z, cov = np.diff(values, axis=0), None if cov is None else cov[1:]
         else:
             z = self._forward(values)

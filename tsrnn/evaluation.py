@@ -41,7 +41,9 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     """In-sample mean absolute error of the seasonal naive forecast, per column.
 
     The denominator of MASE (Hyndman & Koehler, 2006). Falls back to lag 1 when the series is
-    not longer than one season, and to 1 where the series is constant; NaN where it has NaN.
+    not longer than one season, and to 1 where that error is 0 (a constant series, or one that
+    repeats its season exactly: MASE is undefined there, and the fallback makes it an absolute
+    error, in the series' units); NaN where it has NaN.
 
     Parameters
     ----------

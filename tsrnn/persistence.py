@@ -218,7 +218,8 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
         if getattr(est, "device_", None) is not None and not available(est.device_):
             est.device_ = torch.device("cpu")
         try:
-            module = est._make_module(**est._module_spec)
+            with torch.random.fork_rng(devices=[]):  # its initial weights are overwritten:
+                module = est._make_module(**est._module_spec)  # leave the caller's RNG alone
         except TypeError as exc:  # a network layout this version no longer builds
             raise ValueError(
                 f"the saved network's layout ({exc}) is not one this tsrnn builds (written by an "

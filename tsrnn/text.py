@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_number
+from ._validation import check_number, unchanged_on_error
 from .persistence import SaveMixin
 from .sequence import SequenceClassifier
 
@@ -102,20 +102,25 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
                 f"text has {len(text)} characters but seq_length={self.seq_length} needs at "
                 "least seq_length + 1; pass more text or lower seq_length."
             )
-        self.vocabulary_ = np.array(sorted(set(text)))
-        onehot = self._one_hot(text)  # (len, V)
-        codes = onehot.argmax(axis=1)
-        L = self.seq_length
-        starts = np.arange(0, len(text) - L, max(1, L // 2))
-        X = onehot[starts[:, None] + np.arange(L)]  # (N, L, V)
-        y = codes[starts[:, None] + np.arange(1, L + 1)]  # (N, L): the next characters
-        self.classifier_ = SequenceClassifier(
-            self.cell, output="sequence", hidden_size=self.hidden_size,
-            learning_rate=self.learning_rate, max_epochs=self.max_epochs,
-            batch_size=self.batch_size, random_state=self.random_state, device=self.device,
-            bidirectional=False, scaling="global", label_smoothing=0.0, max_steps=None,
-            average_last=None,
-        ).fit(X, y)  # causal: each step sees only the characters so far
+        if len(set(text)) < 2:
+            raise ValueError(f"text has one distinct character ({text[0]!r}); a language model "
+                             "needs at least two to choose between.")
+        with unchanged_on_error(self):  # a refused fit leaves the model as it was
+            # object dtype: numpy's fixed-width strings would drop a NUL character
+            self.vocabulary_ = np.array(sorted(set(text)), dtype=object)
+            onehot = self._one_hot(text)  # (len, V)
+            codes = onehot.argmax(axis=1)
+            L = self.seq_length
+            starts = np.arange(0, len(text) - L, max(1, L // 2))
+            X = onehot[starts[:, None] + np.arange(L)]  # (N, L, V)
+            y = codes[starts[:, None] + np.arange(1, L + 1)]  # (N, L): the next characters
+            self.classifier_ = SequenceClassifier(
+                self.cell, output="sequence", hidden_size=self.hidden_size,
+                learning_rate=self.learning_rate, max_epochs=self.max_epochs,
+                batch_size=self.batch_size, random_state=self.random_state, device=self.device,
+                bidirectional=False, scaling="global", label_smoothing=0.0, max_steps=None,
+                average_last=None,
+            ).fit(X, y)  # causal: each step sees only the characters so far
         return self
 
     def _next_proba(self, text: str) -> np.ndarray:
