@@ -102,6 +102,25 @@ def test_pipeline_with_sequence_scaler_tunes_a_regressor_and_a_classifier():
     assert clf.score(X[150:], y_clf[150:]) > 0.8  # chance ≈ 0.5
 
 
+def test_scaler_gives_ragged_sequences_back_in_the_form_they_came():
+    # an object array or Series of sequences was returned zero-padded: the padding became
+    # real steps for the next step of a pipeline
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 1)) for n in rng.integers(3, 9, size=16)]
+    held = np.empty(len(seqs), dtype=object)
+    for i, s in enumerate(seqs):
+        held[i] = s
+    scaler = SequenceScaler().fit(seqs)
+    for given in (held, pd.Series(held, index=range(10, 26))):
+        out = scaler.transform(given)
+        assert type(out) is type(given) and [len(o) for o in out] == [len(s) for s in seqs]
+        for o, expected in zip(out, scaler.transform(seqs)):
+            np.testing.assert_array_equal(o, expected)
+    y = np.array([s.sum() for s in seqs])
+    pipe = make_pipeline(SequenceScaler(), SequenceRegressor(max_epochs=2, random_state=0))
+    np.testing.assert_array_equal(pipe.fit(held, y).predict(held), pipe.fit(seqs, y).predict(seqs))
+
+
 def test_scaler_set_output_pandas_and_feature_names():
     X = pd.DataFrame(np.arange(12.0).reshape(3, 4), columns=["t0", "t1", "t2", "t3"])
     scaler = SequenceScaler().set_output(transform="pandas").fit(X)

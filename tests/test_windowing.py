@@ -34,6 +34,13 @@ def test_no_window_crosses_series():
     X, Y = make_windows([a, b, c], window_length=4, horizon=1)
     # a (6 steps) gives 2 windows, b (4 < 5 steps) none, c (7 steps) 3, starting at 10 + 0..2
     assert window_starts([6, 4, 7], 4, 1).tolist() == [0, 1, 10, 11, 12]
+    # called directly it checks its arguments too (a stride of 0 divided by zero, a negative
+    # window gave starts past the series' end, float lengths float starts)
+    for args, error, message in ((([5], 2, 0, 0), ValueError, "stride == 0, must be >= 1"),
+                                 (([5], -2), ValueError, "window_length == -2, must be >= 1"),
+                                 (([5.0], 2), TypeError, "lengths must be integers")):
+        with pytest.raises(error, match=message):
+            window_starts(*args)
     assert len(X) == 5
     for x, y in zip(X, Y):
         assert len(np.unique(np.r_[x[:, 0], y[:, 0]])) == 1  # every window lies in one series

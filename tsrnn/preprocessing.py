@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice, safe_scale, unchanged_on_error
-from .sequence.inputs import read_sequences
+from .sequence.inputs import holds_sequences, read_sequences
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -91,11 +91,12 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays
-            Sequences with the fit's channels (and, for 2-D DataFrames, the fit's columns).
+            Sequences with the fit's channels (and, for 2-D DataFrames, the fit's columns); the
+            list may also be a 1-D object array or pandas Series of them.
 
         Returns
         -------
-        ndarray of the shape of ``X``, or a list of arrays for a list
+        ndarray of the shape of ``X``, or a list (object array, Series) of arrays for one
             Each channel minus its mean, divided by its standard deviation (the fit's for
             ``method="global"``, each sequence's own for ``"series"``).
         """
@@ -115,8 +116,14 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             var = (((seqs - mean) * mask[..., None]) ** 2).sum(axis=1, keepdims=True) / n
             scale = safe_scale(np.sqrt(var), mean)
         out = (seqs - mean) / scale * mask[..., None]
-        if isinstance(X, (list, tuple)):  # each sequence in its own form, (T_i,) or (T_i, D)
-            return [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]
+        if holds_sequences(X):  # each sequence in its own form, (T_i,) or (T_i, D)
+            parts = [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]
+            if isinstance(X, (list, tuple)):
+                return parts
+            held = np.empty(len(parts), dtype=object)  # an object array or Series, as given
+            for i, part in enumerate(parts):
+                held[i] = part
+            return pd.Series(held, index=X.index, name=X.name) if isinstance(X, pd.Series) else held
         return out[:, :, 0] if _is_2d(X) else out
 
     def _check_columns(self, X) -> None:
@@ -132,7 +139,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         output = getattr(self, "_sklearn_output_config", {}).get(
             "transform", get_config()["transform_output"])
         if output != "default" and not _is_2d(X):
-            form = "a list of sequences" if isinstance(X, (list, tuple)) else f"{np.ndim(X)}-D"
+            form = "a list of sequences" if holds_sequences(X) else f"{np.ndim(X)}-D"
             raise ValueError(
                 f"{output} output holds 2-D data only but X is {form}; give this scaler numpy "
                 "output, SequenceScaler().set_output(transform='default') (scikit-learn's global "
@@ -184,4 +191,4 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
 def _is_2d(X) -> bool:
     """Whether ``X`` is one 2-D array or DataFrame (N sequences x T steps, D = 1)."""
-    return not isinstance(X, (list, tuple)) and np.ndim(X) == 2
+    return not holds_sequences(X) and np.ndim(X) == 2

@@ -32,6 +32,13 @@ def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1
         No window crosses from one series into the next; a series shorter than one window
         contributes none.
     """
+    check_number(window_length, "window_length", Integral, min_val=1)
+    check_number(horizon, "horizon", Integral, min_val=0)
+    check_number(stride, "stride", Integral, min_val=1)
+    lengths = np.asarray(lengths)
+    if lengths.size and not np.issubdtype(lengths.dtype, np.integer):
+        raise TypeError(f"lengths must be integers, not {lengths.dtype}; e.g. [len(s) for s in "
+                        "series].")
     span = window_length + horizon
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     parts = []
@@ -42,9 +49,10 @@ def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-def _read_panel(y, names=None) -> tuple[list[np.ndarray], list | None]:
+def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list | None]:
     """The series' (T_i, D) arrays and their column names (those of the first DataFrame, or
-    ``names``): every DataFrame's columns are matched to them by name. The index is not read."""
+    ``names``): every DataFrame's columns are matched to them by name. The index is not read.
+    Errors name a series as the caller wrote it: ``arg`` (one series) or ``arg[i]``."""
     several = isinstance(y, (list, tuple)) and not (y and all(np.isscalar(v) for v in y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
@@ -52,18 +60,16 @@ def _read_panel(y, names=None) -> tuple[list[np.ndarray], list | None]:
     fitted = "the transformer was fit on" if names is not None else "the first DataFrame has"
     if names is None:
         names = next((list(s.columns) for s in series if isinstance(s, pd.DataFrame)), None)
-    arrays = [read_series(match_columns(s, names, f"series {i}", fitted),
-                          f"series {i}", stamped=False)[0] for i, s in enumerate(series)]
+    label = [f"{arg}[{i}]" if several else arg for i in range(len(series))]
+    arrays = [read_series(match_columns(s, names, label[i], fitted), label[i], stamped=False)[0]
+              for i, s in enumerate(series)]
     if len({a.shape[1] for a in arrays}) > 1:
         raise ValueError("all series must have the same number of columns (D).")
     return arrays, names
 
 
-def _panel_starts(y, window_length, horizon, stride, names=None):
-    check_number(window_length, "window_length", Integral, min_val=1)
-    check_number(horizon, "horizon", Integral, min_val=0)
-    check_number(stride, "stride", Integral, min_val=1)
-    arrays, names = _read_panel(y, names)
+def _panel_starts(y, window_length, horizon, stride, names=None, arg: str = "y"):
+    arrays, names = _read_panel(y, names, arg)
     starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
     if starts.size == 0:
         raise ValueError(
@@ -175,14 +181,14 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self
         """
         arrays, _, self._columns = _panel_starts(X, self.window_length, self.horizon,
-                                                 self.stride)
+                                                 self.stride, arg="X")
         self.n_features_in_ = arrays[0].shape[1]
         return self
 
     def _windows(self, series):
         check_is_fitted(self)
         arrays, starts, _ = _panel_starts(series, self.window_length, self.horizon, self.stride,
-                                          getattr(self, "_columns", None))
+                                          getattr(self, "_columns", None), arg="X")
         X, Y = _cut(arrays, starts, self.window_length, self.horizon)
         if X.shape[2] != self.n_features_in_:
             raise ValueError(
