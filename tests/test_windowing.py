@@ -41,6 +41,9 @@ def test_no_window_crosses_series():
                                  (([5.0], 2), TypeError, "lengths must be integers")):
         with pytest.raises(error, match=message):
             window_starts(*args)
+    # errors name a series as the caller wrote it (they suggested "series 1.interpolate()")
+    with pytest.raises(ValueError, match=r"y\[1\] contains NaN .* e.g. y\[1\].interpolate\(\)"):
+        make_windows([a, np.r_[b, np.nan]], window_length=4)
     assert len(X) == 5
     for x, y in zip(X, Y):
         assert len(np.unique(np.r_[x[:, 0], y[:, 0]])) == 1  # every window lies in one series
