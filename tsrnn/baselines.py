@@ -143,6 +143,13 @@ class ARIMAForecaster(BaseForecaster):
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
+        if fixed_order is None and fixed_seasonal is None and np.ptp(y) < 1e-8:
+            # a constant series (all ones in model units): the mean model with its constant fixed
+            # at the value, as auto.arima does; fitted, statsmodels' optimiser left it off by
+            # about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
+            model = SARIMAX(y, exog=cov, order=(0, 0, 0), trend="c")
+            n_cov = 0 if cov is None else cov.shape[1]
+            return model.smooth(np.r_[y.mean(), np.zeros(n_cov), 1.0])
         if m < 2 and fixed_seasonal is not None and any(fixed_seasonal):
             raise ValueError(
                 f"seasonal_order={tuple(fixed_seasonal)} needs a season, but the series has "
