@@ -263,8 +263,10 @@ def test_bf16_on_the_cpu_learns_like_float32_and_float16_is_refused(seasonal_ser
     np.testing.assert_allclose(half.loss_curve_, full.loss_curve_, rtol=0.05)
     assert -half.score(test) < 1.2 * -full.score(test) + 0.05
     assert not np.array_equal(half.predict(), full.predict())  # bf16 really ran
-    with pytest.raises(ValueError, match="precision='16-mixed' needs a CUDA device"):
+    with pytest.raises(ValueError, match="precision='16-mixed' needs a CUDA device") as error:
         LSTMForecaster(precision="16-mixed", device="cpu").fit(train)
+    # it suggests bf16 only where the cell runs in it (it did for the LSTM, then refused it)
+    assert ("'bf16'" in str(error.value)) == _cpu_runs_bf16("lstm")
     with pytest.raises(ValueError, match="precision='64' is not valid"):
         SequenceClassifier(precision="64", device="cpu").fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
     half.set_params(precision="fp16")  # a setting of the moment: predict checks it too

@@ -118,9 +118,10 @@ def check_precision(precision: str, device: torch.device, cell: str | None = Non
     kernels have no float16 version), and bfloat16 for a ``cell`` this CPU cannot run in it."""
     _check_precision_name(precision)
     if precision == "16-mixed" and device.type != "cuda":
+        bf16 = "" if _cpu_lacks_bf16(device, cell) else "'bf16' (bfloat16 autocast) or "
         raise ValueError(
             f"precision='16-mixed' needs a CUDA device but the device is {device}; use "
-            "precision='bf16' (bfloat16 autocast, also on the CPU) or '32'."
+            f"precision={bf16}'32'."
         )
     if precision == "bf16" and _cpu_lacks_bf16(device, cell):
         raise ValueError(
