@@ -401,6 +401,13 @@ def test_pandas_columns_are_matched_by_name_not_position():
     with pytest.raises(ValueError, match=r"X has columns \['foo', 'promo'\] but the forecaster "
                                          r"was fit on \['price', 'promo'\] \(missing: \['price'\]"):
         f.predict(X=X[60:].rename(columns={"price": "foo"}))
+    # one covariate as a Series: its name is matched too (another covariate was accepted)
+    f.fit(y, X.price[:60])
+    pd.testing.assert_series_equal(f.predict(X=X[60:][["price"]]), f.predict(X=X.price[60:]))
+    f.predict(X=X.price[60:].to_numpy())  # arrays carry no names
+    with pytest.raises(ValueError, match=r"X is a Series named 'promo' but the forecaster was "
+                                         r"fit on \['price'\]; pass those"):
+        f.predict(X=X.promo[60:])
     frame = pd.DataFrame({"a": np.arange(40.0), "b": 1000 + np.arange(40.0)},
                          index=pd.date_range("2000-01-01", periods=40, freq="MS"))
     later = pd.DataFrame({"a": [40.0, 41.0], "b": [1040.0, 1041.0]},

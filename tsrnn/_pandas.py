@@ -183,6 +183,28 @@ def _difference(X, index: pd.Index) -> str:
         "is refused: fill them first)")
 
 
+def column_names(X) -> list | None:
+    """The names a fit's covariates are matched by later (:func:`match_covariates`): a
+    DataFrame's columns, a named Series' name; None for arrays and unnamed Series."""
+    if isinstance(X, pd.DataFrame):
+        return list(X.columns)
+    return [X.name] if isinstance(X, pd.Series) and X.name is not None else None
+
+
+def match_covariates(X, names):
+    """:func:`match_columns` for a forecaster's covariates ``X``, which also refuses a Series
+    named other than the covariate the fit had (a Series of y's in a list is named after its
+    series, so windowing does not read names so)."""
+    if isinstance(X, pd.Series) and X.name is not None and names is not None:
+        if [X.name] != list(names):
+            raise ValueError(
+                f"X is a Series named {X.name!r} but the forecaster was fit on {list(names)}; "
+                "pass those (a Series that holds the same data under another name: .rename() it)."
+            )
+        return X
+    return match_columns(X, names, "X")
+
+
 def match_columns(data, names, name: str, fitted: str = "the forecaster was fit on"):
     """``data`` with its columns in the order of ``names`` (the fit's columns, a list or an
     Index): a DataFrame with the same column names in another order is reordered, one with

@@ -80,7 +80,7 @@ class BaseForecaster(BaseEstimator):
             self.n_covariates_ = 0 if cov is None else cov.shape[1]
             self.cutoff_ = fmt.index[-1]
             self._format, self._panel = fmt, None
-            self._covariate_names = list(X.columns) if isinstance(X, pd.DataFrame) else None
+            self._covariate_names = _pandas.column_names(X)
             return self
 
     def _fit_long(self, y, X):
@@ -269,7 +269,7 @@ class BaseForecaster(BaseEstimator):
                 "or by hand)."
             )
         fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
-        X = _pandas.match_columns(X, getattr(self, "_covariate_names", None), "X")
+        X = _pandas.match_covariates(X, getattr(self, "_covariate_names", None))
         cov = _pandas.read_covariates(X, n, _pandas.stamps(self._format, fmt_index))
         if cov.shape[1] != self.n_covariates_:
             raise ValueError(
