@@ -148,7 +148,8 @@ def test_divergence_after_good_epochs_restores_them():
     def diverging(idx):
         calls["n"] += 1
         value = loss(idx)
-        return value * float("nan") if calls["n"] > 4 * 5 else value
+        # the training steps diverge; the restored weights, checked in eval mode, do not
+        return value * float("nan") if calls["n"] > 4 * 5 and module.training else value
 
     with pytest.warns(RuntimeWarning, match="training diverged"):
         result = train(module, diverging, 64, 0, _config(),
@@ -174,6 +175,33 @@ def test_weights_that_overflow_while_the_loss_is_finite_are_not_kept(epochs):
                        torch.Generator().manual_seed(0))
     assert all(torch.isfinite(p).all() for p in module.parameters())
     assert result.best_epoch == 0 and len(result.loss_curve) == 2
+
+
+def test_a_warm_fit_that_diverges_leaves_the_fitted_model_as_it_was():
+    """A warm fit at a learning rate that overflows: the weights of its only finite epoch
+    overflow too (its loss was measured before its steps), so it raises instead of restoring
+    them (predictions were NaN after a 'restored' warning), and the fitted model, trained in
+    place, stays as it was, in eval mode (it was left NaN, or in training mode)."""
+    from tsrnn import SequenceRegressor
+    from tsrnn._training import TrainingDivergedError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 30, 1))
+    y = X[:, :, 0].sum(1)
+    reg = SequenceRegressor(cell="rnn", nonlinearity="relu", hidden_size=16, max_epochs=10,
+                            batch_size=32, warm_start=True, average_last=None, random_state=0)
+    before = reg.fit(X, y).predict(X)
+    reg.set_params(learning_rate=10.0)
+    with pytest.raises(TrainingDivergedError, match="training loss became nan in epoch 2, and "
+                                                    "the weights of epoch 1, the best so far"):
+        reg.fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    assert not reg.module_.training
+    reg.set_params(learning_rate=1e3, batch_size=8)  # diverges in its first epoch
+    with pytest.raises(TrainingDivergedError, match="before any usable weights existed"):
+        reg.fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    assert not reg.module_.training
 
 
 def test_validation_loss_is_the_weighted_mean_over_batches():

@@ -200,10 +200,21 @@ def _mean_loss(batch_loss: Callable, first: int, n: int, batch_size: int, device
 
 
 def _finite(module: nn.Module) -> bool:
-    """Whether every weight is finite (a step can overflow them while the loss still is); one
-    check over all weights at once (it runs every epoch: a check per tensor cost twice as long)."""
+    """Whether every weight and BatchNorm statistic is finite (a step can overflow them while
+    the loss still is); one check over all at once (it runs every epoch: a check per tensor
+    cost twice as long)."""
     with torch.no_grad():
-        return bool(torch.cat([p.reshape(-1) for p in module.parameters()]).isfinite().all())
+        values = [t.reshape(-1) for t in module.state_dict().values() if t.is_floating_point()]
+        return bool(torch.cat(values).isfinite().all())
+
+
+def _divergence(train_loss: float, monitored: float, module: nn.Module) -> str | None:
+    """What became non-finite after an epoch, in words, or None."""
+    if not math.isfinite(train_loss):
+        return f"the training loss became {train_loss}"
+    if not math.isfinite(monitored):
+        return f"the validation loss became {monitored}"
+    return None if _finite(module) else "the weights became non-finite"
 
 
 def train(
@@ -244,8 +255,8 @@ def train(
     With early stopping the weights of the best validated epoch are restored at the end;
     without it the final weights are kept, or with ``config.average_last`` the average of the
     weights and buffers over that last share of the planned steps (stochastic weight averaging).
-    A NaN or infinite loss restores the best weights so far with a warning, or raises
-    :class:`TrainingDivergedError` when there are none.
+    A NaN or infinite loss (or weight) restores the best weights so far with a warning, or
+    raises :class:`TrainingDivergedError` when there are none or they give a non-finite loss too.
     ``KeyboardInterrupt`` keeps the best weights so far and returns, with a warning.
     ``config.precision`` "bf16" runs forward passes under bfloat16 autocast, "16-mixed" under
     float16 autocast with a gradient scaler; the weights and the optimiser stay float32.
@@ -298,22 +309,35 @@ def train(
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
                 _progress(epoch, config.max_epochs, train_loss, result, started)
-            if not (math.isfinite(train_loss) and math.isfinite(monitored) and _finite(module)):
+            diverged = _divergence(train_loss, monitored, module)
+            if diverged:
+                advice = ("lower learning_rate or set gradient_clip (e.g. gradient_clip=1.0), "
+                          "and check the input for extreme values.")
                 if best_state is None:
                     raise TrainingDivergedError(
-                        f"the training loss became {train_loss} in epoch {epoch + 1} before any "
-                        "usable weights existed; lower learning_rate or set gradient_clip "
-                        "(e.g. gradient_clip=1.0), and check the input for extreme values."
+                        f"{diverged} in epoch {epoch + 1} before any usable weights existed; "
+                        + advice
+                    )
+                module.load_state_dict(best_state)
+                averaged = None  # the average holds diverging steps
+                # an epoch's loss is measured during its steps, the weights kept after them:
+                # the kept ones may be the first to overflow
+                module.eval()
+                with torch.inference_mode(), precision():
+                    kept = _mean_loss(batch_loss, 0, n, max(batch_size, 1024), device)
+                if not math.isfinite(kept):
+                    raise TrainingDivergedError(
+                        f"{diverged} in epoch {epoch + 1}, and the weights of epoch "
+                        f"{result.best_epoch + 1}, the best so far, give a loss of {kept}; "
+                        + advice
                     )
                 warnings.warn(
-                    f"training diverged (loss {train_loss}) in epoch {epoch + 1}; restored the "
+                    f"training diverged ({diverged}) in epoch {epoch + 1}; restored the "
                     f"weights of epoch {result.best_epoch + 1}. Lower learning_rate or set "
                     "gradient_clip to train further.",
                     RuntimeWarning,
                     stacklevel=3,
                 )
-                module.load_state_dict(best_state)
-                averaged = None  # the average holds diverging steps
                 break
             # The best weights are those of the lowest loss; patience (as in scikit-learn's MLP)
             # only counts an epoch as progress when it improves on the best by more than tol.
@@ -330,7 +354,6 @@ def train(
         if best_state is None:
             raise
         module.load_state_dict(best_state)
-        module.eval()
         result.interrupted = True
         warnings.warn(
             f"fit interrupted in epoch {epoch + 1}; the estimator keeps the best weights so far "
@@ -340,13 +363,13 @@ def train(
         )
         return result
     finally:
+        module.eval()  # whatever ends the fit: a failed one must not leave dropout on
         if config.verbose:
             print(file=sys.stderr)
     if config.early_stopping and best_state is not None:
         module.load_state_dict(best_state)
     if averaged is not None and averaged.n_averaged > 0:
         module.load_state_dict(averaged.module.state_dict())
-    module.eval()
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -309,7 +310,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
-            build = members.__getitem__
+            def build(i: int) -> torch.nn.Module:  # a copy: a fit that fails leaves the model
+                return copy.deepcopy(members[i])
             self._check_layout({  # files from before ensemble_size was recorded: n_members
                 **spec.get("layout", {}), "ensemble_size": spec.get("ensemble_size",
                                                                     spec["n_members"]),
