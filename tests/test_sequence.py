@@ -190,6 +190,15 @@ def test_sequence_output_with_variable_lengths_matches_one_by_one():
         np.testing.assert_allclose(tagger.predict_proba([s])[0], p, atol=1e-6)
     with pytest.raises(ValueError, match=r"y\[0\] has 3 targets but sequence X\[0\] has"):
         tagger.fit(seqs, [labels[0][:3]] + labels[1:])
+    # per-step targets as a Series (a DataFrame column of arrays) or object array, as X may be
+    # (they were refused: "needs shape (60, 15) ... got shape (60,)")
+    frame = pd.DataFrame({"x": seqs, "labels": labels})
+    again = SequenceClassifier(output="sequence", max_epochs=3, random_state=0)
+    for form in (frame["labels"], frame["labels"].to_numpy()):
+        again.fit(frame["x"], form)
+        for p, q in zip(again.predict_proba(seqs), together):
+            np.testing.assert_array_equal(p, q)
+        assert again.score(frame["x"], form) == tagger.score(seqs, labels)
 
 
 def test_sequence_output_regressor_learns_running_mean():

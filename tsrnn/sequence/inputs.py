@@ -78,9 +78,10 @@ def _sample_weight(sample_weight, n: int) -> np.ndarray:
 def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
     """Split per-step targets into one array per sequence, checking they match the lengths.
 
-    ``y`` is an array of shape (N, T) or (N, T, k), or a list of (T_i,) or (T_i, k) arrays.
+    ``y`` is an array of shape (N, T) or (N, T, k), or a list of (T_i,) or (T_i, k) arrays
+    (also as a 1-D object array or pandas Series of them, as ``X`` may be).
     """
-    if isinstance(y, (list, tuple)):
+    if holds_sequences(y):
         steps = [np.asarray(v) for v in y]
     else:
         arr = np.asarray(y)
