@@ -286,8 +286,22 @@ def test_class_weight_is_checked_against_the_labels():
     for bad in ("balance", np.array([1.0, 2.0])):
         with pytest.raises(ValueError, match="is not valid; pass a dict .label: weight."):
             SequenceClassifier(class_weight=bad, max_epochs=1).fit(X, y)
+    for bad in (-1.0, np.nan, "2", True):  # a negative or NaN weight left the class out
+        with pytest.raises(ValueError, match=r"class_weight has weights \{'wave': .*\} that are "
+                                             r"not finite non-negative numbers"):
+            SequenceClassifier(class_weight={"wave": bad}, max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="class_weight applies to classifiers only"):
         SequenceRegressor(class_weight="balance", max_epochs=1).fit(X, np.zeros(20))
+
+
+def test_the_validation_split_stays_stratified_when_a_class_weighs_zero():
+    # the zero-weight class (1) is left out before the split; its count of 0 made the split
+    # random (validation counts [7, 0, 3] instead of [5, 0, 5])
+    clf = SequenceClassifier(early_stopping=True, validation_fraction=0.25)
+    targets = np.repeat([0, 1, 2], [20, 4, 20])
+    for seed in range(5):
+        _, val = clf._split(targets, seed, np.flatnonzero(targets != 1))
+        assert np.bincount(targets[val], minlength=3).tolist() == [5, 0, 5]
 
 
 def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():

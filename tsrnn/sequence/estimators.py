@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -76,6 +78,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         if targets.ndim > 1:
             return None
         counts = np.bincount(targets)
+        counts = counts[counts > 0]  # a class whose samples all weigh 0 is not among targets
         both_sides = min(n_val, len(targets) - n_val) >= len(counts)  # each split gets every class
         return targets if counts.min() >= 2 and both_sides else None
 
@@ -95,6 +98,13 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
                 raise ValueError(
                     f"class_weight has keys {unknown} that are not labels of y (classes_ = "
                     f"{self.classes_.tolist()}); key the weights by the labels themselves."
+                )
+            bad = {k: v for k, v in self.class_weight.items()
+                   if not (isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < np.inf)}
+            if bad:
+                raise ValueError(
+                    f"class_weight has weights {bad} that are not finite non-negative numbers; "
+                    "give each class a weight >= 0 (0 leaves its samples out)."
                 )
         seen = targets != _IGNORE
         if isinstance(self.class_weight, dict):
