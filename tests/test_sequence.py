@@ -69,6 +69,29 @@ def test_variable_length_equals_sequences_one_by_one(atol, conv_scales):
     np.testing.assert_array_equal(clf.predict_proba(pd.Series(list(as_objects))), together)
 
 
+def test_a_batch_with_one_real_step_keeps_the_batchnorm_statistics():
+    """Masked BatchNorm on a batch of one real value per channel (an epoch's last batch of one
+    length-1 sequence): nn.BatchNorm1d refuses it; it pulled the running variance 10% towards
+    0 and gave the bias alone. It is now normalised with the running statistics, which stay."""
+    from tsrnn.networks import MaskedBatchNorm1d
+
+    torch.manual_seed(0)
+    norm, x = MaskedBatchNorm1d(2).train(), 3 * torch.randn(16, 2, 1)
+    for _ in range(100):
+        norm(x)
+    expected = torch.nn.BatchNorm1d(2, momentum=None).train()  # cumulative: the batch's own
+    expected(x)
+    torch.testing.assert_close(norm.running_var, expected.running_var, rtol=1e-4, atol=0)
+    before = {k: v.clone() for k, v in norm.state_dict().items()}
+    one, keep = x[:2, :, :1].repeat(1, 1, 3), torch.zeros(2, 1, 3)
+    keep[0, 0, 0] = 1  # a padded batch with one real step, and a batch of one value
+    for out in (norm(one, keep), norm(x[:1])):
+        torch.testing.assert_close(out[0, :, 0], norm.eval()(x[:1])[0, :, 0])
+        norm.train()
+    for key in ("running_mean", "running_var"):
+        torch.testing.assert_close(norm.state_dict()[key], before[key])
+
+
 def test_padding_never_reaches_a_result(atol):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(T, 1)) for T in rng.integers(3, 12, size=20)]

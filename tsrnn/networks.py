@@ -258,11 +258,18 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         n = keep.sum().clamp(min=1)
         mean = (x * keep).sum((0, 2)) / n  # (C,)
         var = (((x - mean.view(1, -1, 1)) * keep) ** 2).sum((0, 2)) / n  # (C,)
+        # one real value per channel has no spread (nn.BatchNorm1d refuses such a batch): it is
+        # normalised by the running statistics and leaves them alone (it pulled the running
+        # variance towards 0); no branch, so no device sync
+        spread = n > 1
         with torch.no_grad():
             self.num_batches_tracked += 1
-            self.running_mean.lerp_(mean.to(self.running_mean.dtype), self.momentum)
+            step = self.momentum * spread
+            self.running_mean.lerp_(mean.to(self.running_mean.dtype), step)
             unbiased = var * n / (n - 1).clamp(min=1)
-            self.running_var.lerp_(unbiased.to(self.running_var.dtype), self.momentum)
+            self.running_var.lerp_(unbiased.to(self.running_var.dtype), step)
+        mean = torch.where(spread, mean, self.running_mean.to(mean.dtype))
+        var = torch.where(spread, var, self.running_var.to(var.dtype))
         scale = self.weight / torch.sqrt(var + self.eps)  # (C,)
         return (x - mean.view(1, -1, 1)) * scale.view(1, -1, 1) + self.bias.view(1, -1, 1)
 
