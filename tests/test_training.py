@@ -21,6 +21,27 @@ def test_fit_leaves_global_random_state_alone(seasonal_series):
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_a_fit_inside_no_grad_or_inference_mode_trains_as_outside(seasonal_series, mode):
+    """A refit inside an evaluation loop's no_grad/inference_mode failed: "element 0 of tensors
+    does not require grad"."""
+    from tsrnn import CharLanguageModel
+
+    X = np.random.default_rng(0).normal(size=(8, 5, 1))
+    fits = [lambda: LSTMForecaster(window_length=12, max_epochs=2, ensemble_size=1,
+                                   random_state=0).fit(seasonal_series).predict(),
+            lambda: SequenceClassifier(max_epochs=2, random_state=0).fit(X, np.arange(8) % 2)
+            .predict_proba(X),
+            lambda: CharLanguageModel(seq_length=4, max_epochs=2, random_state=0)
+            .fit("abcabcabd").per_character_loss("abcab")]
+    for fit in fits:
+        expected = fit()
+        with mode():
+            got = fit()
+        assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+
+
 def test_random_state_none_varies(seasonal_series):
     a = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()
     b = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()

@@ -217,6 +217,19 @@ def _divergence(train_loss: float, monitored: float, module: nn.Module) -> str |
     return None if _finite(module) else "the weights became non-finite"
 
 
+def with_autograd(fit: Callable) -> Callable:
+    """``fit`` run with gradients on, whatever the caller's mode: a fit inside ``torch.no_grad()``
+    or ``torch.inference_mode()`` (a refit in an evaluation loop) failed with "element 0 of
+    tensors does not require grad"."""
+
+    @functools.wraps(fit)
+    def fit_with_autograd(*args, **kwargs):
+        with torch.inference_mode(False), torch.enable_grad():
+            return fit(*args, **kwargs)
+
+    return fit_with_autograd
+
+
 def train(
     module: nn.Module,
     batch_loss: Callable[[torch.Tensor], torch.Tensor],

@@ -15,6 +15,7 @@ from .._training import (
     draw_seed,
     resolve_device,
     train_members,
+    with_autograd,
 )
 from .._validation import check_choice, check_network_params, check_number, safe_scale
 from ..evaluation import _ndiffs, mase_scale
@@ -303,6 +304,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         columns = columns[:: -(-len(columns) // 500)]  # a large panel votes by 500 of them
         return bool(np.mean([len(c) >= 20 and _ndiffs(c, max_d=1) == 0 for c in columns]) > 0.5)
 
+    @with_autograd
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 

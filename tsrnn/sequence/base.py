@@ -20,6 +20,7 @@ from .._training import (
     draw_seed,
     resolve_device,
     train_members,
+    with_autograd,
 )
 from .._validation import (
     check_choice,
@@ -250,12 +251,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
         Notes
         -----
-        A fit that raises leaves the estimator's attributes as they were (a fitted estimator
-        stays fitted as before; a warm start may have updated the weights it trained in place).
+        A fit that raises leaves the estimator as it was (a fitted estimator stays fitted as
+        before, its weights included: a warm start trains copies of them).
         """
         with unchanged_on_error(self):
             return self._fit(X, y, sample_weight)
 
+    @with_autograd
     def _fit(self, X, y, sample_weight):
         if y is None:
             raise ValueError(
