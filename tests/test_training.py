@@ -42,6 +42,26 @@ def test_a_fit_inside_no_grad_or_inference_mode_trains_as_outside(seasonal_serie
         np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
 
 
+def test_estimators_work_under_a_float64_default_dtype(seasonal_series, tmp_path):
+    """torch.set_default_dtype(torch.float64), common in scientific code: every fit failed on a
+    float32 input to float64 weights; the networks are float32 whatever the default."""
+    from tsrnn.persistence import load
+
+    X = np.random.default_rng(0).normal(size=(8, 5, 1))
+    torch.set_default_dtype(torch.float64)
+    try:
+        forecaster = LSTMForecaster(window_length=12, max_epochs=2, ensemble_size=1,
+                                    random_state=0).fit(seasonal_series)
+        classifier = SequenceClassifier(max_epochs=2, random_state=0).fit(X, np.arange(8) % 2)
+        for est, predict in ((forecaster, lambda e: e.predict()),
+                             (classifier, lambda e: e.predict_proba(X))):
+            assert next(est.module_.parameters()).dtype == torch.float32
+            est.save(tmp_path / "model.pt")
+            np.testing.assert_array_equal(predict(load(tmp_path / "model.pt")), predict(est))
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
 def test_random_state_none_varies(seasonal_series):
     a = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()
     b = LSTMForecaster(window_length=12, max_epochs=2).fit(seasonal_series).predict()

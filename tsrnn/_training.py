@@ -432,7 +432,9 @@ def train_members(
     members, results = [], []
     for i in range(n_members):
         with seeded(seed + i, device):
-            module = build(i).to(device)
+            # float32 whatever torch's default dtype (the inputs are float32: under
+            # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch)
+            module = build(i).to(device, torch.float32)
             generator = torch.Generator(device).manual_seed(seed + i)
             loss = functools.partial(batch_loss, module)
             try:

@@ -220,6 +220,7 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
         try:
             with torch.random.fork_rng(devices=[]):  # its initial weights are overwritten:
                 module = est._make_module(**est._module_spec)  # leave the caller's RNG alone
+            module = module.float()  # as trained, whatever torch's default dtype
         except TypeError as exc:  # a network layout this version no longer builds
             raise ValueError(
                 f"the saved network's layout ({exc}) is not one this tsrnn builds (written by an "
