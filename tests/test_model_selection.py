@@ -289,6 +289,24 @@ def test_backtest_without_refit_batches_origins_and_matches_update(strategy):
     np.testing.assert_allclose(batched.metrics["mase"], stepped.metrics["mase"], rtol=1e-4)
 
 
+def test_backtest_gives_a_direct_model_the_covariates_past_y():
+    """A direct model trained on blocks of 6 steps reads 6 future covariate rows to forecast 3:
+    backtest passes X's rows past y, as predict would get them (it cut X at y's end, so the
+    last origin's forecast read its last row repeated: 8.91, 10.67, 8.49 vs 9.24, 9.54, 9.46)."""
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    stamps = pd.date_range("2000-01-01", periods=86, freq="MS")
+    X = pd.DataFrame({"promo": rng.choice([0.0, 5.0], 86)}, index=stamps)
+    y = pd.Series(10 + X.promo.to_numpy()[:80] + rng.normal(0, 0.3, 80), index=stamps[:80])
+    model = LSTMForecaster(horizon=6, window_length=12, hidden_size=8, max_epochs=3,
+                           max_steps=30, ensemble_size=1, random_state=0, anchor=None)
+    by_hand = clone(model).fit(y[:77], X[:77]).predict(3, X=X[77:83]).to_numpy()
+    for refit in (True, False):  # fit at the origin, and the batched call
+        result = backtest(model, y, X, horizon=3, n_origins=1, refit=refit)
+        np.testing.assert_allclose(result.forecasts["forecast"], by_hand, rtol=1e-6)
+
+
 def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
     from tsrnn.evaluation import mase_scale, rmse, smape
 

@@ -344,11 +344,11 @@ def backtest(
             fitted.update(_rows(y, previous, origin), _rows(X, previous, origin))
         fit_seconds, began = time.perf_counter() - began, time.perf_counter()
         if not every and i == 0:  # never refit: every origin's forecast in one batched call
-            batched = fitted._forecast_origins(y, _rows(X, 0, n), origins, h)  # X may run on
+            batched = fitted._forecast_origins(y, X, origins, h)  # X may run on
             batch_seconds = (time.perf_counter() - began) / len(origins)
         if batched is None:
             # every later row of X: a direct recurrent model reads its whole trained block
-            actual, pred = fitted._forecast_of(test, _rows(X, origin, n))
+            actual, pred = fitted._forecast_of(test, _rows(X, origin, None))
             predict_seconds = time.perf_counter() - began
         else:
             actual, pred = np.asarray(test, dtype=np.float64).reshape(h, -1), batched[i]

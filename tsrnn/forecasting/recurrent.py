@@ -440,13 +440,15 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray:
         values, fmt = _pandas.read_series(y)
-        data = values if X is None else np.hstack([values, _pandas.read_covariates(
-            X, len(values), _pandas.stamps(fmt))])
-        d, w = values.shape[1], self.window_length_
+        # X may run past y: a direct model reads a whole trained block of future covariates
+        more = 0 if X is None else len(X) - len(values)
+        index = _pandas.extend_index(fmt.index, more) if more else fmt.index
+        cov = None if X is None else _pandas.read_covariates(X, len(X), _pandas.stamps(fmt, index))
+        data = values if cov is None else np.hstack([values, cov[: len(values)]])
+        w, need = self.window_length_, self._covariate_rows(h)
         windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
-        need = self._covariate_rows(h)
-        future = None if X is None else np.stack(
-            [_pad_rows(data[o : o + need, d:], need) for o in origins])
+        future = None if cov is None else np.stack(
+            [_pad_rows(cov[o : o + need], need) for o in origins])
         return self._predict_arrays(h, future, windows)
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
