@@ -166,9 +166,9 @@ def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def earlier_results(out: Path, protocol: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The detail and forecast rows of earlier runs in ``out`` under ``protocol`` (none from
-    files written before runs recorded their protocol: they cannot be told comparable)."""
+def earlier_results(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The detail and forecast rows of earlier runs in ``out``, each with its run's protocol
+    (none from files written before runs recorded it: they cannot be told comparable)."""
     frames = []
     for name, dates in (("forecasting_detail.csv", None), ("forecasts.csv", ["ds"])):
         path = out / name
@@ -176,8 +176,14 @@ def earlier_results(out: Path, protocol: str) -> tuple[pd.DataFrame, pd.DataFram
                  if path.exists() else pd.DataFrame())
         if "protocol" not in frame:
             frame = pd.DataFrame(columns=["dataset", "model", "protocol"])
-        frames.append(frame[(frame.protocol == protocol).to_numpy()])
+        frames.append(frame)
     return frames[0], frames[1]
+
+
+def concat(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The frames' rows, the empty ones left out (an empty frame in a concat would turn integers
+    into floats); the first frame when all are empty."""
+    return pd.concat([f for f in frames if len(f)] or frames[:1])
 
 
 def main(argv=None) -> int:
@@ -205,7 +211,9 @@ def main(argv=None) -> int:
           "per series; models with defaults")
     models = args.models
     protocol = f"{n_origins} origin(s){', quick' if args.quick else ''}"
-    old, old_forecasts = earlier_results(out, protocol)
+    every, every_forecast = earlier_results(out)
+    this = (every.protocol == protocol).to_numpy(), (every_forecast.protocol == protocol).to_numpy()
+    old, old_forecasts = every[this[0]], every_forecast[this[1]]
     missing = ({(n, m) for n in names for m in models if m in args.reuse}
                - set(zip(old.dataset, old.model)))
     if missing:  # refused before anything runs
@@ -224,12 +232,12 @@ def main(argv=None) -> int:
     ran = set(tasks)
 
     def merged(new, prev):  # the earlier results of the models not run now
-        prev = prev[np.array([pair not in ran for pair in zip(prev.dataset, prev.model)], bool)]
-        # (an empty frame in a concat would turn integers into floats)
-        return pd.concat([new, prev]) if len(new) and len(prev) else new if len(new) else prev
+        return concat(new, prev[np.array([p not in ran for p in zip(prev.dataset, prev.model)],
+                                         bool)])
     detail, forecasts = merged(detail, old), merged(forecasts, old_forecasts)
-    detail.to_csv(out / "forecasting_detail.csv", index=False)
-    forecasts.to_csv(out / "forecasts.csv", index=False)
+    # other protocols' rows are kept (a --quick run into a full run's folder deleted them)
+    concat(detail, every[~this[0]]).to_csv(out / "forecasting_detail.csv", index=False)
+    concat(forecasts, every_forecast[~this[1]]).to_csv(out / "forecasts.csv", index=False)
     detail = detail[detail.dataset.isin(names) & detail.model.isin(models)]
     for name in names:
         plot_forecasts(name, load_panel(name, args.quick), forecasts[forecasts.model.isin(models)],

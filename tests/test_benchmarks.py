@@ -46,6 +46,10 @@ def test_long_memory_quick_through_the_one_benchmark_command(tmp_path):
 
 
 def test_forecasting_quick(tmp_path):
+    # a full run's results in the same folder survive a quick run (it deleted them)
+    pd.DataFrame({"dataset": ["lynx"], "model": ["arima"], "series": ["0"], "origin": [0],
+                  "mase": [0.614], "protocol": ["3 origin(s)"]}).to_csv(
+        tmp_path / "forecasting_detail.csv", index=False)
     result = subprocess.run(
         [sys.executable, "benchmarks/forecasting.py", "--quick", "--jobs", "2", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
@@ -63,6 +67,9 @@ def test_forecasting_quick(tmp_path):
     naive = table[(table.dataset == "airpassengers") & (table.model == "seasonal_naive")]
     assert naive["mase"].iloc[0] == pytest.approx(1.571, abs=1e-3)
     assert (tmp_path / "forecasting_mase.png").stat().st_size > 0
+    detail = pd.read_csv(tmp_path / "forecasting_detail.csv")
+    assert detail[detail.protocol == "3 origin(s)"].mase.tolist() == [0.614]
+    assert set(detail.protocol) == {"3 origin(s)", "1 origin(s), quick"}
 
 
 def test_classification_quick(tmp_path):

@@ -272,10 +272,11 @@ def load_arrowhead(split: str = "train"):
 
 
 def load_pickup_gesture_wiimote_z(split: str = "train"):
-    """PickupGestureWiimoteZ (UCR): z acceleration of a Wiimote during 10 gestures.
+    """PickupGestureWiimoteZ (UCR): z acceleration of a Wiimote while 10 people each make the
+    pick-up gesture; the label is the person.
 
     Variable length: returns ``(X, y)`` with X a list of (T_i, 1) arrays, T_i from 29 to 361;
-    50 cases per split, 5 of each gesture "1" to "10".
+    50 cases per split, 5 of each person, labels "1" to "10".
 
     Examples
     --------
