@@ -76,7 +76,11 @@ def test_baselines_handle_very_short_series_in_a_panel():
         + list(pd.date_range("2017", periods=3, freq="YS")),
         "y": np.r_[np.sin(np.arange(40.0)) + 5, 2.0, 4.0, 3.0],
     })
-    pred = ARIMAForecaster(horizon=2).fit(panel).predict()
+    arima = ARIMAForecaster(horizon=2).fit(panel)
+    pred = arima.predict()
+    # one order per series, as one per column of a series (a panel fit had no orders_)
+    alone = ARIMAForecaster(horizon=2).fit(panel.y[:40].to_numpy()).orders_
+    assert arima.orders_ == alone + [((0, 0, 0), (0, 0, 0))]
     short = pred[pred.unique_id == "b"]
     assert short["ds"].tolist() == list(pd.date_range("2020", periods=2, freq="YS"))
     assert short["y"].to_numpy() == pytest.approx([3.0, 3.0], abs=1e-3)  # its mean
@@ -91,6 +95,19 @@ def test_baselines_handle_very_short_series_in_a_panel():
         ETSForecaster().fit(np.array([1.0, 2.0, 1.5, 2.5]))
     with pytest.raises(ValueError, match="series 'b' of the panel: .* at least 5 .*got 3"):
         ETSForecaster(horizon=2).fit(panel)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(seasonal_order=(0, 1, 1, 12)), r"seasonal_order=\(0, 1, 1, 12\) is not valid; pass three "
+     r"non-negative integers \(P, D, Q\) \(the season's length, .* is season_length here\)"),
+    (dict(order=(1, 1)), r"order=\(1, 1\) is not valid; pass three non-negative integers"),
+    (dict(order=(-1, 1, 0)), r"order=\(-1, 1, 0\) is not valid"),  # "check the series for..."
+    (dict(order=(1.5, 1, 0)), r"order=\(1.5, 1, 0\) is not valid"),
+    (dict(order=(1, 1, 0), seasonal_order=(0, -1, 1)), r"seasonal_order=\(0, -1, 1\) is not"),
+])
+def test_arima_orders_are_checked_by_name(params, message):
+    with pytest.raises(ValueError, match=message):  # unpacking errors, or "no model could be fit"
+        ARIMAForecaster(season_length=4, **params).fit(np.sin(np.arange(40.0)))
 
 
 def test_differencing_order_stops_at_a_constant_series():

@@ -79,6 +79,34 @@ def test_forecast_scorers_match_the_metrics():
         make_forecast_scorer("mape")
 
 
+def test_a_search_of_forecasters_nests_in_cross_validation_backtests_and_pickles():
+    """Nested cross-validation scored with make_forecast_scorer, backtest of a search, and a
+    search holding that scorer pickled: each failed (a private method called on the search; a
+    local function as the scorer)."""
+    import pickle
+
+    from sklearn.model_selection import cross_val_score
+
+    search = GridSearchCV(SeasonalNaiveForecaster(horizon=12), {"season_length": [1, 12]},
+                          cv=TimeSeriesSplit(2, test_size=12), scoring=make_forecast_scorer())
+    outer = TimeSeriesSplit(2, test_size=12)
+    nested = cross_val_score(search, Y, cv=outer, scoring=make_forecast_scorer("mase"))
+    np.testing.assert_allclose(nested, cross_val_score(search, Y, cv=outer))  # its score: MASE
+    by_hand = [-SeasonalNaiveForecaster(horizon=12).fit(Y[:-24]).score(Y[-24:-12]),
+               -SeasonalNaiveForecaster(horizon=12).fit(Y[:-12]).score(Y[-12:])]
+    np.testing.assert_allclose(-nested, by_hand)  # the inner searches chose season 12
+    result = backtest(search, Y, horizon=12, n_origins=2)
+    np.testing.assert_allclose(result.metrics["mase"], by_hand)
+    with pytest.raises(ValueError, match="GridSearchCV has no horizon of its own"):
+        backtest(search, Y)
+    restored = pickle.loads(pickle.dumps(search.fit(Y[:-12])))
+    assert restored.scorer_(restored, Y[-12:]) == search.score(Y[-12:])
+    assert repr(make_forecast_scorer("smape")) == "make_forecast_scorer('smape')"
+    # refit given as a numpy bool reads as the bool ("refit must be a number, not a bool")
+    np.testing.assert_allclose(backtest(search, Y, horizon=12, n_origins=2,
+                                        refit=np.False_).metrics["mase"], by_hand)
+
+
 def _sequences(n=200, T=12, seed=0):
     rng = np.random.default_rng(seed)
     X = 50 + 10 * rng.normal(size=(n, T))  # far from unit scale: the scaler matters

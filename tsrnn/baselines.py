@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from numbers import Integral
 
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -115,14 +116,31 @@ class ARIMAForecaster(BaseForecaster):
     Attributes
     ----------
     orders_ : list of tuple
-        ``(order, seasonal_order)`` chosen for each column.
+        ``(order, seasonal_order)`` chosen for each column (for a panel, each series).
     """
+
+    _PER_COLUMN = ("orders_",)
 
     def __init__(self, horizon: int = 1, *, order=None, seasonal_order=None, season_length=None):
         self.horizon = horizon
         self.order = order
         self.seasonal_order = seasonal_order
         self.season_length = season_length
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        for name, letters in (("order", "p, d, q"), ("seasonal_order", "P, D, Q")):
+            value = getattr(self, name)
+            if value is None or (
+                    isinstance(value, (tuple, list, np.ndarray)) and len(value) == 3
+                    and all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 0
+                            for v in value)):
+                continue
+            period = (" (the season's length, statsmodels' fourth entry, is season_length here)"
+                      if name == "seasonal_order" and np.ndim(value) == 1 and len(value) == 4
+                      else "")
+            raise ValueError(f"{name}={value!r} is not valid; pass three non-negative integers "
+                             f"({letters}){period}, or None to choose them automatically.")
 
     def _fit_values(self, values, cov, m):
         self._results, self.orders_ = [], []
@@ -143,7 +161,7 @@ class ARIMAForecaster(BaseForecaster):
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
-        if fixed_order is None and fixed_seasonal is None and np.ptp(y) < 1e-8:
+        if fixed_order is None and fixed_seasonal is None and len(y) > 1 and np.ptp(y) < 1e-8:
             # a constant series (all ones in model units): the mean model with its constant fixed
             # at the value, as auto.arima does; fitted, statsmodels' optimiser left it off by
             # about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
@@ -246,8 +264,10 @@ class ETSForecaster(BaseForecaster):
     Attributes
     ----------
     forms_ : list of tuple
-        ``(trend, seasonal)`` chosen for each column.
+        ``(trend, seasonal)`` chosen for each column (for a panel, each series).
     """
+
+    _PER_COLUMN = ("forms_",)
 
     def __init__(self, horizon: int = 1, *, season_length: int | None = None):
         self.horizon = horizon

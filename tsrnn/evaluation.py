@@ -205,15 +205,32 @@ def make_forecast_scorer(metric: str = "mase"):
     """
     if metric not in _METRICS:
         raise ValueError(f"metric={metric!r} is not valid; choose one of {', '.join(_METRICS)}.")
+    return _ForecastScorer(metric)
 
-    def scorer(forecaster, y, X=None) -> float:
+
+class _ForecastScorer:
+    """The scorer :func:`make_forecast_scorer` returns: a class, not a closure, so that a search
+    holding it pickles (``joblib.dump(search)`` failed on a local function)."""
+
+    def __init__(self, metric: str) -> None:
+        self.metric = metric
+        self.__name__ = f"neg_{metric}"
+
+    def __call__(self, forecaster, y, X=None) -> float:
+        forecaster = _refit_forecaster(forecaster)
         actual, forecast = forecaster._forecast_of(y, X)
-        if metric == "mase":
+        if self.metric == "mase":
             return -mase(actual, forecast, scale=forecaster.mase_scale_)
-        return -_METRICS[metric](actual, forecast)
+        return -_METRICS[self.metric](actual, forecast)
 
-    scorer.__name__ = f"neg_{metric}"
-    return scorer
+    def __repr__(self) -> str:
+        return f"make_forecast_scorer({self.metric!r})"
+
+
+def _refit_forecaster(estimator):
+    """The forecaster a fitted search (``GridSearchCV``) refit on all its data, else
+    ``estimator``: a search scored in nested cross-validation or backtested forecasts with it."""
+    return getattr(estimator, "best_estimator_", estimator)
 
 
 @dataclass
@@ -309,7 +326,10 @@ def backtest(
             f"X has {len(X)} rows but y has {len(y)}; backtest reads the covariates of every step "
             "of y (training windows and forecast steps alike): pass X aligned with y."
         )
-    h = forecaster.horizon if horizon is None else horizon
+    h = getattr(forecaster, "horizon", None) if horizon is None else horizon
+    if h is None:
+        raise ValueError(f"{type(forecaster).__name__} has no horizon of its own (a search of "
+                         "forecasters?); pass backtest's horizon.")
     step = h if step is None else step
     for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
                         ("train_size", 1 if train_size is None else train_size)):
@@ -326,6 +346,8 @@ def backtest(
     if train_size is not None and window == "expanding":
         raise ValueError("train_size sets the window of window='sliding'; an expanding window "
                          "trains on everything before each origin: leave train_size out.")
+    if isinstance(refit, np.bool_):
+        refit = bool(refit)
     if not isinstance(refit, bool):
         check_count(refit, "refit")
     # the scale's season is the data's (its frequency's), not the forecaster's season_length
@@ -339,7 +361,7 @@ def backtest(
         began = time.perf_counter()
         do_refit = fitted is None or (every and i % every == 0)
         if do_refit:
-            fitted = clone(forecaster).fit(train, _rows(X, start, origin))
+            fitted = _refit_forecaster(clone(forecaster).fit(train, _rows(X, start, origin)))
         elif batched is None:
             fitted.update(_rows(y, previous, origin), _rows(X, previous, origin))
         fit_seconds, began = time.perf_counter() - began, time.perf_counter()

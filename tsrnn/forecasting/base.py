@@ -41,6 +41,7 @@ class BaseForecaster(BaseEstimator):
     # Whether _fit_values may keep (views of) the values it is given: then fit hands it a copy.
     # Forecasters that only read them get a read-only view of float64 input (no copy).
     _copies_input = True
+    _PER_COLUMN: tuple[str, ...] = ()  # fitted lists with one entry per column or series
 
     def fit(self, y, X=None):
         """Fit the forecaster to a series.
@@ -116,6 +117,8 @@ class BaseForecaster(BaseEstimator):
                 member._fit_values(values, None if covariates is None else covariates[i], m)
             member.n_targets_ = 1
             self._members.append(member)
+        for name in self._PER_COLUMN:  # e.g. ARIMA's orders_: one per series
+            setattr(self, name, [v for member in self._members for v in getattr(member, name)])
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         """Forecasts (S, h, 1) of every series; ``future_cov`` (S, n >= h, K) or None."""
