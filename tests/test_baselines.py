@@ -56,6 +56,17 @@ def test_ets_chooses_a_seasonal_trend_model_for_air_passengers_and_updates():
     assert mase(test, early.predict(), train, 12) < 0.5 * mase(test, naive, train, 12)
 
 
+def test_auto_arima_gives_a_trending_random_walk_its_drift():
+    """One difference and a constant (a drift), chosen by AICc as auto.arima does: a random
+    walk with drift gets exactly that model, whose forecast steps by the mean step (without a
+    drift on offer it took ARIMA(1, 1, 2), a near-unit root mimicking it)."""
+    rng = np.random.default_rng(1)
+    y = 0.5 * np.arange(100.0) + np.cumsum(rng.normal(size=100))
+    f = ARIMAForecaster(horizon=10).fit(y)
+    assert f.orders_ == [((0, 1, 0), (0, 0, 0))]
+    np.testing.assert_allclose(np.diff(np.r_[y[-1], f.predict()]), np.diff(y).mean(), rtol=1e-3)
+
+
 def test_auto_arima_does_not_overfit_a_tiny_series():
     # M1 yearly series T53 without its last 6 years (12 values): without a guard on parameters
     # per observation, AICc picked ARIMA(2,0,2) with a constant and forecast -2.8e12.

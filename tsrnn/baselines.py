@@ -95,8 +95,9 @@ class ARIMAForecaster(BaseForecaster):
 
     Automatic selection follows auto.arima's recipe in small: seasonal differencing when the
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
-    over p, q ≤ 3 and P, Q ≤ 1 by AICc, with at least three observations (after differencing)
-    per parameter. The model without ARMA terms needs only one more than its parameters (AIC
+    over p, q ≤ 3, P, Q ≤ 1 and, with one difference in all, a drift by AICc (the mean is in
+    every undifferenced model), with at least three observations (after differencing) per
+    parameter. The model without ARMA terms needs only one more than its parameters (AIC
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
     enter as regressors. Each column is fit z-scored and its forecasts mapped back, so orders
@@ -149,10 +150,11 @@ class ARIMAForecaster(BaseForecaster):
             self._results.append(result)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
 
-    def _fit_one(self, y, cov, order, seasonal, m):
+    def _fit_one(self, y, cov, order, seasonal, constant, m):
+        # SARIMAX's constant enters the differenced equation: with one difference, a drift
         model = SARIMAX(
             y, exog=cov, order=order, seasonal_order=(*seasonal, m if any(seasonal) else 0),
-            trend="c" if order[1] + seasonal[1] == 0 else None,
+            trend="c" if constant else None,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -181,18 +183,21 @@ class ARIMAForecaster(BaseForecaster):
             else int(_seasonal_strength(y, m) > 0.64)
         )
         d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
+        # an undifferenced model has its mean; with one difference in all, a drift is chosen
+        # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
+        free_constant = d + big_d == 1 and (fixed_order is None or fixed_seasonal is None)
         fits: dict = {}
 
-        def spec(k):  # k = (p, q, P, Q) -> (order, seasonal_order)
+        def spec(k):  # k = (p, q, P, Q, constant) -> (order, seasonal_order, constant)
             order = tuple(fixed_order) if fixed_order is not None else (k[0], d, k[1])
             seasonal = tuple(fixed_seasonal) if fixed_seasonal is not None else (k[2], big_d, k[3])
-            return order, seasonal
+            return order, seasonal, bool(k[4]) if free_constant else d + big_d == 0
 
         def aicc(k):
-            (p, _, q), (sp, _, sq) = spec(k)
+            (p, _, q), (sp, _, sq), constant = spec(k)
             arma = p + q + sp + sq
             # + the constant and the covariates' coefficients
-            n_params = arma + (d + big_d == 0) + (0 if cov is None else cov.shape[1])
+            n_params = arma + constant + (0 if cov is None else cov.shape[1])
             room = len(y) - d - big_d * m  # observations left after differencing
             # at least 3 per parameter; the model without ARMA terms (the mean, or a random walk
             # when differenced) only needs one more than its parameters, so that a short series
@@ -214,12 +219,13 @@ class ARIMAForecaster(BaseForecaster):
 
         # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order
         # by one while AICc drops; orders that are fixed simply do not move.
-        upper = (3, 3, 1, 1)
-        best = min([(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)], key=aicc)
+        upper = (3, 3, 1, 1, 1)
+        best = min([(2, 2, 1, 1, 1), (0, 0, 0, 0, 1), (1, 0, 1, 0, 1), (0, 1, 0, 1, 1),
+                    (0, 0, 0, 0, 0)], key=aicc)
         improved = True
         while improved:
             improved = False
-            for i, step in itertools.product(range(4), (1, -1)):
+            for i, step in itertools.product(range(5), (1, -1)):
                 cand = tuple(v + step if j == i else v for j, v in enumerate(best))
                 if 0 <= cand[i] <= upper[i] and spec(cand) != spec(best) and aicc(cand) < aicc(best):
                     best, improved = cand, True
