@@ -405,6 +405,21 @@ def test_a_large_offset_only_shifts_the_forecast(scaling):
     np.testing.assert_allclose(offset.to_numpy() - 1e7, plain.to_numpy(), atol=0.01)
 
 
+def test_a_season_that_repeats_exactly_is_not_scaled_by_rounding_noise():
+    """100 sin(2 pi t / 12) repeats its season exactly: its seasonal naive error is 7e-14 in
+    float64, not 0, and local scaling divided by it (inputs about 1e15, a training loss of
+    1e15); the spread is used instead. MASE's scale falls back to 1 there, as documented."""
+    from tsrnn.evaluation import mase_scale
+
+    y = pd.Series(100 * np.sin(2 * np.pi * np.arange(60) / 12),
+                  index=pd.date_range("2000-01", periods=60, freq="MS"))
+    assert mase_scale(y.to_numpy(), 12) == 1.0
+    f = LSTMForecaster(horizon=6, anchor="last", max_epochs=2, ensemble_size=1,
+                       random_state=0).fit(y)
+    np.testing.assert_allclose(f._scale[0, 0], y.std(ddof=0))
+    assert f.loss_curve_[-1] < 10
+
+
 def test_a_constant_covariate_reaches_the_network_as_zero_not_as_rounding_noise():
     # a constant 0.1 column has a float64 spread of 1.7e-16, not 0: dividing by it gave ±1
     data = np.c_[np.sin(np.arange(80.0)), np.full(80, 0.1), np.full(80, 0.7)]

@@ -28,10 +28,14 @@ def test_a_fit_inside_no_grad_or_inference_mode_trains_as_outside(seasonal_serie
     from tsrnn import CharLanguageModel
 
     X = np.random.default_rng(0).normal(size=(8, 5, 1))
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30), "y": np.sin(np.arange(60.0)),
+                          "ds": np.tile(pd.date_range("2020-01-01", periods=30, freq="D"), 2)})
     fits = [lambda: LSTMForecaster(window_length=12, max_epochs=2, ensemble_size=1,
                                    random_state=0).fit(seasonal_series).predict(),
             lambda: SequenceClassifier(max_epochs=2, random_state=0).fit(X, np.arange(8) % 2)
             .predict_proba(X),
+            lambda: GRUForecaster(window_length=6, max_epochs=2, ensemble_size=1,
+                                  random_state=0).fit(panel).predict().y,  # a panel too
             lambda: CharLanguageModel(seq_length=4, max_epochs=2, random_state=0)
             .fit("abcabcabd").per_character_loss("abcab")]
     for fit in fits:

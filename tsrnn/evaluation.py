@@ -57,15 +57,25 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     """
     check_count(season_length, "season_length")
     y = _as_2d(y_train, "y_train")
+    scale = _naive_error(y, season_length)
+    return np.where(scale == 0, 1.0, scale)
+
+
+def _naive_error(y: np.ndarray, season_length: int) -> np.ndarray:
+    """In-sample mean absolute error of the seasonal naive forecast per column of a 2-D float
+    ``y`` (lag 1 when ``y`` is not longer than a season; 0 without two observations): 0 where it
+    is rounding noise against the values' size (an exactly repeating sine gave 7e-14)."""
     m = season_length if len(y) > season_length else 1
     if len(y) <= m:
-        return np.ones(y.shape[1])
-    total, block = np.zeros(y.shape[1]), 1 << 16  # a block at a time: no copy of a long series
+        return np.zeros(y.shape[1])
+    total, peak = np.zeros(y.shape[1]), np.zeros(y.shape[1])
+    block = 1 << 16  # a block at a time: no copy of a long series
     for start in range(m, len(y), block):
         stop = min(start + block, len(y))
         total += np.abs(y[start:stop] - y[start - m : stop - m]).sum(axis=0)
+        peak = np.maximum(peak, np.abs(y[start - m : stop]).max(axis=0))
     scale = total / (len(y) - m)
-    return np.where(scale == 0, 1.0, scale)
+    return np.where(scale <= 10 * np.finfo(np.float64).eps * peak, 0.0, scale)
 
 
 def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:

@@ -18,7 +18,7 @@ from .._training import (
     with_autograd,
 )
 from .._validation import check_choice, check_network_params, check_number, safe_scale
-from ..evaluation import _ndiffs, mase_scale
+from ..evaluation import _naive_error, _ndiffs
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
 
@@ -285,7 +285,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             # centred too (in float64, before the float32 cast): windows are shifted by their
             # last value anyway, and a series far from 0 (1e7 + a small signal) keeps its signal
             center = data.mean(axis=0)
-            scale[:d] = mase_scale(data[:, :d], m) if len(data) > 1 else 0.0
+            # a season that repeats exactly has no naive error: the spread instead (it divided
+            # by rounding noise, 7e-14; a constant's spread of 0 becomes 1 in safe_scale)
+            naive = _naive_error(data[:, :d], m)
+            scale[:d] = np.where(naive > 0, naive, data[:, :d].std(axis=0))
             scale[d:] = data[:, d:].std(axis=0)  # covariates z-scored; no copy of the targets
         return center, safe_scale(scale, center)
 
@@ -304,7 +307,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         columns = columns[:: -(-len(columns) // 500)]  # a large panel votes by 500 of them
         return bool(np.mean([len(c) >= 20 and _ndiffs(c, max_d=1) == 0 for c in columns]) > 0.5)
 
-    @with_autograd
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
 
@@ -312,6 +314,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                    m: int) -> None:
         self._fit_arrays(series, covariates, m)  # one global model
 
+    @with_autograd
     def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
         """Train one (global) model on all windows of all series, each scaled on its own.
 
