@@ -240,6 +240,13 @@ def test_seq2seq_feeds_back_its_own_output_at_inference_and_the_truth_in_trainin
     free = net(x, horizon=6)  # (4, 6, 1), each step fed the previous prediction
     assert torch.allclose(net(x, teacher=free), free, atol=1e-6)  # same as feeding them in
     assert not torch.allclose(net(x, teacher=torch.zeros_like(free)), free)
+    # dropout before the head, as the other strategies have (seq2seq ignored it): on in
+    # training (teacher forcing and feedback alike), off in evaluation
+    dropped = Seq2SeqNetwork("lstm", n_targets=1, hidden_size=8, dropout=0.5)
+    dropped.load_state_dict(net.state_dict())
+    for kw in (dict(teacher=free), dict(horizon=6)):
+        assert not torch.allclose(dropped.train()(x, **kw), net(x, **kw))
+        assert torch.equal(dropped.eval()(x, **kw), net(x, **kw))
 
 
 def test_max_steps_bounds_training_on_long_series(seasonal_series):

@@ -145,7 +145,12 @@ class Seq2SeqNetwork(nn.Module):
         self.encoder = make_recurrent(
             cell, input_size or size, hidden_size, num_layers, dropout, nonlinearity)
         self.decoder = make_recurrent(cell, size, hidden_size, num_layers, dropout, nonlinearity)
+        self.p_dropout = dropout  # before the head, as in RecurrentNetwork (it had none)
         self.head = nn.Linear(hidden_size, n_targets)
+
+    def _head(self, out: torch.Tensor) -> torch.Tensor:
+        # networks pickled before the dropout was added trained without it
+        return self.head(nn.functional.dropout(out, getattr(self, "p_dropout", 0.0), self.training))
 
     def forward(
         self,
@@ -162,12 +167,12 @@ class Seq2SeqNetwork(nn.Module):
             if future is not None:
                 fed = torch.cat([fed, future], dim=2)  # (N, h, D+K)
             out, _ = self.decoder(fed, state)  # (N, h, H)
-            return self.head(out)  # (N, h, D)
+            return self._head(out)  # (N, h, D)
         outputs = []
         for t in range(horizon):  # output feedback: each prediction is the next input
             step = prev if future is None else torch.cat([prev, future[:, t : t + 1]], dim=2)
             out, state = self.decoder(step, state)  # (N, 1, H)
-            prev = self.head(out)  # (N, 1, D)
+            prev = self._head(out)  # (N, 1, D)
             outputs.append(prev)
         return torch.cat(outputs, dim=1)  # (N, h, D)
 
