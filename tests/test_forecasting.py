@@ -180,6 +180,8 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
         ({"scaling": "minmax"}, "scaling='minmax' is not valid; choose one of 'local', 'standard', None"),
         ({"loss": "huber"}, "loss='huber' is not valid"),
         ({"window_length": 200}, "need at least 201; pass a longer series or lower window_length"),
+        ({"window_length": 144, "horizon": 12, "strategy": "recursive"},  # said "horizon=1"
+         "window_length=144 and the 1 step(s) the network emits (strategy='recursive': one) need"),
         ({"device": "tpu"}, "device='tpu' is not"),
         ({"early_stopping": "False"}, "early_stopping='False' is not valid; choose one of False"),
         ({"verbose": "False"}, "verbose must be False, True or a count >= 0, not 'False'"),

@@ -148,10 +148,20 @@ def test_early_stopping_on_short_series_says_the_fraction_rounds_down_per_series
     f = GRUForecaster(horizon=6, window_length=11, max_steps=2, ensemble_size=1,
                       early_stopping=True)  # 8 windows a series: 10% of each rounds to 0
     with pytest.raises(ValueError, match="rounded down: with at most 8 window.s. per series, "
-                                         "validation_fraction=0.1 leaves none; raise it to at "
-                                         "least 0.125"):  # said "160 window(s) x 0.1 leaves 0"
-        f.fit(df)
+                                         "validation_fraction=0.1 leaves none; raise "
+                                         "validation_fraction to at least 0.125"):
+        f.fit(df)  # said "160 window(s) x 0.1 leaves 0"
     assert f.set_params(validation_fraction=0.125).fit(df).validation_loss_curve_
+    # 3 windows a series: the advice holds one out (it said 0.333, which holds out none)
+    f.set_params(window_length=16, validation_fraction=0.1)
+    with pytest.raises(ValueError, match="with at most 3 window.s. per series, .* at least "
+                                         "0.3334, pass"):
+        f.fit(df)
+    assert f.set_params(validation_fraction=0.3334).fit(df).validation_loss_curve_
+    with pytest.raises(ValueError, match=r"1 window\(s\) x validation_fraction=0.1 leaves 0; "
+                                         "pass a longer series"):  # no fraction splits one
+        f.set_params(validation_fraction=0.1).fit(df[df.unique_id == 0].set_index("ds").y
+                                                  .iloc[:22])
 
 
 def test_integer_time_stamps_keep_each_series_spacing():

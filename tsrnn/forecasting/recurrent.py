@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -40,6 +41,16 @@ def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray) -> np
             out[row + start : row + start + len(part)] = (part - c) / s
         row += len(x)
     return out
+
+
+def _raise_fraction(windows: int) -> str:
+    """Advice for an early-stopping split of ``windows`` windows that holds out none: the
+    smallest validation_fraction that holds out one (rounded down), where one exists."""
+    if windows < 2:  # one window cannot be split
+        return ""
+    fraction = math.ceil(1e4 / windows) / 1e4  # 1/3 said 0.333, which holds out none
+    fraction += 1e-4 if int(windows * fraction) < 1 else 0.0  # floating-point rounding
+    return f"raise validation_fraction to at least {fraction:.4g}, "
 
 
 def _last_window(x: np.ndarray, w: int) -> np.ndarray:
@@ -265,14 +276,17 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         if self.max_steps is not None:
             check_number(self.max_steps, "max_steps", Integral, min_val=1)
 
-    def _resolve_window(self, n: int, m: int, h: int) -> int:
+    def _resolve_window(self, n: int, m: int, h: int, panel: bool = False) -> int:
         if self.window_length is not None:
             w = self.window_length
         else:
             w = max(1, min(max(2 * m, 2 * h, _MIN_WINDOW), n - h - 7))
         if n < w + h:
+            series = "the longest series of y has" if panel else "y has"
+            emits = (f"the {h} step(s) the network emits (strategy='recursive': one)"
+                     if self.strategy == "recursive" else f"horizon={h}")
             raise ValueError(
-                f"y has {n} observations but window_length={w} and horizon={h} need at least "
+                f"{series} {n} observations but window_length={w} and {emits} need at least "
                 f"{w + h}; pass a longer series or lower window_length."
             )
         return w
@@ -324,7 +338,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         d = series[0].shape[1]
         lengths = np.array([len(v) for v in series])
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
-        w = self._resolve_window(lengths.max(), m, h)
+        w = self._resolve_window(lengths.max(), m, h, len(series) > 1)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         level_input = self._choose_level_input(series)
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m)
@@ -384,15 +398,15 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             raise ValueError(
                 f"early_stopping holds out the last validation_fraction of each series' windows, "
                 f"rounded down: with at most {counts.max()} window(s) per series, "
-                f"validation_fraction={self.validation_fraction} leaves none; raise it to at "
-                f"least {1 / max(1, counts.max()):.3g}, pass longer series, or set "
-                "early_stopping=False."
+                f"validation_fraction={self.validation_fraction} leaves none; "
+                f"{_raise_fraction(counts.max())}pass longer series, or set early_stopping=False."
             )
         if self.early_stopping and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
                 f"early_stopping needs validation windows but {counts.sum()} window(s) x "
-                f"validation_fraction={self.validation_fraction} leaves {n_val.sum()}; raise "
-                "validation_fraction, pass a longer series, or set early_stopping=False."
+                f"validation_fraction={self.validation_fraction} leaves {n_val.sum()}; "
+                f"{_raise_fraction(counts.sum())}pass a longer series, or set "
+                "early_stopping=False."
             )
         offsets = np.cumsum(lengths) - lengths  # first row of each series
         first = np.concatenate([offsets, offsets + counts - n_val])  # training, validation blocks
