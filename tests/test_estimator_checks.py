@@ -5,6 +5,7 @@ import pytest
 
 from tsrnn import (
     ARIMAForecaster,
+    BaseForecaster,
     ETSForecaster,
     GRUForecaster,
     LSTMForecaster,
@@ -89,3 +90,63 @@ def test_battery_checks_scores_input_and_seeds_through_a_wrapper():
         check_data_not_mutated(ScoreMutating(horizon=3))
     with pytest.raises(AssertionError):  # its only random_state is forecaster__random_state
         check_random_state_reproducible(TransformedTargetForecaster(Unseeded(horizon=3), "diff"))
+
+
+class Renaming(SeasonalNaiveForecaster):
+    def fit(self, y, X=None):
+        super().fit(y, X)
+        y.name = "clobbered"  # equals() ignores names: the battery passed it
+        return self
+
+
+class Fixed(SeasonalNaiveForecaster):
+    def predict(self, horizon=None, X=None):
+        return super().predict(5 if horizon is None else horizon, X)  # ignores its horizon
+
+
+class FrameOnRange(SeasonalNaiveForecaster):
+    def predict(self, horizon=None, X=None):
+        pred = super().predict(horizon, X)
+        return pred.reset_index(drop=True) if hasattr(pred, "columns") else pred
+
+
+class PositiveScore(SeasonalNaiveForecaster):
+    def score(self, y, X=None):
+        return -super().score(y, X)
+
+
+@pytest.mark.parametrize("broken, check", [
+    (Renaming, "check_data_not_mutated"),
+    (Fixed, "check_index_and_name"),
+    (FrameOnRange, "check_dataframe_columns"),
+    (PositiveScore, "check_score_is_negative_mase"),
+])
+def test_battery_catches_renamed_input_ignored_horizon_frame_index_and_score_sign(broken, check):
+    with pytest.raises(AssertionError, match=f"{broken.__name__} fails {check}"):
+        check_forecaster(broken(horizon=3))
+
+
+def test_battery_passes_a_forecaster_with_an_array_parameter():
+    # it failed on "the truth value of an array is ambiguous" comparing parameters
+    check_forecaster(ARIMAForecaster(horizon=3, order=np.array([1, 0, 0]),
+                                     seasonal_order=(0, 1, 0)))
+
+
+class Mean(BaseForecaster):  # BaseForecaster's documented contract, nothing more
+    def __init__(self, horizon=1, *, season_length=None):
+        self.horizon, self.season_length = horizon, season_length
+
+    def _fit_values(self, values, cov, m):
+        self.mean_ = values.mean(axis=0)
+
+    def _predict_values(self, h, future_cov):
+        return np.tile(self.mean_, (h, 1))
+
+
+def test_a_subclass_written_to_the_documented_contract_passes_the_battery():
+    from tsrnn.estimator_checks import _series
+
+    check_forecaster(Mean(horizon=3))
+    with pytest.raises(NotImplementedError, match="Mean cannot update: it implements no "
+                                                  "_update_values"):  # an AttributeError
+        Mean(horizon=3).fit(_series()).update(_series(80)[72:74])

@@ -38,19 +38,38 @@ def check_not_fitted_error(f):
     raise AssertionError("predict before fit must raise sklearn's NotFittedError")
 
 
+def _next_months(y, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(y.index[-1], periods=n + 1, freq="MS", name="month")[1:]
+
+
 def check_index_and_name(f):
     y = _series()
-    pred = clone(f).fit(y).predict(horizon=5)
-    expected = pd.date_range(y.index[-1], periods=6, freq="MS", name="month")[1:]
-    pd.testing.assert_index_equal(pred.index, expected)
+    est = clone(f).fit(y)
+    pred = est.predict(horizon=5)
+    pd.testing.assert_index_equal(pred.index, _next_months(y, 5))
     assert pred.name == "sales", "the forecast must keep the series' name"
     assert np.isfinite(pred.to_numpy()).all(), "forecasts must be finite"
+    default = est.predict()
+    assert len(default) == est.horizon, "predict() must forecast the horizon's steps"
+    pd.testing.assert_index_equal(default.index, _next_months(y, est.horizon))
 
 
 def check_dataframe_columns(f):
     y = _series(columns=["a", "b"])
     pred = clone(f).fit(y).predict(horizon=3)
     assert isinstance(pred, pd.DataFrame) and list(pred.columns) == ["a", "b"]
+    pd.testing.assert_index_equal(pred.index, _next_months(y, 3))
+
+
+def check_score_is_negative_mase(f):
+    from .evaluation import mase
+
+    y, later = _series(), _series(80)[72:]
+    est = clone(f).fit(y)
+    expected = -mase(later, est.predict(horizon=len(later)), scale=est.mase_scale_)
+    assert np.isclose(est.score(later), expected, rtol=1e-6, atol=0), (
+        "score must be the negative MASE of the forecast of the values after the series "
+        "(higher is better)")
 
 
 def _plain_params(est) -> dict:
@@ -58,17 +77,23 @@ def _plain_params(est) -> dict:
     return {k: v for k, v in est.get_params(deep=True).items() if not hasattr(v, "get_params")}
 
 
+def _same_params(a: dict, b: dict) -> bool:
+    """Parameter dicts equal value by value, arrays (e.g. an ARIMA order) by their elements."""
+    return a.keys() == b.keys() and all(
+        np.array_equal(a[k], b[k]) if isinstance(a[k], np.ndarray) else a[k] == b[k] for k in a)
+
+
 def check_clone_is_unfitted_and_equal(f):
     fitted = clone(f).fit(_series())
     again = clone(fitted)
-    assert _plain_params(again) == _plain_params(f)
+    assert _same_params(_plain_params(again), _plain_params(f))
     assert not [k for k in vars(again) if k.endswith("_") and not k.startswith("__")]
 
 
 def check_params_round_trip(f):
     params = f.get_params(deep=False)
     est = clone(f).set_params(**params)
-    assert est.get_params(deep=False) == params
+    assert _same_params(est.get_params(deep=False), params)
 
 
 def check_pickle_keeps_predictions(f):
@@ -86,7 +111,11 @@ def check_data_not_mutated(f):
         est.predict()
         est.score(later)
         for value, copy in zip(inputs, before):  # fit's y and score's y, Series and DataFrame
-            assert value.equals(copy) and value.index.freq == copy.index.freq
+            # names too (equals ignores them), exactly, and the index's frequency
+            assert_equal = (pd.testing.assert_series_equal if isinstance(value, pd.Series)
+                            else pd.testing.assert_frame_equal)
+            assert_equal(value, copy, check_exact=True, check_freq=True)
+            assert value.attrs == copy.attrs, "the input's attrs must not change"
 
 
 def check_random_state_reproducible(f):
@@ -104,6 +133,7 @@ CHECKS = (
     check_not_fitted_error,
     check_index_and_name,
     check_dataframe_columns,
+    check_score_is_negative_mase,
     check_clone_is_unfitted_and_equal,
     check_params_round_trip,
     check_pickle_keeps_predictions,

@@ -34,8 +34,13 @@ class BaseForecaster(BaseEstimator):
     after its end, in the form ``y`` came in: a Series (same name) or DataFrame (same columns)
     indexed by the next time stamps, or a numpy array for numpy input. ``score`` is the negative
     MASE of a forecast of the values that follow the training series (higher is better, as
-    scikit-learn's model selection expects). Subclasses implement ``_fit_values`` and
-    ``_predict_values`` on float64 arrays of shape (T, D).
+    scikit-learn's model selection expects).
+
+    A subclass takes ``horizon`` and ``season_length`` parameters (keyword arguments of its
+    ``__init__``, stored as given) and implements, on float64 arrays of shape (T, D),
+    ``_fit_values(values, cov, m)`` and ``_predict_values(h, future_cov)`` and, for
+    :meth:`update`, ``_update_values(values, cov)``; ``tsrnn.estimator_checks.check_forecaster``
+    checks the result.
     """
 
     # Whether _fit_values may keep (views of) the values it is given: then fit hands it a copy.
@@ -238,6 +243,12 @@ class BaseForecaster(BaseEstimator):
         """Record each series' last time stamp after a panel update."""
         self._panel = (self._panel[0], last, self._panel[2])
         self.cutoff_ = last.max()
+
+    def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot update: it implements no _update_values(values, cov); "
+            "refit it on the longer series instead."
+        )
 
     def _update_series(self, values: list[np.ndarray], covariates: list | None) -> None:
         """Move each series of a fitted panel on by its new rows (``values[i]`` (k_i, 1), maybe
