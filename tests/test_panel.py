@@ -322,12 +322,15 @@ def test_a_transformed_recurrent_forecaster_stays_one_global_model_on_a_panel():
     np.testing.assert_allclose(pred["y"], np.exp(logged["y"]), rtol=1e-6)
     # per-series transforms: Box-Cox's λ and the last value of each series
     boxcox = TransformedTargetForecaster(ARIMAForecaster(horizon=6, order=(1, 0, 0)),
-                                         transform="boxcox").fit(train, X=X).predict(X=X)
+                                         transform="boxcox").fit(train, X=X)
+    lambdas = boxcox.lambdas_  # one per series (a panel fit had none)
+    boxcox = boxcox.predict(X=X)
     diff = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=6), "diff").fit(train)
-    for uid in ("a", "b"):
+    for i, uid in enumerate(("a", "b")):
         y, x = _by_series(train, uid)["y"].asfreq("MS"), _by_series(X, uid)[["promo"]]
         alone = TransformedTargetForecaster(ARIMAForecaster(horizon=6, order=(1, 0, 0)),
                                             transform="boxcox").fit(y, X=x.loc[y.index])
+        assert lambdas[i] == alone.lambdas_[0]
         np.testing.assert_allclose(_by_series(boxcox, uid)["y"],
                                    alone.predict(X=x.loc[x.index > y.index[-1]]), rtol=1e-8)
         np.testing.assert_allclose(

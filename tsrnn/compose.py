@@ -64,7 +64,7 @@ class TransformedTargetForecaster(BaseForecaster):
     forecaster_ : forecaster
         The fitted clone of ``forecaster``.
     lambdas_ : ndarray
-        The Box-Cox λ of each column (``transform="boxcox"``).
+        The Box-Cox λ of each column, for a panel each series (``transform="boxcox"``).
 
     Examples
     --------
@@ -75,6 +75,8 @@ class TransformedTargetForecaster(BaseForecaster):
     >>> f.fit(y).predict().index[0]
     Timestamp('1961-01-01 00:00:00')
     """
+
+    _PER_COLUMN = ("lambdas_",)
 
     def __init__(self, forecaster, transform: str = "log"):
         self.forecaster = forecaster

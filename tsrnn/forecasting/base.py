@@ -110,6 +110,12 @@ class BaseForecaster(BaseEstimator):
         self.cutoff_ = panel[1].max()
         self._format, self._panel = None, panel
         self._fit_panel(series, covariates, self.season_length_)
+        for name in self._PER_COLUMN:  # e.g. ARIMA's orders_: one per series, from the members
+            parts = [getattr(member, name) for member in self._members if hasattr(member, name)]
+            if parts and isinstance(parts[0], np.ndarray):
+                setattr(self, name, np.concatenate(parts))
+            elif parts:
+                setattr(self, name, [v for part in parts for v in part])
 
     def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
                    m: int) -> None:
@@ -122,8 +128,6 @@ class BaseForecaster(BaseEstimator):
                 member._fit_values(values, None if covariates is None else covariates[i], m)
             member.n_targets_ = 1
             self._members.append(member)
-        for name in self._PER_COLUMN:  # e.g. ARIMA's orders_: one per series
-            setattr(self, name, [v for member in self._members for v in getattr(member, name)])
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         """Forecasts (S, h, 1) of every series; ``future_cov`` (S, n >= h, K) or None."""
