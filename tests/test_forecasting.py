@@ -378,6 +378,8 @@ def test_level_input_auto_skips_trending_short_and_standard_scaled_series():
     assert not GRUForecaster(horizon=2, max_steps=5).fit(_ar1(200, 0.5)).level_input_  # default
     with pytest.raises(ValueError, match="level_input='yes' is not valid"):
         GRUForecaster(level_input="yes").fit(walk)
+    with pytest.raises(ValueError, match="level_input=True needs scaling='local'"):
+        GRUForecaster(level_input=True, scaling="standard").fit(walk)  # it was ignored
 
 
 def test_level_input_survives_save_and_load(tmp_path):

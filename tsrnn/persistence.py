@@ -109,9 +109,9 @@ def load(path: str | os.PathLike) -> BaseEstimator:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ValueError(
-            f"{os.fspath(path)!r} was refused: it holds objects other than tensors and plain "
-            "data, which tsrnn never writes (a file crafted to run code on load looks like "
-            f"this). Nothing in it was run. Details: {str(exc).splitlines()[0]}"
+            f"{os.fspath(path)!r} was refused: it is corrupted, or holds objects other than "
+            "tensors and plain data, which tsrnn never writes (a file crafted to run code on "
+            f"load looks like this). Nothing in it was run. Details: {str(exc).splitlines()[0]}"
         ) from None
     except FileNotFoundError:
         raise

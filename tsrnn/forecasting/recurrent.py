@@ -270,6 +270,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_choice(self.strategy, "strategy", _STRATEGIES)
         check_choice(self.anchor, "anchor", ("both", "seasonal", "last", None))
         check_choice(self.level_input, "level_input", (False, True, "auto"))
+        if self.level_input is True and self.scaling != "local":  # it was ignored
+            raise ValueError(f"level_input=True needs scaling='local' (scaling={self.scaling!r} "
+                             "shows the level already); set one or the other.")
         check_choice(self.loss, "loss", ("mse", "mae"))
         if self.window_length is not None:
             check_number(self.window_length, "window_length", Integral, min_val=1)
