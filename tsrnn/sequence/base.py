@@ -147,8 +147,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Classifier only: share of each target's probability spread evenly over all classes in
         the cross-entropy. None means 0.1 for the classifier (and nothing for the regressor).
     warm_start : bool, default=False
-        When the estimator is already fitted, ``fit`` continues training the same network (and
-        keeps its input and target scaling) instead of starting anew.
+        When the estimator is already fitted, ``fit`` continues training the fitted network
+        from its weights (and keeps its input and target scaling) instead of starting anew. It
+        trains a copy, which replaces ``module_`` when the fit succeeds; a fit that fails
+        (diverges, is interrupted before an epoch ends) leaves the model as it was.
 
     Attributes
     ----------
