@@ -446,3 +446,31 @@ def test_a_panel_update_moves_each_series_on_as_its_own_update_would():
     far = new.head(1).assign(ds=pd.Timestamp("2090-01-01"))
     with pytest.raises(ValueError, match="series '.' at 2090-01-01 00:00:00 is not among"):
         logged.update(far)
+
+
+def test_a_series_shorter_than_a_season_gets_the_naive_anchor_in_a_panel():
+    """The seasonal anchor read a short series' front padding (its first value): history
+    1..5 in a monthly panel forecast [1, 1, 1, 1, 1, 1] with the network's output zeroed; with
+    less than a season of history it is the naive forecast, as the anchor's docs say. After
+    update adds a season, the seasonal anchor applies again."""
+    import torch
+
+    stamps = pd.date_range("2001-01-31", periods=60, freq="ME")
+    long_ = 100 + 10 * np.sin(2 * np.pi * np.arange(60) / 12)
+    panel = pd.concat([pd.DataFrame({"unique_id": "long", "ds": stamps, "y": long_}),
+                       pd.DataFrame({"unique_id": "short", "ds": stamps[-5:],
+                                     "y": np.arange(1.0, 6.0)})])
+    f = GRUForecaster(window_length=24, horizon=6, max_epochs=1, ensemble_size=1,
+                      anchor="seasonal", random_state=0).fit(panel)
+    with torch.no_grad():  # the forecast is then the anchor itself
+        f.module_.net.head.weight.zero_()
+        f.module_.net.head.bias.zero_()
+    pred = f.predict()
+    np.testing.assert_allclose(pred[pred.unique_id == "short"].y, 5.0, rtol=1e-6)
+    np.testing.assert_allclose(pred[pred.unique_id == "long"].y, long_[-12:-6], rtol=1e-5)
+    later = pd.DataFrame({"unique_id": "short", "ds": pd.date_range(stamps[-1], periods=8,
+                                                                    freq="ME")[1:],
+                          "y": np.arange(6.0, 13.0)})  # 12 observations now: a whole season
+    pred = f.update(later).predict()
+    np.testing.assert_allclose(pred[pred.unique_id == "short"].y, np.arange(1.0, 7.0),
+                               rtol=1e-5)

@@ -226,21 +226,28 @@ class Anchored(nn.Module):
         super().__init__()
         self.net, self.horizon, self.n_targets, self.lag = net, horizon, n_targets, lag
 
-    def baseline(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (N, T, C) -> (N, horizon, D)
+    def baseline(self, x: torch.Tensor, observed: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (N, T, C) -> (N, horizon, D); observed: (N,) real steps at the window's end (the
+        # rest is padding of a short series), None when all are real
         if not self.lag:
             return x.new_zeros(x.size(0), self.horizon, self.n_targets)
         steps = x.size(1) - self.lag + torch.arange(self.horizon, device=x.device) % self.lag
-        return x[:, steps, : self.n_targets]
+        base = x[:, steps, : self.n_targets]
+        if observed is None or self.lag == 1:
+            return base
+        # less than a lag of history: the naive forecast (the lag read the padding)
+        short = (observed < self.lag).view(-1, 1, 1)
+        return torch.where(short, x[:, -1:, : self.n_targets], base)
 
     def forward(
         self,
         x: torch.Tensor,
         future: torch.Tensor | None = None,
         teacher: torch.Tensor | None = None,
+        observed: torch.Tensor | None = None,
     ) -> torch.Tensor:
         # x: (N, T, C); future: (N, h, K) or None; teacher: (N, h, D) true values or None
-        base = self.baseline(x)  # (N, h, D)
+        base = self.baseline(x, observed)  # (N, h, D)
         if isinstance(self.net, Seq2SeqNetwork):
             fed = None if teacher is None else teacher - base  # the decoder works in corrections
             return self.net(x, future, teacher=fed, horizon=self.horizon) + base

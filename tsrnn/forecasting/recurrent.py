@@ -118,7 +118,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         scaling is inverted on the forecast.
     anchor : {"both", "seasonal", "last", None}, default="both"
         What the network's output is added to: the window's seasonal naive forecast
-        ("seasonal"; the naive one when the window is shorter than a season), its last value
+        ("seasonal"; the naive one when the window, or a panel's series, is shorter than a
+        season), its last value
         ("last"), or nothing (None). With an anchor the network learns only the correction to a
         strong baseline (as in ES-RNN, the M4 winner). "both": the ensemble's members alternate
         between the seasonal anchor (even members) and the last value (odd members), so the
@@ -384,6 +385,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self._block = h
         self._center, self._scale = center, scale
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
+        self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
         self._record_fit_params()
 
     def _sample_starts(self, lengths: np.ndarray, w: int, h: int, device: torch.device):
@@ -437,6 +439,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             data = new if covariates is None else np.hstack([new, covariates[i]])
             history[i] = np.vstack([history[i], data])[-self.window_length_ :]
         self._history = history
+        if getattr(self, "_observed", None) is not None:
+            added = np.array([len(new) for new in values])
+            self._observed = np.minimum(self._observed + added, self.window_length_)
 
     def _build_module(self, d: int, k: int, h: int, lag: int, level_input: bool,
                       layout: dict) -> torch.nn.Module:
@@ -467,9 +472,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         data = values if cov is None else np.hstack([values, cov[: len(values)]])
         w, need = self.window_length_, self._covariate_rows(h)
         windows = np.stack([_last_window(data[:o], w) for o in origins])  # (O, w, C)
+        observed = np.minimum(origins, w)
         future = None if cov is None else np.stack(
             [_pad_rows(cov[o : o + need], need) for o in origins])
-        return self._predict_arrays(h, future, windows)
+        return self._predict_arrays(h, future, windows, observed)
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         return self._predict_arrays(h, future_cov)
@@ -479,17 +485,21 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         return -(-h // self._block) * self._block
 
     def _predict_arrays(self, h: int, future_cov: np.ndarray | None,
-                        window: np.ndarray | None = None) -> np.ndarray:
+                        window: np.ndarray | None = None,
+                        observed: np.ndarray | None = None) -> np.ndarray:
         """Forecasts (S, h, D) for every series at once; ``future_cov`` is (S, n >= h, K).
 
         ``window`` (N, w, C) forecasts from other windows of a single fitted series instead of
-        its last one (one per origin of a backtest); (N, h, D) then.
+        its last one (one per origin of a backtest), ``observed`` (N,) their real rows; (N, h,
+        D) then.
         """
         w, block, d = self.window_length_, self._block, self.n_targets_
         if future_cov is not None:  # the last row repeated if too few
             need = self._covariate_rows(h)
             future_cov = _pad_rows(future_cov[:, :need], need)
-        window, out = self._history if window is None else window, []
+        if window is None:  # models saved before the count was kept: every row real
+            window, observed = self._history, getattr(self, "_observed", None)
+        out = []
         center, scale = self._center[:, None], self._scale[:, None]  # (S, 1, C)
         for start in range(0, h, block):
             future = np.zeros((len(window), block, window.shape[2]))  # (S, H, C)
@@ -501,11 +511,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                                                   self._cell):
                 x, future_, _, level = _split_segments(
                     seg, w, d, self._fitted("scaling") == "local", self.level_input_)
-                pred = self.module_(x, future_) + level  # (S, H, D)
+                real = None if observed is None else torch.as_tensor(observed,
+                                                                     device=self.device_)
+                pred = self.module_(x, future_, observed=real) + level  # (S, H, D)
             pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
             out.append(pred)
             future[:, :, :d] = pred
             window = np.concatenate([window, future], axis=1)[:, -w:]
+            observed = None if observed is None else np.minimum(observed + block, w)
         return np.concatenate(out, axis=1)[:, :h]
 
 
