@@ -142,7 +142,8 @@ class _RunsCode:
 def test_a_file_crafted_to_run_code_is_refused_without_running_it(tmp_path):
     marker = tmp_path / "pwned"
     torch.save({"format": "tsrnn-model", "payload": _RunsCode(str(marker))}, tmp_path / "evil")
-    with pytest.raises(ValueError, match="refused: it is corrupted, or holds objects other than tensors"):
+    with pytest.raises(ValueError, match="refused: it is corrupted, or holds objects other "
+                                         "than tensors"):
         tsrnn.load(tmp_path / "evil")
     assert not marker.exists()
     # a plain pickle (what joblib writes) is refused the same way
