@@ -119,9 +119,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     anchor : {"both", "seasonal", "last", None}, default="both"
         What the network's output is added to: the window's seasonal naive forecast
         ("seasonal"; the naive one when the window, or a panel's series, is shorter than a
-        season), its last value
-        ("last"), or nothing (None). With an anchor the network learns only the correction to a
-        strong baseline (as in ES-RNN, the M4 winner). "both": the ensemble's members alternate
+        season), its last value ("last"), or nothing (None). With an anchor the network learns
+        only the correction to a strong baseline (as in ES-RNN, the M4 winner). "both": the ensemble's members alternate
         between the seasonal anchor (even members) and the last value (odd members), so the
         median forecast is not tied to one baseline; with ``ensemble_size=1`` it is "seasonal".
     level_input : {False, True, "auto"}, default=False
