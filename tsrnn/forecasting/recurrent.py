@@ -120,9 +120,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         What the network's output is added to: the window's seasonal naive forecast
         ("seasonal"; the naive one when the window, or a panel's series, is shorter than a
         season), its last value ("last"), or nothing (None). With an anchor the network learns
-        only the correction to a strong baseline (as in ES-RNN, the M4 winner). "both": the ensemble's members alternate
-        between the seasonal anchor (even members) and the last value (odd members), so the
-        median forecast is not tied to one baseline; with ``ensemble_size=1`` it is "seasonal".
+        only the correction to a strong baseline (as in ES-RNN, the M4 winner). "both": the
+        ensemble's members alternate between the seasonal anchor (even members) and the last
+        value (odd members), so the median forecast is not tied to one baseline; with
+        ``ensemble_size=1`` it is "seasonal".
     level_input : {False, True, "auto"}, default=False
         Also give the network each series' level, centred on its training mean and divided by
         the MASE scale, so that it can learn mean reversion (the "local" scaling otherwise shows
