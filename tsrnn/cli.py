@@ -154,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
                        "(daily and longer steps), else in UTC (e.g. hourly)")
         p.add_argument("--value-column", action="append", help="value column (repeatable)")
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
-        p.add_argument("--horizon", type=int, default=12)
+        p.add_argument("--horizon", type=int, default=12,
+                       help="steps to forecast (default 12)")
         p.add_argument("--random-state", type=int, default=0)
         p.add_argument("--threads", type=_positive, default=1,
                        help="threads for torch and numpy's BLAS (default 1: fastest for small "
