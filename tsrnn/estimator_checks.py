@@ -13,6 +13,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from .evaluation import mase
+
 
 def _series(n: int = 72, columns: list[str] | None = None):
     rng = np.random.default_rng(0)
@@ -62,8 +64,6 @@ def check_dataframe_columns(f):
 
 
 def check_score_is_negative_mase(f):
-    from .evaluation import mase
-
     y, later = _series(), _series(80)[72:]
     est = clone(f).fit(y)
     expected = -mase(later, est.predict(horizon=len(later)), scale=est.mase_scale_)
