@@ -74,6 +74,24 @@ def test_forecast_index_continues_the_series(index):
     assert pred.name == "y"
 
 
+@pytest.mark.parametrize("dtype", ["int32", "uint64", "Int64", "uint8"])
+def test_an_integer_index_keeps_its_type(dtype):
+    # (a uint8 index whose next stamps pass 255 comes back as int64 instead of wrapping to 0)
+    start = 246 if dtype == "uint8" else 1_000
+    index = pd.Index(np.arange(start, start + 2 * 5, 2), dtype=dtype, name="t")
+    y = pd.Series([1.0, 2, 3, 4, 5], index=index)
+    forecaster = SeasonalNaiveForecaster(horizon=3).fit(y)
+    pred = forecaster.predict()
+    stamps = [start + 10, start + 12, start + 14]
+    assert pred.index.tolist() == stamps and pred.index.name == "t"
+    assert pred.index.dtype == (np.int64 if dtype == "uint8" else index.dtype)
+    if dtype != "uint8":  # an update's new stamps in the same type
+        new = pd.Series([6.0], index=pd.Index(stamps[:1], dtype=dtype, name="t"))
+        later = forecaster.update(new).predict()
+        assert later.index.tolist() == [s + 2 for s in stamps]
+        assert later.index.dtype == index.dtype
+
+
 def _extend(index, n):
     if isinstance(index, pd.RangeIndex):
         return pd.RangeIndex(index.start, index.stop + n * index.step, index.step)

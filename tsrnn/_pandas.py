@@ -231,8 +231,14 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
         freq = _datetime_freq(index)
         return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name)[1:]
     step = int(index[1] - index[0]) if len(index) > 1 else 1
-    start = int(index[-1]) + step
-    return pd.RangeIndex(start, start + n * step, step, name=index.name)
+    first, last = int(index[-1]) + step, int(index[-1]) + n * step
+    if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
+        return pd.RangeIndex(first, last + step, step, name=index.name)
+    # int32, uint64, nullable Int64 ...: the stamps keep the caller's type where it holds them
+    bounds = np.iinfo(getattr(index.dtype, "numpy_dtype", index.dtype))
+    fits = bounds.min <= min(first, last) and max(first, last) <= bounds.max
+    return pd.Index(list(range(first, last + step, step)), dtype=index.dtype if fits else np.int64,
+                    name=index.name)
 
 
 def extend_index(index: pd.Index, n: int) -> pd.Index:
