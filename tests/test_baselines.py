@@ -24,6 +24,23 @@ def test_seasonal_naive_repeats_last_season():
     assert short.update(np.arange(8.0, 14.0)).predict().tolist() == [2.0, 3.0, 4.0]  # a season now
 
 
+@pytest.mark.parametrize("freq, season", [
+    ("7D", 52), ("24h", 7), ("60min", 24), ("3MS", 4), ("12MS", 1), ("WOM-1MON", 12),
+    (pd.DateOffset(months=1), 12), (pd.DateOffset(months=3), 4), (pd.DateOffset(days=10), 1),
+    ("2W", 1), ("SMS", 1), ("15min", 1),
+])
+def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season):
+    # "7D" is the weekly W-SUN pandas infers for the same stamps, "24h" daily, "3MS" quarterly;
+    # the first Monday of each month is monthly; a DateOffset by its unit (it used to fail)
+    index = pd.date_range("2015-01-04", periods=60, freq=freq)
+    y = pd.Series(np.arange(60.0) % 7, index=index)
+    forecaster = SeasonalNaiveForecaster(horizon=2).fit(y)
+    assert forecaster.season_length_ == season
+    assert forecaster.predict().tolist() == np.resize(y.iloc[60 - season:], 2).tolist()
+    pd.testing.assert_index_equal(forecaster.predict().index,
+                                  pd.date_range(index[-1], periods=3, freq=freq)[1:])
+
+
 def test_arima_recovers_an_ar1_process():
     rng = np.random.default_rng(0)
     y = np.zeros(400)

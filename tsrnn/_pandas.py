@@ -10,8 +10,8 @@ import pandas as pd
 
 from ._validation import as_float_array
 
-# Seasonal period of each pandas frequency family (offset rule code prefix -> period).
-_SEASON = {"Y": 1, "A": 1, "Q": 4, "M": 12, "W": 52, "D": 7, "B": 5, "C": 5, "h": 24, "H": 24}
+# Seasonal period of the other one-step frequencies with a cycle, by rule code (offset_season)
+_SEASON = {"W": 52, "B": 5, "C": 5}
 
 
 @dataclass(frozen=True)
@@ -259,14 +259,32 @@ def season_length(index: pd.Index) -> int:
         freq = _datetime_freq(index)
     else:
         return 1
-    if freq is None:
-        return 1
-    offset = pd.tseries.frequencies.to_offset(freq)
-    if offset.n != 1:
-        return 1
-    code = offset.rule_code.split("-")[0].lstrip("0123456789")
-    code = re.sub(r"^C?B(?=[YAQM])", "", code)  # business month, quarter, year: as the calendar's
-    return _SEASON.get(code[:1] if code[:1] in "YAQMWDBC" else code, 1)
+    return 1 if freq is None else offset_season(pd.tseries.frequencies.to_offset(freq))
+
+
+def offset_season(offset: pd.DateOffset) -> int:
+    """The seasonal period of steps of ``offset``: the steps in its natural cycle (12 months a
+    year, 7 days a week, 24 hours a day; 5 business days), whatever the spelling: "24h" is
+    daily, "7D" weekly, "3MS" quarterly, ``DateOffset(months=1)`` and "WOM-1MON" monthly. 1 for
+    other steps (minutes, semi-months, two weeks, ...)."""
+    if type(offset) is pd.DateOffset:  # DateOffset(months=1), ...: by its one unit
+        units = {"years": pd.offsets.YearBegin, "months": pd.offsets.MonthBegin,
+                 "weeks": pd.offsets.Week, "days": pd.offsets.Day, "hours": pd.offsets.Hour}
+        if len(offset.kwds) != 1 or next(iter(offset.kwds)) not in units:
+            return 1
+        (unit, k), = offset.kwds.items()
+        offset = units[unit](offset.n * k)
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # in hours: 24h is a day
+        hours = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
+        return {1: 24, 24: 7, 168: 52}.get(pd.Timedelta(hours) / pd.Timedelta(hours=1), 1)
+    code = offset.rule_code.split("-")[0]
+    if code in ("WOM", "LWOM"):  # a week of each month: monthly
+        code = "M"
+    code = re.sub(r"^C?B(?=[YQM])", "", code)  # business month, quarter, year: as the calendar's
+    months = {"M": 1, "Q": 3, "Y": 12}.get(code[:1]) if code[:2] != "SM" else None
+    if months is not None:  # "3MS" is quarterly
+        return {1: 12, 3: 4, 12: 1}.get(months * offset.n, 1)
+    return _SEASON.get(code, 1) if offset.n == 1 else 1
 
 
 def write_series(values: np.ndarray, fmt: SeriesFormat, index: pd.Index):
