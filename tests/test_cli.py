@@ -90,6 +90,10 @@ def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
      r"duplicated stamps \(e.g. \['2020-01-02 00:00:00'\]\); aggregate them"),
     (["2020-01-01,1", "2020-01-02,2", "2020-01-05,3", "2020-01-06,4", "2020-01-07,4"],
      ["--freq", "D"], r"2 time stamp\(s\) of frequency D are missing \(e.g. \['2020-01-03"),
+    (["2020-01-01,1", "2020-01-02,2", ",3", "2020-01-04,4"], ["--freq", "D"],  # was "0 missing"
+     r"time column 'ds' has 1 empty cell\(s\) \(the first in data row 3\)"),
+    (["2021-W01,1", "2021-W02,2", "2021-W03,3"], [],  # was pandas' own message
+     r"values are not dates pandas can read \(e.g. '2021-W01'.*write them as 2021-01-31"),
     ([f"2020-01-{d:02d},{d}" for d in range(1, 11)], ["--horizon", "0"],
      "horizon == 0, must be >= 1"),  # the library's refusal, as an error line
 ])
@@ -137,6 +141,28 @@ def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
     with pytest.raises(SystemExit, match=r"1 empty value\(s\) \(the first in data row 1233\); fill "
                                          "them in the file"):
         main(["forecast", str(csv)])
+
+
+def test_panel_ids_are_read_as_text_and_weekly_periods_as_dates(tmp_path):
+    # ids "001", "01" and "1" used to be read as numbers: "001" came back as 1, "01" and "1"
+    # were merged into one series
+    stamps = [str(d.date()) for d in pd.date_range("2021-01-01", periods=24, freq="MS")]
+    ids = ["001", "01", "1"]
+    csv, out = tmp_path / "ids.csv", tmp_path / "out.csv"
+    pd.DataFrame({"unique_id": np.repeat(ids, 24), "ds": stamps * 3,
+                  "y": np.arange(72.0)}).to_csv(csv, index=False)
+    assert main(["forecast", str(csv), "--horizon", "1", "--model", "seasonal_naive",
+                 "-o", str(out)]) == 0
+    forecast = pd.read_csv(out, dtype={"unique_id": str})
+    assert forecast["unique_id"].tolist() == ids and forecast["y"].tolist() == [12.0, 36.0, 60.0]
+    # a weekly PeriodIndex as to_csv writes it ("2021-01-04/2021-01-10"): its weeks' first days
+    pd.Series(np.arange(60.0), pd.period_range("2021-01-04", periods=60, freq="W-SUN",
+                                               name="ds"), name="y").to_csv(csv)
+    assert main(["forecast", str(csv), "--horizon", "2", "--model", "seasonal_naive",
+                 "-o", str(out)]) == 0
+    forecast = pd.read_csv(out, index_col=0, parse_dates=True)
+    assert forecast.index.strftime("%Y-%m-%d").tolist() == ["2022-02-28", "2022-03-07"]
+    assert forecast["y"].tolist() == [8.0, 9.0]  # a year (52 weeks) back
 
 
 def test_day_first_dates_are_read_with_dayfirst(tmp_path, capsys):

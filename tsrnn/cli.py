@@ -44,14 +44,23 @@ def _stamps(column: pd.Series, dayfirst: bool = False) -> pd.Series:
     """Datetimes of a CSV column (``dayfirst``: 01/02/2020 is 1 February). Offsets that change
     (a time zone across DST, as ``to_csv`` writes it) cannot share one index: the stamps are
     read as local wall-clock times when they all fall at one time of day (daily and longer
-    steps), else in UTC (e.g. hourly)."""
+    steps), else in UTC (e.g. hourly). Periods as ``to_csv`` writes them for weeks
+    (``2021-01-04/2021-01-10``) are read as their first days."""
+    text = column.astype(str)
+    if text.str.fullmatch(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d").all():
+        column = text.str.split("/").str[0]
     try:
-        return pd.to_datetime(column, dayfirst=dayfirst)
-    except ValueError:
-        wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
-                                                             regex=True), dayfirst=dayfirst)
-        return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True,
-                                                                      dayfirst=dayfirst)
+        try:
+            return pd.to_datetime(column, dayfirst=dayfirst)
+        except ValueError:
+            wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
+                                                                 regex=True), dayfirst=dayfirst)
+            return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True,
+                                                                          dayfirst=dayfirst)
+    except ValueError as exc:
+        raise SystemExit(f"error: the time column's values are not dates pandas can read "
+                         f"(e.g. {column.iloc[0]!r}: {exc}); write them as 2021-01-31 or "
+                         "2021-01-31 13:00, or as whole numbers (e.g. a year)") from None
 
 
 def _check_filled(values: pd.DataFrame, path: str) -> None:
@@ -71,7 +80,8 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         raise SystemExit("error: pass a CSV file or --dataset NAME")
     if not Path(args.csv).is_file():
         raise SystemExit(f"error: no file {args.csv!r}; pass a CSV file or --dataset NAME")
-    frame = pd.read_csv(args.csv, sep=args.sep)
+    # a panel's ids are names ("001" stays "001", so that the forecast joins back to the file)
+    frame = pd.read_csv(args.csv, sep=args.sep, dtype={"unique_id": str})
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"
@@ -86,6 +96,11 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                          "pandas index? to_csv(index=False) leaves it out); pass --value-column")
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
     stamps = frame[args.time_column]
+    if stamps.isna().any():
+        row = int(np.argmax(stamps.isna()))
+        raise SystemExit(f"error: the time column {args.time_column!r} has {stamps.isna().sum()} "
+                         f"empty cell(s) (the first in data row {row + 1}); fill in their time "
+                         "stamps or drop those rows in the file")
     if pd.api.types.is_float_dtype(stamps) and (stamps % 1 == 0).all():  # a year as 1900.0
         frame[args.time_column] = stamps = stamps.astype(np.int64)
     integer = pd.api.types.is_integer_dtype(stamps)  # e.g. a year: kept as is
@@ -151,7 +166,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--time-column", default="ds",
                        help="time stamps (default ds); stamps whose UTC offset changes (a time "
                        "zone across DST) are read as local times if all at one time of day "
-                       "(daily and longer steps), else in UTC (e.g. hourly)")
+                       "(daily and longer steps), else in UTC (e.g. hourly); weekly periods "
+                       "as pandas writes them (2021-01-04/2021-01-10) as their first days")
         p.add_argument("--value-column", action="append", help="value column (repeatable)")
         p.add_argument("--freq", help="pandas frequency when it cannot be inferred")
         p.add_argument("--horizon", type=int, default=12,
