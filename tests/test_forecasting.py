@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tsrnn import (
+    ARIMAForecaster,
     GRUForecaster,
     LSTMForecaster,
     RNNForecaster,
@@ -90,6 +91,37 @@ def test_an_integer_index_keeps_its_type(dtype):
         later = forecaster.update(new).predict()
         assert later.index.tolist() == [s + 2 for s in stamps]
         assert later.index.dtype == index.dtype
+
+
+def test_new_stamps_need_no_frequency_of_their_own():
+    # semi-monthly stamps: pandas infers no frequency for them, so fit needs index.freq set; the
+    # new values, test values and covariates that follow were refused as irregular when they
+    # came without it (built from a list, read from a file)
+    index = pd.date_range("2021-01-01", periods=43, freq="SMS")
+    y = pd.Series(np.sin(np.arange(43.0)), index)
+    X = pd.DataFrame({"x": np.cos(np.arange(43.0))}, index)
+    plain = pd.DatetimeIndex(list(index[-3:]))
+    assert plain.freq is None and pd.infer_freq(plain) is None
+    new = pd.Series(y.iloc[-3:].to_numpy(), plain)
+    naive = SeasonalNaiveForecaster(horizon=3).fit(y.iloc[:-3])
+    assert naive.score(new) == naive.score(y.iloc[-3:])
+    assert naive.update(new).cutoff_ == index[-1]
+    arima = ARIMAForecaster(horizon=3, order=(1, 0, 0)).fit(y.iloc[:-3], X.iloc[:-3])
+    pd.testing.assert_series_equal(arima.predict(X=X.iloc[-3:].set_axis(plain)),
+                                   arima.predict(X=X.iloc[-3:]))
+
+
+def test_daily_stamps_across_a_midnight_clock_change_and_a_multiindex():
+    # Santiago's clocks go forward at midnight on 2022-09-11: that day starts at 01:00, as
+    # pandas' own date_range(..., nonexistent="shift_forward") has it; predict(2) used to fail
+    index = pd.date_range("2022-08-01", periods=40, freq="D", tz="America/Santiago")
+    forecaster = SeasonalNaiveForecaster(horizon=3).fit(pd.Series(np.arange(40.0), index))
+    expected = pd.date_range(index[-1], periods=4, freq="D", nonexistent="shift_forward")[1:]
+    assert forecaster.predict().index.equals(expected) and expected[1].hour == 1
+    stores = pd.Series(1.0, pd.MultiIndex.from_product([["s1", "s2"], index[:10]],
+                                                       names=["store", "date"]))
+    with pytest.raises(TypeError, match=r"MultiIndex \['store', 'date'\]; .*unique_id, ds"):
+        forecaster.fit(stores)  # was pandas' "isna is not defined for MultiIndex"
 
 
 def _extend(index, n):

@@ -142,6 +142,19 @@ def test_series_on_another_clock_offset_are_regular_too(freq, tz):
         SeasonalNaiveForecaster(horizon=2).fit(pd.concat([parts[0], gap]))
 
 
+@pytest.mark.parametrize("freq, other, message", [
+    ("W-SUN", "W-MON", "is regular at W-MON, but the panel's frequency is W-SUN"),
+    ("QS-JAN", "QS-FEB", "is regular at QS-NOV, but the panel's frequency is QS-OCT"),
+])
+def test_a_series_on_another_anchor_is_named_not_called_gappy(freq, other, message):
+    # weekly on Mondays beside Sundays: nothing is missing, but "fill or resample its missing
+    # time stamps" was the advice
+    parts = [pd.DataFrame({"unique_id": uid, "y": np.arange(n), "ds": pd.date_range(
+        "2021-01-01", periods=n, freq=f)}) for uid, n, f in (("a", 30, freq), ("b", 20, other))]
+    with pytest.raises(ValueError, match=f"series 'b' of the panel {message} .*'a'.*anchor"):
+        SeasonalNaiveForecaster(horizon=2).fit(pd.concat(parts))
+
+
 def test_early_stopping_on_short_series_says_the_fraction_rounds_down_per_series():
     df = pd.DataFrame({"unique_id": np.repeat(np.arange(20), 24), "y": np.random.default_rng(0)
                        .normal(size=480), "ds": np.tile(np.arange(24), 20)})

@@ -14,6 +14,11 @@ from ._validation import as_float_array
 _SEASON = {"W": 52, "B": 5, "C": 5}
 
 
+# Daily and longer steps in a time zone whose clocks change at midnight (America/Santiago): a
+# midnight that does not exist is the first hour of that day, one that occurs twice the first
+_WALL_CLOCK = {"nonexistent": "shift_forward", "ambiguous": True}
+
+
 @dataclass(frozen=True)
 class SeriesFormat:
     """How a series came in, to give the forecast back in the same form."""
@@ -25,8 +30,16 @@ class SeriesFormat:
     name: object = None
 
 
-def check_time_index(index: pd.Index, name: str = "y") -> None:
-    """Refuse missing, duplicated, unsorted or irregular time stamps, naming the fix."""
+def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> None:
+    """Refuse missing, duplicated, unsorted or irregular time stamps, naming the fix.
+    ``regular=False``: a DatetimeIndex need not have a frequency of its own (stamps that are
+    placed on a fitted series' time line afterwards, which has one)."""
+    if isinstance(index, pd.MultiIndex):  # (store, date), (unique_id, ds) ...
+        raise TypeError(
+            f"{name} has a MultiIndex {list(index.names)}; pass one series per column (a wide "
+            "DataFrame indexed by time) or a long-format panel: a DataFrame with columns "
+            f"unique_id, ds and y (e.g. {name}.reset_index() with those names)."
+        )
     if index.hasnans:
         at = np.flatnonzero(index.isna())
         raise ValueError(
@@ -41,7 +54,8 @@ def check_time_index(index: pd.Index, name: str = "y") -> None:
         )
     if not index.is_monotonic_increasing:
         raise ValueError(f"{name}'s index is not sorted in time; sort it first with y.sort_index().")
-    if isinstance(index, pd.DatetimeIndex) and len(index) > 2 and _datetime_freq(index) is None:
+    if (regular and isinstance(index, pd.DatetimeIndex) and len(index) > 2
+            and _datetime_freq(index) is None):
         raise ValueError(
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
             "time stamps); if stamps are missing, set it, e.g. y = y.asfreq('MS') for month "
@@ -86,13 +100,13 @@ def _datetime_freq(index: pd.DatetimeIndex):
     return pd.DatetimeIndex(index, freq="infer").freq
 
 
-def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True
-                ) -> tuple[np.ndarray, SeriesFormat]:
+def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
+                regular: bool = True) -> tuple[np.ndarray, SeriesFormat]:
     """A float64 (T, D) copy of ``y`` (a read-only view where possible with ``copy=False``) and
     its :class:`SeriesFormat`. ``stamped=False``: a pandas index is not checked as time stamps
-    (for uses that never read them)."""
+    (for uses that never read them); ``regular``: as in :func:`check_time_index`."""
     if stamped and isinstance(y, (pd.Series, pd.DataFrame)):
-        check_time_index(y.index, name)
+        check_time_index(y.index, name, regular)
     if isinstance(y, pd.Series):
         fmt = SeriesFormat("series", 1, y.index, name=y.name)
     elif isinstance(y, pd.DataFrame):
@@ -140,7 +154,9 @@ def read_covariates(X, n: int, index: pd.Index | None, name: str = "X") -> np.nd
                 f"{name}'s index does not match the {len(index)} time stamps it must align with "
                 f"({_span(index)}): {_difference(X, index)}."
             )
-    values, _ = read_series(X, name)
+    # stamps equal to ``index`` need no frequency of their own (e.g. semi-monthly stamps
+    # built from a list, which pandas cannot infer one for)
+    values, _ = read_series(X, name, regular=index is None)
     if len(values) != n:
         raise ValueError(f"{name} has {len(values)} rows but {n} are needed (one per time step).")
     return values
@@ -229,7 +245,8 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
         return pd.period_range(index[-1] + 1, periods=n, freq=index.freq, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         freq = _datetime_freq(index)
-        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name)[1:]
+        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name,
+                             **_WALL_CLOCK)[1:]
     step = int(index[1] - index[0]) if len(index) > 1 else 1
     first, last = int(index[-1]) + step, int(index[-1]) + n * step
     if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
@@ -247,7 +264,7 @@ def extend_index(index: pd.Index, n: int) -> pd.Index:
         return pd.period_range(index[0], periods=len(index) + n, freq=index.freq, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         return pd.date_range(index[0], periods=len(index) + n, freq=_datetime_freq(index),
-                             name=index.name)
+                             name=index.name, **_WALL_CLOCK)
     return index.append(future_index(index, n))
 
 
@@ -534,7 +551,16 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
         bad = steps < 0
         bad[1:] |= same & (np.diff(steps) != stride)
         if bad.any():
-            refuse(np.argmax(bad), f"is not regular at the panel's frequency {freq.freqstr} "
+            row = np.argmax(bad)
+            own = _datetime_freq(stamps[first[codes[row]] : last[codes[row]] + 1]) if isinstance(
+                stamps, pd.DatetimeIndex) else None
+            if own is not None and type(own) is type(freq) and own.n == freq.n:  # W-MON, W-SUN
+                refuse(row, f"is regular at {own.freqstr}, but the panel's frequency is "
+                            f"{freq.freqstr} (that of its longest series, "
+                            f"{ids[codes[first[longest]]]!r}); one panel's series share the "
+                            "anchor (e.g. the weekday): shift their stamps to it, or forecast "
+                            "those series in a panel of their own.")
+            refuse(row, f"is not regular at the panel's frequency {freq.freqstr} "
                                    f"(that of its longest series, {ids[codes[first[longest]]]!r}"
                                    "; every series must follow it): "
                                    "fill or resample its missing time stamps.")
@@ -560,7 +586,7 @@ def _after(stamp, n: int, step: str) -> pd.Index:
     """The ``n`` time stamps after ``stamp`` (a Timestamp or Period) at frequency ``step``."""
     if isinstance(stamp, pd.Period):
         return pd.period_range(stamp + 1, periods=n, freq=stamp.freq)
-    return pd.date_range(stamp, periods=n + 1, freq=step)[1:]
+    return pd.date_range(stamp, periods=n + 1, freq=step, **_WALL_CLOCK)[1:]
 
 
 def panel_season_length(panel: tuple) -> int:

@@ -264,7 +264,10 @@ class BaseForecaster(BaseEstimator):
 
     def _read_observed(self, y) -> tuple[np.ndarray, _pandas.SeriesFormat]:
         """Observations of the fitted series' columns that follow it (``update``, ``score``)."""
-        values, fmt = _pandas.read_series(_pandas.match_columns(y, self._format.columns, "y"))
+        # placed on the fitted series' time line (steps_after), so the stamps need no
+        # frequency of their own
+        values, fmt = _pandas.read_series(_pandas.match_columns(y, self._format.columns, "y"),
+                                          regular=False)
         if values.shape[1] != self.n_targets_:
             raise ValueError(
                 f"y has {values.shape[1]} column(s) but the forecaster was fit on "
