@@ -11,10 +11,12 @@ import copy
 import functools
 import math
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+import contextlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,7 +100,7 @@ def _cpu_runs_bf16(cell: str) -> bool:
     kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}.get(cell)
     if kind is None:
         return True  # not a recurrent cell name: its own check refuses it
-    with torch.random.fork_rng(devices=[]):  # the probe's weights leave the caller's RNG alone
+    with own_rng():  # the probe's weights leave the caller's RNG alone
         net = kind(1, 2, batch_first=True)
     try:
         with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -132,15 +134,16 @@ def check_precision(precision: str, device: torch.device, cell: str | None = Non
 
 
 def autocast(device: torch.device, precision: str, cell: str | None = None):
-    """The autocast context of ``precision`` on ``device`` (a no-op for "32", for "16-mixed"
+    """The autocast context of ``precision`` on ``device`` (float32 for "32", for "16-mixed"
     off CUDA, and for "bf16" on a CPU that cannot run ``cell`` in it: a model trained so
     elsewhere and loaded here predicts in float32). ``precision`` is a setting of the moment,
-    so predict checks it here too."""
+    so predict checks it here too. Float32 switches off a caller's autocast: the arithmetic is
+    the estimator's setting."""
     _check_precision_name(precision)
     dtype = PRECISIONS[precision]
     if (dtype is None or (dtype == torch.float16 and device.type != "cuda")
             or (dtype == torch.bfloat16 and _cpu_lacks_bf16(device, cell))):
-        return nullcontext()
+        return torch.autocast(device.type, enabled=False)
     return torch.autocast(device.type, dtype=dtype)
 
 
@@ -163,12 +166,30 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+# torch's global generators are the process's: blocks that use them (weight initialisation,
+# dropout) in threads, e.g. fits under joblib's threading backend, take turns, so that each is
+# as reproducible as alone and the caller's state comes back
+_GLOBAL_RNG = threading.RLock()
+
+
+@contextmanager
+def own_rng(devices: list[int] = ()) -> Iterator[None]:
+    """Use torch's global CPU generator (and those of the GPUs ``devices``) inside the block and
+    restore the caller's state afterwards, one thread at a time."""
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=list(devices)):
+        yield
+
+
 @contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Seed torch inside the block and restore the caller's global RNG state afterwards."""
+    if device.type == "cpu":  # the CPU generator alone: reading a GPU's state initialises CUDA
+        with own_rng():
+            torch.default_generator.manual_seed(seed)
+            yield
+        return
     # torch.manual_seed reseeds every GPU, so every GPU's state is saved and restored
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
+    with own_rng(range(torch.cuda.device_count())):
         torch.manual_seed(seed)
         yield
 
@@ -218,13 +239,18 @@ def _divergence(train_loss: float, monitored: float, module: nn.Module) -> str |
 
 
 def with_autograd(fit: Callable) -> Callable:
-    """``fit`` run with gradients on, whatever the caller's mode: a fit inside ``torch.no_grad()``
-    or ``torch.inference_mode()`` (a refit in an evaluation loop) failed with "element 0 of
-    tensors does not require grad"."""
+    """``fit`` run with gradients on and the caller's autocast off, whatever the caller's mode: a
+    fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a refit in an evaluation loop)
+    failed with "element 0 of tensors does not require grad", and one inside ``torch.autocast``
+    trained in another arithmetic than ``precision`` (the LSTM failed on this CPU)."""
 
     @functools.wraps(fit)
     def fit_with_autograd(*args, **kwargs):
-        with torch.inference_mode(False), torch.enable_grad():
+        with contextlib.ExitStack() as modes:
+            modes.enter_context(torch.inference_mode(False))
+            modes.enter_context(torch.enable_grad())
+            for kind in ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",):
+                modes.enter_context(torch.autocast(kind, enabled=False))
             return fit(*args, **kwargs)
 
     return fit_with_autograd
@@ -377,6 +403,7 @@ def train(
         return result
     finally:
         module.eval()  # whatever ends the fit: a failed one must not leave dropout on
+        module.zero_grad(set_to_none=True)  # the last step's gradients: as much as the weights
         if config.verbose:
             print(file=sys.stderr)
     if config.early_stopping and best_state is not None:

@@ -218,7 +218,9 @@ def _decode_estimator(doc: dict, tensors: dict) -> BaseEstimator:
         if getattr(est, "device_", None) is not None and not available(est.device_):
             est.device_ = torch.device("cpu")
         try:
-            with torch.random.fork_rng(devices=[]):  # its initial weights are overwritten:
+            from ._training import own_rng  # (imports this module)
+
+            with own_rng():  # its initial weights are overwritten:
                 module = est._make_module(**est._module_spec)  # leave the caller's RNG alone
             module = module.float()  # as trained, whatever torch's default dtype
         except TypeError as exc:  # a network layout this version no longer builds
