@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_number, unchanged_on_error
 from .persistence import SaveMixin
 from .sequence import SequenceClassifier
+from .windowing import window_starts
 
 
 def _check_text(text) -> None:
@@ -102,16 +103,20 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
                 f"text has {len(text)} characters but seq_length={self.seq_length} needs at "
                 "least seq_length + 1; pass more text or lower seq_length."
             )
-        if len(set(text)) < 2:
-            raise ValueError(f"text has one distinct character ({text[0]!r}); a language model "
-                             "needs at least two to choose between.")
+        if len(set(text[1:])) < 2:  # the characters to predict: all but the first
+            raise ValueError(f"text has one distinct character after its first ({text[1]!r}); "
+                             "a language model needs at least two to choose between.")
         with unchanged_on_error(self):  # a refused fit leaves the model as it was
             # object dtype: numpy's fixed-width strings would drop a NUL character
             self.vocabulary_ = np.array(sorted(set(text)), dtype=object)
             onehot = self._one_hot(text)  # (len, V)
             codes = onehot.argmax(axis=1)
             L = self.seq_length
-            starts = np.arange(0, len(text) - L, max(1, L // 2))
+            # windows half a window apart, from the first character and up to the last, so
+            # that every character after the first is a target
+            stride = max(1, L // 2)
+            starts = np.union1d(np.arange(0, len(text) - L, stride),
+                                window_starts([len(text)], L, 1, stride))
             X = onehot[starts[:, None] + np.arange(L)]  # (N, L, V)
             y = codes[starts[:, None] + np.arange(1, L + 1)]  # (N, L): the next characters
             self.classifier_ = SequenceClassifier(
