@@ -155,6 +155,37 @@ def test_a_series_on_another_anchor_is_named_not_called_gappy(freq, other, messa
         SeasonalNaiveForecaster(horizon=2).fit(pd.concat(parts))
 
 
+def test_the_order_of_a_panels_rows_does_not_change_the_model():
+    # series were numbered by first appearance, and the training windows followed: shuffled
+    # rows gave forecasts up to 0.05 apart; the forecast keeps first appearance
+    df = _panel(n_series=6)
+    shuffled = df.sample(frac=1.0, random_state=1)
+    assert list(shuffled.unique_id.unique()) != sorted(shuffled.unique_id.unique())
+    fits = [GRUForecaster(horizon=3, window_length=12, max_steps=20, ensemble_size=1,
+                          hidden_size=8, early_stopping=True, random_state=0).fit(frame)
+            for frame in (df, shuffled)]
+    a, b = (f.predict() for f in fits)
+    assert b.unique_id.unique().tolist() == shuffled.unique_id.unique().tolist()
+    pd.testing.assert_frame_equal(a.set_index(["unique_id", "ds"]).sort_index(),
+                                  b.set_index(["unique_id", "ds"]).sort_index())
+
+
+def test_a_big_panel_is_forecast_in_bounded_batches(monkeypatch):
+    # every series went through the network at once: 40,000 series took 1.1 GB to predict
+    import tsrnn._training
+
+    df = _panel(n_series=12)
+    forecaster = GRUForecaster(horizon=6, window_length=12, max_steps=5, ensemble_size=1,
+                               hidden_size=8, random_state=0).fit(df)
+    whole = forecaster.predict()
+    sizes = []
+    forecaster.module_.register_forward_hook(lambda m, args, out: sizes.append(len(out)))
+    monkeypatch.setattr(tsrnn._training, "PREDICT_STEPS", 5 * 18)  # 5 windows of 12 + 6 steps
+    batched = forecaster.predict()
+    assert sizes == [5, 5, 2]
+    np.testing.assert_allclose(batched["y"], whole["y"], rtol=1e-6)
+
+
 def test_early_stopping_on_short_series_says_the_fraction_rounds_down_per_series():
     df = pd.DataFrame({"unique_id": np.repeat(np.arange(20), 24), "y": np.random.default_rng(0)
                        .normal(size=480), "ds": np.tile(np.arange(24), 20)})

@@ -166,6 +166,17 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+PREDICT_BATCH = 4096  # sequences (or series) per predict batch, at most ...
+PREDICT_STEPS = 1 << 18  # ... and at most this many (padded) steps: a network's activations
+# in a batch stay near 64 MB whatever the number and length of the sequences
+
+
+def predict_batches(n: int, steps: int) -> list[slice]:
+    """Slices of ``n`` sequences of ``steps`` (padded) steps each, one predict batch each."""
+    batch = max(1, min(PREDICT_BATCH, PREDICT_STEPS // max(1, steps)))
+    return [slice(start, start + batch) for start in range(0, n, batch)]
+
+
 # torch's global generators are the process's: blocks that use them (weight initialisation,
 # dropout) in threads, e.g. fits under joblib's threading backend, take turns, so that each is
 # as reproducible as alone and the caller's state comes back

@@ -14,6 +14,7 @@ from .._training import (
     autocast,
     check_precision,
     draw_seed,
+    predict_batches,
     resolve_device,
     train_members,
     with_autograd,
@@ -330,28 +331,39 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _fit_panel(self, series: list[np.ndarray], covariates: list[np.ndarray] | None,
                    m: int) -> None:
-        self._fit_arrays(series, covariates, m)  # one global model
+        # one global model, trained on the series in the order of their ids, so that a panel's
+        # rows in another order give the same model (its attributes keep first appearance)
+        ids = np.asarray(self._panel[0])
+        try:
+            order = np.argsort(ids, kind="stable")
+        except TypeError:  # ids of mixed types
+            order = np.argsort(ids.astype(str), kind="stable")
+        self._fit_arrays(series, covariates, m, order)
 
     @with_autograd
-    def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int):
-        """Train one (global) model on all windows of all series, each scaled on its own.
+    def _fit_arrays(self, series: list[np.ndarray], covs: list[np.ndarray] | None, m: int,
+                    order: np.ndarray | None = None):
+        """Train one (global) model on all windows of all series, each scaled on its own, the
+        series taken in ``order`` (default: as given).
 
         The scaled series are held once, as one float32 tensor on the device; a batch gathers
         its windows by start position, so windows are never materialised.
         """
+        order = np.arange(len(series)) if order is None else order
         d = series[0].shape[1]
         lengths = np.array([len(v) for v in series])
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
         w = self._resolve_window(lengths.max(), m, h, len(series) > 1)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
-        level_input = self._choose_level_input(series)
+        level_input = self._choose_level_input([series[i] for i in order])
         center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m)
                                              for x in data)))  # (S, C)
         device = resolve_device(self.device)
         check_precision(self.precision, device, self._cell)
         seed = draw_seed(self.random_state)
-        series_t = torch.from_numpy(_scaled(data, center, scale)).to(device)  # (sum T_i, C)
-        n_train, n_val, window_start = self._sample_starts(lengths, w, h, device)
+        series_t = torch.from_numpy(_scaled([data[i] for i in order], center[order],
+                                            scale[order])).to(device)  # (sum T_i, C)
+        n_train, n_val, window_start = self._sample_starts(lengths[order], w, h, device)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
         seasonal = m if w >= m else 1
@@ -507,19 +519,24 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 future[:, :, d:] = future_cov[:, start : start + block]
             seg = (np.concatenate([window, future], axis=1) - center) / scale  # (S, w+H, C)
             seg = torch.as_tensor(seg, dtype=torch.float32, device=self.device_)
-            with torch.inference_mode(), autocast(self.device_, self.precision,
-                                                  self._cell):
-                x, future_, _, level = _split_segments(
-                    seg, w, d, self._fitted("scaling") == "local", self.level_input_)
-                real = None if observed is None else torch.as_tensor(observed,
-                                                                     device=self.device_)
-                pred = self.module_(x, future_, observed=real) + level  # (S, H, D)
-            pred = pred.double().cpu().numpy() * scale[..., :d] + center[..., :d]
+            pred = np.concatenate([self._predict_batch(seg[rows], None if observed is None
+                                                       else observed[rows])
+                                   for rows in predict_batches(len(seg), seg.shape[1])])
+            pred = pred * scale[..., :d] + center[..., :d]
             out.append(pred)
             future[:, :, :d] = pred
             window = np.concatenate([window, future], axis=1)[:, -w:]
             observed = None if observed is None else np.minimum(observed + block, w)
         return np.concatenate(out, axis=1)[:, :h]
+
+    def _predict_batch(self, seg: torch.Tensor, observed: np.ndarray | None) -> np.ndarray:
+        """The network's scaled forecasts (B, H, D) of scaled segments ``seg`` (B, w+H, C)."""
+        w, d = self.window_length_, self.n_targets_
+        with torch.inference_mode(), autocast(self.device_, self.precision, self._cell):
+            x, future, _, level = _split_segments(
+                seg, w, d, self._fitted("scaling") == "local", self.level_input_)
+            real = None if observed is None else torch.as_tensor(observed, device=self.device_)
+            return (self.module_(x, future, observed=real) + level).double().cpu().numpy()
 
 
 class RNNForecaster(_RecurrentForecaster):

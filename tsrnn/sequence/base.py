@@ -13,11 +13,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from .._training import (
+    PREDICT_STEPS,
     TorchEstimatorMixin,
     _plain,
     autocast,
     check_precision,
     draw_seed,
+    predict_batches,
     resolve_device,
     train_members,
     with_autograd,
@@ -32,10 +34,7 @@ from .._validation import (
 from ..networks import SequenceNetwork, combine
 from .inputs import _sample_weight, holds_sequences, per_step_targets, read_sequences
 
-_PREDICT_BATCH = 4096  # sequences per predict batch, at most ...
-_PREDICT_STEPS = 1 << 18  # ... and at most this many (padded) steps: the front-end's
-# activations of a batch stay near 64 MB whatever the sequences' length; _inputs prepares its
-# float64 views in blocks of this many values too
+_BLOCK_VALUES = PREDICT_STEPS  # _inputs prepares its float64 views in blocks of this many values
 _POOLINGS = ("last", "mean", "max")
 _SCALINGS = ("both", "series", "global", None)
 
@@ -45,9 +44,9 @@ def _split_pooling(pooling: str | None) -> tuple[str, ...]:
 
 
 def _blocks(seqs: np.ndarray) -> list[slice]:
-    """Slices of the sequences (N, T, D) of about ``_PREDICT_STEPS`` values each, so that float64
+    """Slices of the sequences (N, T, D) of about ``_BLOCK_VALUES`` values each, so that float64
     work on them a block at a time keeps its temporaries small."""
-    block = max(1, _PREDICT_STEPS // max(1, seqs.shape[1] * seqs.shape[2]))
+    block = max(1, _BLOCK_VALUES // max(1, seqs.shape[1] * seqs.shape[2]))
     return [slice(i, i + block) for i in range(0, len(seqs), block)]
 
 
@@ -483,9 +482,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         out = []
         cell = self._module_spec.get("layout", {}).get("cell", self.cell)  # as fitted
         with torch.inference_mode(), autocast(self.device_, self.precision, cell):
-            batch = max(1, min(_PREDICT_BATCH, _PREDICT_STEPS // max(1, seqs.shape[1])))
-            for start in range(0, len(seqs), batch):
-                part = slice(start, start + batch)
+            for part in predict_batches(len(seqs), seqs.shape[1]):
                 x = torch.as_tensor(seqs[part], device=self.device_)
                 full = (lengths[part] == seqs.shape[1]).all()
                 n = None if full else torch.as_tensor(lengths[part], device=self.device_)
