@@ -341,13 +341,16 @@ def test_sequence_output_scores_weigh_each_step_by_its_sequence_weight():
 
 
 def test_predict_batches_are_bounded_by_steps_and_change_nothing(monkeypatch):
-    import tsrnn.sequence.base as base
+    import tsrnn._training
 
     X, y = _two_classes(40)
     clf = SequenceClassifier(hidden_size=8, conv_channels=8, max_steps=10, random_state=0)
     whole = clf.fit(X, y).predict_proba(X)
-    monkeypatch.setattr(base, "_PREDICT_STEPS", 2 * X.shape[1])  # two sequences a batch
+    sizes = []
+    clf.module_.register_forward_hook(lambda m, args, out: sizes.append(len(out)))
+    monkeypatch.setattr(tsrnn._training, "PREDICT_STEPS", 2 * X.shape[1])  # two a batch
     np.testing.assert_allclose(clf.predict_proba(X), whole, atol=1e-6)
+    assert sizes == [2] * 20
 
 
 @pytest.mark.parametrize("scaling", ["both", "series", "global", None])
@@ -359,7 +362,7 @@ def test_inputs_are_prepared_a_block_at_a_time_with_the_same_values(monkeypatch,
     mask = np.arange(20) < lengths[:, None]
     args = (seqs * mask[..., None], mask, np.full(2, 1e6), np.full(2, 5.0), scaling)
     whole = base._SequenceEstimator._inputs(*args)
-    monkeypatch.setattr(base, "_PREDICT_STEPS", 3 * 20 * 2)  # three sequences a block
+    monkeypatch.setattr(base, "_BLOCK_VALUES", 3 * 20 * 2)  # three sequences a block
     blocks = base._SequenceEstimator._inputs(*args)
     assert blocks.dtype == np.float32 and np.array_equal(blocks, whole)
 
@@ -379,7 +382,7 @@ def test_the_weighted_channel_moments_summed_block_by_block_are_those_of_the_who
         std, np.sqrt(np.cov(seqs[keep].T, aweights=step_w[keep], bias=True).diagonal()),
         rtol=1e-9)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(base, "_PREDICT_STEPS", 3 * 20 * 2)  # three sequences a block
+        patch.setattr(base, "_BLOCK_VALUES", 3 * 20 * 2)  # three sequences a block
         assert len(base._blocks(seqs)) == 10
         blocked = base._weighted_moments(seqs, step_w)
     np.testing.assert_allclose(blocked[0], mean, rtol=1e-15)

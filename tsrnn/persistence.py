@@ -331,13 +331,22 @@ def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
     if isinstance(index, pd.RangeIndex):
         return {**out, "kind": "range", "start": index.start, "stop": index.stop,
                 "step": index.step}
-    if isinstance(index, pd.DatetimeIndex):
-        return {**out, "kind": "datetime", "values": [t.isoformat() for t in index],
-                "freq": index.freqstr, "tz": None if index.tz is None else str(index.tz),
-                "unit": index.unit}
-    if isinstance(index, pd.PeriodIndex):
-        return {**out, "kind": "period", "values": [str(p) for p in index],
-                "freq": index.freqstr}
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        doc = {**out, "kind": "period", "freq": index.freqstr}
+        if isinstance(index, pd.DatetimeIndex):
+            doc.update(kind="datetime", tz=None if index.tz is None else str(index.tz),
+                       unit=index.unit)
+        if index.freq is not None and len(index):  # regular: its first stamp and length (a
+            # long series' stamps one by one made a file of 23 MB for a network of 532 B)
+            first = index[0].isoformat() if isinstance(index, pd.DatetimeIndex) else str(index[0])
+            short = {**doc, "start": first, "periods": len(index)}
+            try:
+                if _decode_index(short, tensors).equals(index):
+                    return short
+            except (ValueError, TypeError):  # e.g. a clock change pandas cannot step over
+                pass
+        return {**doc, "values": [t.isoformat() if isinstance(index, pd.DatetimeIndex)
+                                  else str(t) for t in index]}
     extension = isinstance(index.dtype, pd.api.extensions.ExtensionDtype)  # Int64, string
     return {**out, "kind": "index", "values": _encode(index.to_numpy(), tensors, prefix),
             "dtype": str(index.dtype) if extension else None}
@@ -348,6 +357,14 @@ def _decode_index(doc: dict, tensors: dict) -> pd.Index:
     kind = doc["kind"]
     if kind == "range":
         return pd.RangeIndex(doc["start"], doc["stop"], doc["step"], name=name)
+    if kind in ("datetime", "period") and "start" in doc:
+        if kind == "period":
+            return pd.period_range(doc["start"], periods=doc["periods"], freq=doc["freq"],
+                                   name=name)
+        start = pd.Timestamp(doc["start"])
+        start = start if doc["tz"] is None else start.tz_convert(doc["tz"])
+        return pd.date_range(start, periods=doc["periods"], freq=doc["freq"], name=name,
+                             unit=doc["unit"])
     if kind == "datetime":
         index = pd.DatetimeIndex(pd.to_datetime(doc["values"], utc=doc["tz"] is not None),
                                  name=name)
