@@ -92,6 +92,8 @@ def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
      ["--freq", "D"], r"2 time stamp\(s\) of frequency D are missing \(e.g. \['2020-01-03"),
     (["2020-01-01,1", "2020-01-02,2", ",3", "2020-01-04,4"], ["--freq", "D"],  # was "0 missing"
      r"time column 'ds' has 1 empty cell\(s\) \(the first in data row 3\)"),
+    (["2001,1", "2002,2", "2003,3"], ["--freq", "YS"],  # was ignored
+     r"--freq YS is for dates, but the time column 'ds' holds whole numbers"),
     (["2021-W01,1", "2021-W02,2", "2021-W03,3"], [],  # was pandas' own message
      r"values are not dates pandas can read \(e.g. '2021-W01'.*write them as 2021-01-31"),
     ([f"2020-01-{d:02d},{d}" for d in range(1, 11)], ["--horizon", "0"],

@@ -229,8 +229,9 @@ def test_panel_input_errors_name_the_series_and_the_fix():
         GRUForecaster().fit(dup)
     bad = df.copy()
     bad.loc[7, "y"] = np.nan
-    with pytest.raises(ValueError, match=r"y\['y'\] contains NaN .* \[7\]"):
-        GRUForecaster().fit(bad)
+    with pytest.raises(ValueError, match=r"y\['y'\] contains NaN .* \[7\]\); fill them within "
+                                         r"each series first, e.g. .*groupby\('unique_id'\)"):
+        GRUForecaster().fit(bad)  # it said y['y'].interpolate(), across series
     with pytest.raises(TypeError, match="ds column has dtype"):
         GRUForecaster().fit(df.assign(ds=df.ds.astype(str)))
     shortest = df.groupby("unique_id").size().idxmin()

@@ -32,6 +32,13 @@ def test_a_callers_autocast_does_not_change_the_arithmetic(seasonal_series):
             inside = model.fit(seasonal_series).predict()
         pd.testing.assert_series_equal(inside, plain)
         assert all(p.grad is None for p in model.module_.parameters())
+    # bf16 inside an enclosing autocast: its cached bf16 weights went stale and nothing trained
+    half = GRUForecaster(window_length=12, max_steps=20, hidden_size=8, ensemble_size=1,
+                         random_state=0, precision="bf16")
+    curve = half.fit(seasonal_series).loss_curve_
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert half.fit(seasonal_series).loss_curve_ == curve
+    assert curve[-1] < 0.95 * curve[0]  # it trained (the stale copies gave a flat curve)
     X, y = np.random.default_rng(0).normal(size=(20, 6, 2)), np.arange(20) % 2
     clf = SequenceClassifier(max_steps=5, random_state=0).fit(X, y)
     with torch.autocast("cpu", dtype=torch.bfloat16):

@@ -332,6 +332,10 @@ def steps_after(index: pd.Index, later: pd.Index) -> np.ndarray:
 
 
 PANEL_COLUMNS = ("unique_id", "ds", "y")
+# filled within each series (interpolating the column would run from one series into the next;
+# dropping the rows would leave gaps)
+_PANEL_FILL = ("fill them within each series first, e.g. y['y'] = y.groupby('unique_id')['y']"
+               ".transform(lambda s: s.interpolate().bfill()).")
 
 
 def is_panel(y) -> bool:
@@ -498,7 +502,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             "and covariates as X in long format: fit(df[['unique_id', 'ds', 'y']], "
             f"X=df[['unique_id', 'ds', {', '.join(map(repr, extra))}]])."
         )
-    values = as_float_array(y["y"].to_numpy(), "y['y']")
+    values = as_float_array(y["y"].to_numpy(), "y['y']", fill=_PANEL_FILL)
     codes, ids = pd.factorize(y["unique_id"], sort=False)  # ids in order of first appearance
     if (codes < 0).any():
         raise ValueError(
@@ -660,7 +664,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     keys = _stamp_keys(stamps, "y's ds column")
     at = pd.MultiIndex.from_arrays([codes, keys])
     _unique_rows(at, "y", ids[codes], stamps)
-    values = as_float_array(y["y"].to_numpy(), "y['y']")
+    values = as_float_array(y["y"].to_numpy(), "y['y']", fill=_PANEL_FILL)
     present, where = np.unique(codes, return_inverse=True)  # only y's series are stepped on
     part = (ids[present], last[present], step if isinstance(step, str) else step[present])
     n = max(1, int(np.bincount(where).max()))

@@ -342,6 +342,10 @@ def train(
                     nn.utils.clip_grad_norm_(module.parameters(), config.gradient_clip)
                 scaler.step(optimizer)
                 scaler.update()
+                # autocast keeps low-precision copies of the weights until its outermost context
+                # exits: under an enclosing one (a caller's, or with_autograd's switched off)
+                # bf16 steps read the first step's copies and the loss never moved
+                torch.clear_autocast_cache()
                 total += loss.detach() * w
                 steps, weight = steps + 1, weight + w
                 if averaged is not None and steps > average_after:

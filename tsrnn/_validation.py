@@ -55,9 +55,10 @@ def check_network_params(est, cell: str) -> None:
                      include_boundaries="neither")
 
 
-def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
+def as_float_array(values, name: str, copy: bool = True, fill: str | None = None) -> np.ndarray:
     """A float64 copy of numeric ``values``; strings, sparse, complex and non-finite values are
-    refused with an error that names the fix. Object arrays of numbers are converted.
+    refused with an error that names the fix (``fill``: how to fill them, default
+    ``{name}.interpolate()``). Object arrays of numbers are converted.
 
     ``copy=False`` returns float64 input as a read-only view instead (no copy of a long series;
     nothing can write through it); other dtypes are still converted into a new array.
@@ -111,8 +112,8 @@ def as_float_array(values, name: str, copy: bool = True) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))
         raise ValueError(
             f"{name} contains NaN or infinite values at {bad.size} position(s) (first: "
-            f"{bad[:5].tolist()}); fill or drop them first, e.g. {name}.interpolate() or "
-            f"{name}.dropna()."
+            f"{bad[:5].tolist()}); "
+            + (fill or f"fill or drop them first, e.g. {name}.interpolate() or {name}.dropna().")
         )
     return arr
 

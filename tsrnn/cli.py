@@ -128,6 +128,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                          "aggregate them in the file first")
     y = frame[values] if len(values) > 1 else frame[values[0]]
     if integer:
+        if args.freq:  # it would be ignored
+            raise SystemExit(f"error: --freq {args.freq} is for dates, but the time column "
+                             f"{args.time_column!r} holds whole numbers (steps, e.g. years), "
+                             "which need none; leave --freq out or write the stamps as dates")
         return y  # an evenly spaced integer index needs no frequency
     freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq
     if freq is None:
