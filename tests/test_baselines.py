@@ -82,6 +82,11 @@ def test_auto_arima_gives_a_trending_random_walk_its_drift():
     f = ARIMAForecaster(horizon=10).fit(y)
     assert f.orders_ == [((0, 1, 0), (0, 0, 0))]
     np.testing.assert_allclose(np.diff(np.r_[y[-1], f.predict()]), np.diff(y).mean(), rtol=1e-3)
+    # a fixed order leaves the drift free too, with or without a season (without one, the
+    # seasonal order set to none counted as fixed by the caller: a flat forecast)
+    for m in (1, 12):
+        fixed = ARIMAForecaster(horizon=10, order=(0, 1, 0), season_length=m).fit(y)
+        np.testing.assert_allclose(fixed.predict(), f.predict(), rtol=1e-6)
 
 
 def test_auto_arima_does_not_overfit_a_tiny_series():

@@ -96,6 +96,8 @@ def test_an_integer_time_column_and_several_value_columns(tmp_path, capsys):
      r"--freq YS is for dates, but the time column 'ds' holds whole numbers"),
     (["2021-W01,1", "2021-W02,2", "2021-W03,3"], [],  # was pandas' own message
      r"values are not dates pandas can read \(e.g. '2021-W01'.*write them as 2021-01-31"),
+    (["2021-01-01,1", "2021-02-01,2", "2021-13-45,3"], [],  # the unreadable one, not the first
+     r"values are not dates pandas can read \(e.g. '2021-13-45'"),
     ([f"2020-01-{d:02d},{d}" for d in range(1, 11)], ["--horizon", "0"],
      "horizon == 0, must be >= 1"),  # the library's refusal, as an error line
 ])
@@ -149,14 +151,18 @@ def test_panel_ids_are_read_as_text_and_weekly_periods_as_dates(tmp_path):
     # ids "001", "01" and "1" used to be read as numbers: "001" came back as 1, "01" and "1"
     # were merged into one series
     stamps = [str(d.date()) for d in pd.date_range("2021-01-01", periods=24, freq="MS")]
-    ids = ["001", "01", "1"]
+    ids = ["001", "01", "1", "NA"]  # "NA" (Namibia) was read as a missing id
     csv, out = tmp_path / "ids.csv", tmp_path / "out.csv"
-    pd.DataFrame({"unique_id": np.repeat(ids, 24), "ds": stamps * 3,
-                  "y": np.arange(72.0)}).to_csv(csv, index=False)
+    pd.DataFrame({"unique_id": np.repeat(ids, 24), "ds": stamps * 4,
+                  "y": np.arange(96.0)}).to_csv(csv, index=False)
     assert main(["forecast", str(csv), "--horizon", "1", "--model", "seasonal_naive",
                  "-o", str(out)]) == 0
-    forecast = pd.read_csv(out, dtype={"unique_id": str})
-    assert forecast["unique_id"].tolist() == ids and forecast["y"].tolist() == [12.0, 36.0, 60.0]
+    forecast = pd.read_csv(out, dtype={"unique_id": str}, keep_default_na=False)
+    assert forecast["unique_id"].tolist() == ids
+    assert forecast["y"].tolist() == [12.0, 36.0, 60.0, 84.0]
+    csv.write_text(csv.read_text().replace("\n001,", "\n,", 1))  # an empty id is missing
+    with pytest.raises(SystemExit, match=r"unique_id column is missing at row\(s\) \[0\]"):
+        main(["forecast", str(csv), "--model", "seasonal_naive"])
     # a weekly PeriodIndex as to_csv writes it ("2021-01-04/2021-01-10"): its weeks' first days
     pd.Series(np.arange(60.0), pd.period_range("2021-01-04", periods=60, freq="W-SUN",
                                                name="ds"), name="y").to_csv(csv)

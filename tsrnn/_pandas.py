@@ -35,10 +35,11 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
     ``regular=False``: a DatetimeIndex need not have a frequency of its own (stamps that are
     placed on a fitted series' time line afterwards, which has one)."""
     if isinstance(index, pd.MultiIndex):  # (store, date), (unique_id, ds) ...
+        columns = "and y" if name == "y" else "and one per covariate"
         raise TypeError(
             f"{name} has a MultiIndex {list(index.names)}; pass one series per column (a wide "
-            "DataFrame indexed by time) or a long-format panel: a DataFrame with columns "
-            f"unique_id, ds and y (e.g. {name}.reset_index() with those names)."
+            "DataFrame indexed by time) or, for a panel, the long format: a DataFrame with "
+            f"columns unique_id, ds {columns} (e.g. {name}.reset_index() with those names)."
         )
     if index.hasnans:
         at = np.flatnonzero(index.isna())
@@ -284,13 +285,18 @@ def offset_season(offset: pd.DateOffset) -> int:
     year, 7 days a week, 24 hours a day; 5 business days), whatever the spelling: "24h" is
     daily, "7D" weekly, "3MS" quarterly, ``DateOffset(months=1)`` and "WOM-1MON" monthly. 1 for
     other steps (minutes, semi-months, two weeks, ...)."""
-    if type(offset) is pd.DateOffset:  # DateOffset(months=1), ...: by its one unit
-        units = {"years": pd.offsets.YearBegin, "months": pd.offsets.MonthBegin,
-                 "weeks": pd.offsets.Week, "days": pd.offsets.Day, "hours": pd.offsets.Hour}
-        if len(offset.kwds) != 1 or next(iter(offset.kwds)) not in units:
+    if type(offset) is pd.DateOffset:  # DateOffset(months=1), DateOffset(days=1, hours=0) ...
+        kwds = {unit: k * offset.n for unit, k in offset.kwds.items() if k}
+        months = 12 * kwds.pop("years", 0) + kwds.pop("months", 0)
+        try:
+            span = pd.Timedelta(**kwds) if kwds else pd.Timedelta(0)  # weeks, days, hours ...
+        except (TypeError, ValueError):  # e.g. weekday=, day=: not a plain step
             return 1
-        (unit, k), = offset.kwds.items()
-        offset = units[unit](offset.n * k)
+        if months and span:
+            return 1
+        offset = (pd.offsets.MonthBegin(months) if months else
+                  pd.offsets.Hour(int(span / pd.Timedelta(hours=1)))
+                  if span % pd.Timedelta(hours=1) == pd.Timedelta(0) and span else pd.offsets.Nano(1))
     if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # in hours: 24h is a day
         hours = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
         return {1: 24, 24: 7, 168: 52}.get(pd.Timedelta(hours) / pd.Timedelta(hours=1), 1)
@@ -610,9 +616,13 @@ def _future_stamps(panel: tuple, h: int) -> pd.Index:
         futures = [_after(end, h, step) for end in ends]
         rows = (which[:, None] * h + np.arange(h)).ravel()
         return futures[0].append(futures[1:])[rows]
-    ends = last.to_numpy()
-    ahead = (step[:, None] * np.arange(1, h + 1)).astype(ends.dtype)  # uint64 stays exact
-    return pd.Index((ends[:, None] + ahead).ravel(), dtype=last.dtype)
+    # in Python integers (uint64 stays exact), then in the stamps' type where it holds them
+    # (uint8 stamps past 255 used to wrap to 0), else int64, as for a single series
+    stamps = (last.to_numpy().astype(object)[:, None]
+              + (step[:, None] * np.arange(1, h + 1)).astype(object)).ravel()
+    bounds = np.iinfo(getattr(last.dtype, "numpy_dtype", last.dtype))
+    fits = bounds.min <= stamps.min() and stamps.max() <= bounds.max
+    return pd.Index(list(stamps), dtype=last.dtype if fits else np.int64)
 
 
 def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,

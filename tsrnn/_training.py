@@ -473,10 +473,13 @@ def train_members(
     """
     members, results = [], []
     for i in range(n_members):
-        with seeded(seed + i, device):
+        with contextlib.ExitStack() as rng:
+            rng.enter_context(seeded(seed + i, device))
             # float32 whatever torch's default dtype (the inputs are float32: under
             # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch)
             module = build(i).to(device, torch.float32)
+            if not _draws_at_random(module):  # training reads no global generator: let
+                rng.close()  # fits and loads in other threads use it meanwhile
             generator = torch.Generator(device).manual_seed(seed + i)
             loss = functools.partial(batch_loss, module)
             try:
@@ -495,6 +498,13 @@ def train_members(
         if results[-1].interrupted:
             break
     return combine(members, reduce).eval(), results[0]
+
+
+def _draws_at_random(module: nn.Module) -> bool:
+    """Whether training ``module`` draws from torch's global generator (dropout masks)."""
+    return any((m.p if isinstance(m, nn.modules.dropout._DropoutNd) else
+                m.dropout if isinstance(m, nn.RNNBase) else getattr(m, "p_dropout", 0.0)) > 0
+               for m in module.modules())
 
 
 def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):

@@ -176,6 +176,9 @@ class ARIMAForecaster(BaseForecaster):
                 f"season_length={m}; pass season_length (e.g. 12 for monthly data), or a pandas "
                 "series with a frequency, or leave seasonal_order out."
             )
+        # (the caller's orders: a seasonal order fixed here for want of a season leaves the
+        # drift free, as for a seasonal series)
+        caller_fixed_both = fixed_order is not None and fixed_seasonal is not None
         if m < 2 and fixed_seasonal is None:
             fixed_seasonal = (0, 0, 0)
         big_d = (
@@ -185,7 +188,7 @@ class ARIMAForecaster(BaseForecaster):
         d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
         # an undifferenced model has its mean; with one difference in all, a drift is chosen
         # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
-        free_constant = d + big_d == 1 and (fixed_order is None or fixed_seasonal is None)
+        free_constant = d + big_d == 1 and not caller_fixed_both
         fits: dict = {}
 
         def spec(k):  # k = (p, q, P, Q, constant) -> (order, seasonal_order, constant)

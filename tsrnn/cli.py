@@ -58,8 +58,10 @@ def _stamps(column: pd.Series, dayfirst: bool = False) -> pd.Series:
             return wall if wall.dt.time.nunique() == 1 else pd.to_datetime(column, utc=True,
                                                                           dayfirst=dayfirst)
     except ValueError as exc:
+        unread = pd.to_datetime(column, errors="coerce", dayfirst=dayfirst, utc=True).isna()
+        example = column[unread].iloc[0] if unread.any() else column.iloc[0]
         raise SystemExit(f"error: the time column's values are not dates pandas can read "
-                         f"(e.g. {column.iloc[0]!r}: {exc}); write them as 2021-01-31 or "
+                         f"(e.g. {example!r}: {exc}); write them as 2021-01-31 or "
                          "2021-01-31 13:00, or as whole numbers (e.g. a year)") from None
 
 
@@ -80,8 +82,9 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         raise SystemExit("error: pass a CSV file or --dataset NAME")
     if not Path(args.csv).is_file():
         raise SystemExit(f"error: no file {args.csv!r}; pass a CSV file or --dataset NAME")
-    # a panel's ids are names ("001" stays "001", so that the forecast joins back to the file)
-    frame = pd.read_csv(args.csv, sep=args.sep, dtype={"unique_id": str})
+    # a panel's ids are names, as written ("001" stays "001", so that the forecast joins back
+    # to the file; "NA" is Namibia); an empty cell is missing
+    frame = pd.read_csv(args.csv, sep=args.sep, converters={"unique_id": lambda v: v or None})
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"

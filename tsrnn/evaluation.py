@@ -79,7 +79,9 @@ def _naive_error(y: np.ndarray, season_length: int) -> np.ndarray:
 
 
 def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
-    """Differences needed for stationarity by repeated KPSS tests at 5% (as auto.arima); a
+    """Differences needed for stationarity by repeated KPSS tests at 5%, as auto.arima, but
+    with statsmodels' data-driven lag length (R's ndiffs uses ``trunc(3 * sqrt(n) / 13)``
+    lags; the two choose another d for US real GDP and 24 of M1's 181 yearly series); a
     constant series needs none (KPSS is undefined on it)."""
     d = 0
     while d < max_d and len(y) > 10 and np.ptp(y) > 0:
