@@ -118,6 +118,17 @@ def test_daily_stamps_across_a_midnight_clock_change_and_a_multiindex():
     forecaster = SeasonalNaiveForecaster(horizon=3).fit(pd.Series(np.arange(40.0), index))
     expected = pd.date_range(index[-1], periods=4, freq="D", nonexistent="shift_forward")[1:]
     assert forecaster.predict().index.equals(expected) and expected[1].hour == 1
+    # after the 01:00 stamp the days go on at midnight (they went on at 01:00), and a panel
+    # whose grid crosses the change reads (it failed with pandas' "nonexistent time")
+    forecaster.update(forecaster.predict(2))
+    assert forecaster.predict().index.equals(
+        pd.date_range(index[0], periods=45, freq="D", nonexistent="shift_forward")[-3:])
+    assert [t.hour for t in forecaster.predict().index] == [0, 0, 0]
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40), "y": 1.0,
+                          "ds": index.append(pd.date_range("2022-08-06", periods=40, freq="D",
+                                                           tz="America/Santiago",
+                                                           nonexistent="shift_forward"))})
+    assert SeasonalNaiveForecaster(horizon=3).fit(panel).predict().shape == (6, 3)
     stores = pd.Series(1.0, pd.MultiIndex.from_product([["s1", "s2"], index[:10]],
                                                        names=["store", "date"]))
     with pytest.raises(TypeError, match=r"MultiIndex \['store', 'date'\]; .*unique_id, ds"):

@@ -61,6 +61,9 @@ def test_forecaster_round_trip_predicts_identically(cls, index, tmp_path):
     pd.date_range("2001-01-01", periods=50_000, freq="min", tz="Europe/Madrid", unit="s"),
     pd.period_range("2001-01-01", periods=50_000, freq="h"),
     pd.date_range("2001-01-01", periods=50_000, freq="B"),
+    pd.DatetimeIndex(list(pd.date_range("2001-01-01", periods=50_000, freq="D"))),  # freq None
+    pd.date_range("2022-08-01", periods=50, freq="D", tz="America/Santiago",  # a 01:00 day
+                  nonexistent="shift_forward"),
 ])
 def test_a_long_regular_series_saves_its_stamps_as_a_range(index, tmp_path):
     # each stamp was written as text: a file of 23 MB (13 s) for a 1,000,000-step series
@@ -68,7 +71,7 @@ def test_a_long_regular_series_saves_its_stamps_as_a_range(index, tmp_path):
     f = GRUForecaster(horizon=3, window_length=24, max_steps=2, ensemble_size=1, hidden_size=4,
                       random_state=0).fit(y)
     f.save(tmp_path / "model.tsrnn")
-    assert os.path.getsize(tmp_path / "model.tsrnn") < 20_000
+    assert os.path.getsize(tmp_path / "model.tsrnn") < 20_000  # (1.2 MB without a freq)
     g = tsrnn.load(tmp_path / "model.tsrnn")
     pd.testing.assert_index_equal(g._format.index, index, exact=True)
     assert g._format.index.freq == index.freq

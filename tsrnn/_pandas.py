@@ -246,8 +246,11 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
         return pd.period_range(index[-1] + 1, periods=n, freq=index.freq, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         freq = _datetime_freq(index)
-        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name,
-                             **_WALL_CLOCK)[1:]
+        if index.tz is not None and not isinstance(freq, pd.offsets.Tick):
+            # wall-clock steps counted from the first stamp: a stamp that a clock change moved
+            # (a midnight that does not exist is 01:00) must not move the ones after it
+            return extend_index(index, n)[-n:]
+        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name)[1:]
     step = int(index[1] - index[0]) if len(index) > 1 else 1
     first, last = int(index[-1]) + step, int(index[-1]) + n * step
     if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
@@ -552,11 +555,12 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             delta = pd.Timedelta(freq) // pd.Timedelta(1, unit=stamps.unit)  # in their unit
             steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
         else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
-            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base)
+            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base, **_WALL_CLOCK)
             steps, stride = grid.get_indexer(stamps), freq.n
             for s in np.unique(codes[steps < 0]):  # off the panel's grid (another clock
                 rows = slice(first[s], last[s] + 1)  # offset, e.g. :30): on its own grid
-                own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base)
+                own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base,
+                                    **_WALL_CLOCK)
                 steps[rows] = own.get_indexer(stamps[rows])
         bad = steps < 0
         bad[1:] |= same & (np.diff(steps) != stride)

@@ -27,10 +27,10 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._pandas import SeriesFormat
+from ._pandas import _WALL_CLOCK, SeriesFormat, _datetime_freq
 
 FORMAT = "tsrnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a regular time index as its first stamp and length (1: every stamp)
 _CLASSES = (  # the estimators a file may name; nothing else is ever constructed on load
     "tsrnn.forecasting.RNNForecaster",
     "tsrnn.forecasting.LSTMForecaster",
@@ -336,10 +336,12 @@ def _encode_index(index: pd.Index, tensors: dict, prefix: str) -> dict:
         if isinstance(index, pd.DatetimeIndex):
             doc.update(kind="datetime", tz=None if index.tz is None else str(index.tz),
                        unit=index.unit)
-        if index.freq is not None and len(index):  # regular: its first stamp and length (a
-            # long series' stamps one by one made a file of 23 MB for a network of 532 B)
+        # regular (a frequency set or inferred): its first stamp and length (a long series'
+        # stamps one by one made a file of 23 MB for a network of 532 B)
+        step = index.freq if isinstance(index, pd.PeriodIndex) else _datetime_freq(index)
+        if step is not None and len(index):
             first = index[0].isoformat() if isinstance(index, pd.DatetimeIndex) else str(index[0])
-            short = {**doc, "start": first, "periods": len(index)}
+            short = {**doc, "start": first, "periods": len(index), "step": step.freqstr}
             try:
                 if _decode_index(short, tensors).equals(index):
                     return short
@@ -359,12 +361,13 @@ def _decode_index(doc: dict, tensors: dict) -> pd.Index:
         return pd.RangeIndex(doc["start"], doc["stop"], doc["step"], name=name)
     if kind in ("datetime", "period") and "start" in doc:
         if kind == "period":
-            return pd.period_range(doc["start"], periods=doc["periods"], freq=doc["freq"],
+            return pd.period_range(doc["start"], periods=doc["periods"], freq=doc["step"],
                                    name=name)
         start = pd.Timestamp(doc["start"])
         start = start if doc["tz"] is None else start.tz_convert(doc["tz"])
-        return pd.date_range(start, periods=doc["periods"], freq=doc["freq"], name=name,
-                             unit=doc["unit"])
+        index = pd.date_range(start, periods=doc["periods"], freq=doc["step"], name=name,
+                              unit=doc["unit"], **_WALL_CLOCK)
+        return index if doc["freq"] else pd.DatetimeIndex(index, freq=None)  # as it was set
     if kind == "datetime":
         index = pd.DatetimeIndex(pd.to_datetime(doc["values"], utc=doc["tz"] is not None),
                                  name=name)
