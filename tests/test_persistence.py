@@ -78,6 +78,20 @@ def test_a_long_regular_series_saves_its_stamps_as_a_range(index, tmp_path):
     pd.testing.assert_series_equal(g.predict(), f.predict())
 
 
+def test_a_file_of_format_1_still_loads():
+    # written by tsrnn at e6e2bad (format 1: every time stamp written out) with a GRU fit on 60
+    # months in Europe/Berlin; its forecast then is in the CSV beside it
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    forecast = tsrnn.load(data / "gru_format1.tsrnn").predict()
+    expected = pd.read_csv(data / "gru_format1_forecast.csv", index_col=0).iloc[:, 0]
+    np.testing.assert_allclose(forecast.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    assert forecast.index.equals(pd.DatetimeIndex(pd.to_datetime(expected.index, utc=True))
+                                 .tz_convert("Europe/Berlin"))
+    assert forecast.index.freqstr == "MS" and forecast.name == "y"
+
+
 def test_frame_with_covariates_and_panel_round_trip(tmp_path):
     idx = pd.date_range("2000-01-01", periods=60, freq="MS")
     y = pd.DataFrame({"a": np.sin(np.arange(60.)), "b": np.cos(np.arange(60.))}, index=idx)
@@ -144,7 +158,7 @@ def test_file_is_plain_tensors_and_json_with_versions(tmp_path):
     f = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
     f.save(tmp_path / "m")
     blob = torch.load(tmp_path / "m", weights_only=True)  # loads without any unpickling
-    assert blob["format"] == "tsrnn-model" and blob["format_version"] == 1
+    assert blob["format"] == "tsrnn-model" and blob["format_version"] == 2
     assert blob["tsrnn_version"] == tsrnn.__version__
     meta = json.loads(blob["meta"])
     assert meta["class"] == "tsrnn.forecasting.GRUForecaster" and meta["params"]["horizon"] == 2
