@@ -297,9 +297,9 @@ def offset_season(offset: pd.DateOffset) -> int:
             return 1
         if months and span:
             return 1
-        offset = (pd.offsets.MonthBegin(months) if months else
-                  pd.offsets.Hour(int(span / pd.Timedelta(hours=1)))
-                  if span % pd.Timedelta(hours=1) == pd.Timedelta(0) and span else pd.offsets.Nano(1))
+        hours = span / pd.Timedelta(hours=1)
+        offset = (pd.offsets.MonthBegin(months) if months else pd.offsets.Hour(int(hours))
+                  if hours >= 1 and hours % 1 == 0 else pd.offsets.Nano(1))  # Nano: no season
     if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # in hours: 24h is a day
         hours = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
         return {1: 24, 24: 7, 168: 52}.get(pd.Timedelta(hours) / pd.Timedelta(hours=1), 1)
