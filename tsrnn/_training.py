@@ -7,6 +7,7 @@ seeding without touching the global random state, device-safe pickling.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
@@ -15,7 +16,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
