@@ -19,7 +19,22 @@ _HERE = Path(__file__).resolve().parent
 
 
 def data_path(filename: str) -> Path:
-    """Path of a bundled data file, in an installed package or a source checkout."""
+    """Path of a bundled data file, in an installed package or a source checkout.
+
+    Parameters
+    ----------
+    filename : str
+        The file's name, e.g. "airpassengers.csv" (see ``datasets/README.md``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        When the package was installed without its data files.
+    """
     for folder in (_HERE / "_data", _HERE.parent / "datasets"):
         if (folder / filename).is_file():
             return folder / filename
@@ -63,13 +78,35 @@ def _load_classification(filename: str, split: str, ragged: bool = False):
     return (cases if ragged else np.stack(cases)), labels
 
 
+def _split_sections(ragged: bool):
+    """Add the Parameters and Returns sections that every classification loader shares."""
+    X = ("X : list of ndarray of shape (T_i, D)\n        One array per case, of its own length."
+         if ragged else "X : ndarray of shape (n_cases, T, D)")
+    sections = ('    Parameters\n    ----------\n    split : {"train", "test"}, default="train"\n'
+                "        The archive's own split.\n\n    Returns\n    -------\n    "
+                f"{X}\n    y : ndarray of str\n        The labels.\n\n")
+
+    def add(loader):
+        if loader.__doc__:  # (none under python -OO)
+            loader.__doc__ = loader.__doc__.replace("    Examples\n",
+                                                    sections + "    Examples\n", 1)
+        return loader
+
+    return add
+
+
 def load_airpassengers() -> pd.Series:
     """Monthly international airline passengers (thousands), 1949-01 to 1960-12, 144 values.
 
     Trend and multiplicative yearly seasonality (Box & Jenkins' series G).
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_airpassengers
     >>> y = load_airpassengers()
     >>> len(y), y.index.freqstr, y.name
     (144, 'MS', 'passengers')
@@ -82,8 +119,13 @@ def load_co2() -> pd.Series:
 
     A long, smooth trending series with a yearly cycle.
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_co2
     >>> y = load_co2()
     >>> len(y), y.index.freqstr
     (526, 'MS')
@@ -96,8 +138,13 @@ def load_lynx() -> pd.Series:
 
     Cycles of about ten years without a fixed period.
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_lynx
     >>> y = load_lynx()
     >>> len(y), str(y.index[0])
     (114, '1821')
@@ -110,8 +157,13 @@ def load_sunspots() -> pd.Series:
 
     Cycles of roughly eleven years with varying amplitude.
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_sunspots
     >>> y = load_sunspots()
     >>> len(y), str(y.index[-1])
     (309, '2008')
@@ -124,8 +176,13 @@ def load_elnino() -> pd.Series:
 
     732 values; a strong yearly cycle with irregular El Nino warm episodes (1982-83, 1997-98).
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_elnino
     >>> y = load_elnino()
     >>> len(y), y.index.freqstr, str(y.index[-1].date())
     (732, 'MS', '2010-12-01')
@@ -138,8 +195,13 @@ def load_us_realgdp() -> pd.Series:
 
     203 values, time stamped at the first day of each quarter; smooth growth with recessions.
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_us_realgdp
     >>> y = load_us_realgdp()
     >>> len(y), y.index.freqstr, str(y.index[-1].date())
     (203, 'QS-JAN', '2009-07-01')
@@ -153,8 +215,13 @@ def load_us_gasoline() -> pd.Series:
     1,355 weeks from ISO week 1991-W06 to 2017-W03, time stamped at the Monday of each ISO week
     (freq ``W-MON``); a noisy yearly cycle of about 52.18 weeks on a trend.
 
+    Returns
+    -------
+    pandas.Series
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_us_gasoline
     >>> y = load_us_gasoline()
     >>> len(y), y.index.freqstr, str(y.index[0].date())
     (1355, 'W-MON', '1991-02-04')
@@ -169,8 +236,14 @@ def load_m1_yearly() -> pd.DataFrame:
     15 to 58 values a series, 4,515 in all. The years are nominal start years from the M1 files
     (the 51st series' start year is unknown and set to 1900).
 
+    Returns
+    -------
+    pandas.DataFrame
+        A long panel: columns unique_id, ds, y.
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_m1_yearly
     >>> panel = load_m1_yearly()
     >>> list(panel.columns), panel["unique_id"].nunique(), len(panel)
     (['unique_id', 'ds', 'y'], 181, 4515)
@@ -187,8 +260,14 @@ def load_us_employment() -> pd.DataFrame:
     A long panel (``unique_id``, ``ds``, ``y``) of the BLS series complete over the whole span:
     total nonfarm (``PAYNSA``), total private and the supersectors (``CEU...``), 969 months each.
 
+    Returns
+    -------
+    pandas.DataFrame
+        A long panel: columns unique_id, ds, y.
+
     Examples
     --------
+    >>> from tsrnn.datasets import load_us_employment
     >>> panel = load_us_employment()
     >>> panel["unique_id"].nunique(), len(panel), str(panel["ds"].max().date())
     (22, 21318, '2019-09-01')
@@ -196,6 +275,7 @@ def load_us_employment() -> pd.DataFrame:
     return _load_panel("us_employment.csv")
 
 
+@_split_sections(ragged=False)
 def load_gunpoint(split: str = "train"):
     """GunPoint (UCR): x coordinate of a hand drawing a gun or pointing, 2 classes.
 
@@ -204,6 +284,7 @@ def load_gunpoint(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_gunpoint
     >>> X, y = load_gunpoint("test")
     >>> X.shape, sorted(set(y.tolist()))
     ((150, 150, 1), ['1', '2'])
@@ -211,6 +292,7 @@ def load_gunpoint(split: str = "train"):
     return _load_classification("gunpoint.csv", split)
 
 
+@_split_sections(ragged=False)
 def load_italy_power_demand(split: str = "train"):
     """ItalyPowerDemand (UCR): 24 hourly electricity demand values a day, 2 classes (season).
 
@@ -219,6 +301,7 @@ def load_italy_power_demand(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_italy_power_demand
     >>> X, y = load_italy_power_demand()
     >>> X.shape, y.shape
     ((67, 24, 1), (67,))
@@ -226,6 +309,7 @@ def load_italy_power_demand(split: str = "train"):
     return _load_classification("italy_power_demand.csv", split)
 
 
+@_split_sections(ragged=False)
 def load_basic_motions(split: str = "train"):
     """BasicMotions (UEA): smart-watch accelerometer and gyroscope, 6 channels, 4 activities.
 
@@ -234,6 +318,7 @@ def load_basic_motions(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_basic_motions
     >>> X, y = load_basic_motions("test")
     >>> X.shape, sorted(set(y.tolist()))
     ((40, 100, 6), ['Badminton', 'Running', 'Standing', 'Walking'])
@@ -241,6 +326,7 @@ def load_basic_motions(split: str = "train"):
     return _load_classification("basic_motions.csv", split)
 
 
+@_split_sections(ragged=True)
 def load_japanese_vowels(split: str = "train"):
     """JapaneseVowels (UCI, in the UEA archive): 12 LPC cepstrum coefficients, 9 speakers.
 
@@ -249,6 +335,7 @@ def load_japanese_vowels(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_japanese_vowels
     >>> X, y = load_japanese_vowels("test")
     >>> len(X), X[0].shape[1], min(len(x) for x in X), max(len(x) for x in X), len(set(y))
     (370, 12, 7, 29, 9)
@@ -256,6 +343,7 @@ def load_japanese_vowels(split: str = "train"):
     return _load_classification("japanese_vowels.csv", split, ragged=True)
 
 
+@_split_sections(ragged=False)
 def load_arrowhead(split: str = "train"):
     """ArrowHead (UCR): outlines of projectile points as 1-D series, 3 classes.
 
@@ -264,6 +352,7 @@ def load_arrowhead(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_arrowhead
     >>> X, y = load_arrowhead()
     >>> X.shape, sorted(set(y.tolist()))
     ((36, 251, 1), ['0', '1', '2'])
@@ -271,6 +360,7 @@ def load_arrowhead(split: str = "train"):
     return _load_classification("arrowhead.csv", split)
 
 
+@_split_sections(ragged=True)
 def load_pickup_gesture_wiimote_z(split: str = "train"):
     """PickupGestureWiimoteZ (UCR): z acceleration of a Wiimote while 10 people each make the
     pick-up gesture; the label is the person.
@@ -280,6 +370,7 @@ def load_pickup_gesture_wiimote_z(split: str = "train"):
 
     Examples
     --------
+    >>> from tsrnn.datasets import load_pickup_gesture_wiimote_z
     >>> X, y = load_pickup_gesture_wiimote_z("test")
     >>> len(X), min(len(x) for x in X), max(len(x) for x in X), len(set(y))
     (50, 37, 324, 10)
@@ -310,7 +401,24 @@ CLASSIFICATION_DATASETS = {  # name -> loader of (X, y) for split="train" or "te
 
 
 def load(name: str) -> pd.Series | pd.DataFrame:
-    """Load a bundled forecasting dataset by name (one of ``DATASETS``)."""
+    """Load a bundled forecasting dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``DATASETS``: "airpassengers", "co2", "lynx", "sunspots", "elnino",
+        "us_realgdp", "us_gasoline", "m1_yearly", "us_employment".
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        A single series, or a long panel (columns unique_id, ds, y).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     return DATASETS[name]()

@@ -28,11 +28,13 @@ def _series(n: int = 72, columns: list[str] | None = None):
 
 
 def check_fit_returns_self(f):
+    """``fit`` returns the estimator itself."""
     est = clone(f)
     assert est.fit(_series()) is est, "fit must return self"
 
 
 def check_not_fitted_error(f):
+    """``predict`` before ``fit`` raises scikit-learn's NotFittedError."""
     try:
         clone(f).predict()
     except NotFittedError:
@@ -45,6 +47,8 @@ def _next_months(y, n: int) -> pd.DatetimeIndex:
 
 
 def check_index_and_name(f):
+    """The forecast continues the series' monthly index and keeps its name, is finite,
+    and ``predict()`` forecasts ``horizon`` steps."""
     y = _series()
     est = clone(f).fit(y)
     pred = est.predict(horizon=5)
@@ -57,6 +61,7 @@ def check_index_and_name(f):
 
 
 def check_dataframe_columns(f):
+    """A DataFrame is forecast as a DataFrame with its columns, on the next stamps."""
     y = _series(columns=["a", "b"])
     pred = clone(f).fit(y).predict(horizon=3)
     assert isinstance(pred, pd.DataFrame) and list(pred.columns) == ["a", "b"]
@@ -64,6 +69,7 @@ def check_dataframe_columns(f):
 
 
 def check_score_is_negative_mase(f):
+    """``score`` is the negative MASE of the forecast of the values that follow."""
     y, later = _series(), _series(80)[72:]
     est = clone(f).fit(y)
     expected = -mase(later, est.predict(horizon=len(later)), scale=est.mase_scale_)
@@ -84,6 +90,8 @@ def _same_params(a: dict, b: dict) -> bool:
 
 
 def check_clone_is_unfitted_and_equal(f):
+    """A clone of a fitted forecaster has the same parameters and no fitted
+    attributes."""
     fitted = clone(f).fit(_series())
     again = clone(fitted)
     assert _same_params(_plain_params(again), _plain_params(f))
@@ -91,18 +99,22 @@ def check_clone_is_unfitted_and_equal(f):
 
 
 def check_params_round_trip(f):
+    """``set_params(**get_params())`` leaves the parameters as they were."""
     params = f.get_params(deep=False)
     est = clone(f).set_params(**params)
     assert _same_params(est.get_params(deep=False), params)
 
 
 def check_pickle_keeps_predictions(f):
+    """A pickled and restored forecaster forecasts exactly the same."""
     fitted = clone(f).fit(_series())
     restored = pickle.loads(pickle.dumps(fitted))
     pd.testing.assert_series_equal(fitted.predict(), restored.predict(), check_exact=True)
 
 
 def check_data_not_mutated(f):
+    """``fit``, ``predict`` and ``score`` leave their inputs as they were (values,
+    names, index frequency, attrs)."""
     for y, later in ((_series(), _series(80)[-8:]),
                      (_series(columns=["a", "b"]), _series(80, columns=["a", "b"])[-8:])):
         inputs = (y, later)
@@ -119,6 +131,8 @@ def check_data_not_mutated(f):
 
 
 def check_random_state_reproducible(f):
+    """Two fits with ``random_state=0`` (where the forecaster has one) forecast
+    exactly the same."""
     seeds = {k: 0 for k in f.get_params(deep=True) if k.split("__")[-1] == "random_state"}
     if not seeds:  # nothing random to seed (wrapped forecasters seed through their inner one)
         return
@@ -145,6 +159,16 @@ CHECKS = (
 def check_forecaster(forecaster) -> None:
     """Run every check of :data:`CHECKS` on ``forecaster``; raise AssertionError on the first
     that fails, naming it.
+
+    Parameters
+    ----------
+    forecaster : estimator
+        An unfitted forecaster (each check fits clones of it on small monthly series).
+
+    Raises
+    ------
+    AssertionError
+        Naming the first check that fails and why.
 
     Examples
     --------

@@ -84,7 +84,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> BaseEstimator:
-    """Read an estimator written by :func:`save` (or ``estimator.save``).
+    """Read an estimator written by its ``save`` method (``estimator.save(path)``).
 
     Only tensors and plain data are read (``torch.load(weights_only=True)``); a file holding
     anything else is refused before any of it runs. Weights saved on a GPU are loaded on the CPU

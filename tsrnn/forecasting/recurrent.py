@@ -539,19 +539,22 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             return (self.module_(x, future, observed=real) + level).double().cpu().numpy()
 
 
-class RNNForecaster(_RecurrentForecaster):
-    """Forecaster with an Elman RNN cell (``nonlinearity`` "tanh" or "relu").
+def _cell_doc(cell: str) -> str:
+    """The recurrent forecasters' shared docstring, for one cell."""
+    return (_RecurrentForecaster.__doc__ or "").replace(
+        "; subclasses choose the cell (``_cell``).", f" with {cell}.")
 
-    See :class:`LSTMForecaster` for the parameters, attributes and an example.
+
+class RNNForecaster(_RecurrentForecaster):
+    __doc__ = _cell_doc('an Elman RNN cell (``nonlinearity`` "tanh" or "relu")') + """
+    See :class:`LSTMForecaster` for an example.
     """
 
     _cell = "rnn"
 
 
 class LSTMForecaster(_RecurrentForecaster):
-    __doc__ = (_RecurrentForecaster.__doc__ or "").replace(
-        "subclasses choose the cell (``_cell``).", "with an LSTM cell."
-    ) + """
+    __doc__ = _cell_doc("an LSTM cell") + """
     Examples
     --------
     >>> from tsrnn import LSTMForecaster
@@ -566,9 +569,8 @@ class LSTMForecaster(_RecurrentForecaster):
 
 
 class GRUForecaster(_RecurrentForecaster):
-    """Forecaster with a GRU cell.
-
-    See :class:`LSTMForecaster` for the parameters, attributes and an example.
+    __doc__ = _cell_doc("a GRU cell") + """
+    See :class:`LSTMForecaster` for an example.
     """
 
     _cell = "gru"
