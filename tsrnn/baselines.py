@@ -29,6 +29,7 @@ class SeasonalNaiveForecaster(BaseForecaster):
 
     Examples
     --------
+    >>> from tsrnn import SeasonalNaiveForecaster
     >>> import numpy as np
     >>> SeasonalNaiveForecaster(horizon=3, season_length=2).fit(np.arange(6.0)).predict()
     array([4., 5., 4.])

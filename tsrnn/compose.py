@@ -68,6 +68,7 @@ class TransformedTargetForecaster(BaseForecaster):
 
     Examples
     --------
+    >>> from tsrnn import TransformedTargetForecaster
     >>> from tsrnn import SeasonalNaiveForecaster
     >>> from tsrnn.datasets import load_airpassengers
     >>> y = load_airpassengers()

@@ -116,6 +116,7 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
 
     Examples
     --------
+    >>> from tsrnn import mase
     >>> mase([3.0, 4.0], [2.0, 4.0], y_train=[0.0, 1.0, 2.0])
     0.5
     """
@@ -153,6 +154,7 @@ def smape(y_true, y_pred) -> float:
 
     Examples
     --------
+    >>> from tsrnn import smape
     >>> smape([100.0], [110.0])
     9.523809523809524
     """
@@ -176,6 +178,7 @@ def rmse(y_true, y_pred) -> float:
 
     Examples
     --------
+    >>> from tsrnn import rmse
     >>> rmse([0.0, 0.0], [3.0, 4.0])
     3.5355339059327378
     """

@@ -35,6 +35,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
     Examples
     --------
+    >>> from tsrnn import SequenceScaler
     >>> import numpy as np
     >>> X = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
     >>> SequenceScaler().fit_transform(X).round(2)

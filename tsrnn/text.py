@@ -48,6 +48,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
 
     Examples
     --------
+    >>> from tsrnn import CharLanguageModel
     >>> text = "abcabcabcabc" * 20
     >>> lm = CharLanguageModel(seq_length=12, hidden_size=16, max_epochs=2, random_state=0)
     >>> sample = lm.fit(text).sample(5, prompt="abc", random_state=0)

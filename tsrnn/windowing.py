@@ -104,6 +104,7 @@ def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
 
     Examples
     --------
+    >>> from tsrnn import make_windows
     >>> import numpy as np
     >>> X, Y = make_windows(np.arange(6.0), window_length=3, horizon=2)
     >>> X[:, :, 0]
@@ -155,6 +156,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     Examples
     --------
+    >>> from tsrnn import SlidingWindowTransformer
     >>> import numpy as np
     >>> t = SlidingWindowTransformer(window_length=4, horizon=2, stride=2).fit(np.arange(10.0))
     >>> t.transform(np.arange(10.0)).shape, t.transform_targets(np.arange(10.0)).shape
