@@ -23,6 +23,7 @@ class SeasonalNaiveForecaster(BaseForecaster):
     Parameters
     ----------
     horizon : int, default=1
+        Steps forecast by default (``predict`` gives any horizon).
     season_length : int, optional
         Inferred from the index frequency when None (12 monthly, 4 quarterly, ...). A series
         shorter than one season gets the naive forecast (its last value), as MASE's scale does.
@@ -108,6 +109,7 @@ class ARIMAForecaster(BaseForecaster):
     Parameters
     ----------
     horizon : int, default=1
+        Steps forecast by default (``predict`` gives any horizon).
     order : tuple (p, d, q), optional
         Fixed non-seasonal order; None selects it automatically.
     seasonal_order : tuple (P, D, Q), optional
@@ -268,6 +270,7 @@ class ETSForecaster(BaseForecaster):
     Parameters
     ----------
     horizon : int, default=1
+        Steps forecast by default (``predict`` gives any horizon).
     season_length : int, optional
         Inferred from the index frequency when None.
 

@@ -59,6 +59,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     estimator : fitted RNNForecaster, LSTMForecaster, GRUForecaster, SequenceClassifier,
         SequenceRegressor or CharLanguageModel
     path : str or path-like
+        The model file.
 
     Raises
     ------
@@ -93,6 +94,7 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     Parameters
     ----------
     path : str or path-like
+        The model file.
 
     Returns
     -------
@@ -160,6 +162,7 @@ class SaveMixin:
         Parameters
         ----------
         path : str or path-like
+            The file to write (replaced if it exists).
         """
         save(self, path)
 

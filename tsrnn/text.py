@@ -33,11 +33,17 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
     seq_length : int, default=64
         Characters per training sequence (consecutive sequences overlap by half).
     hidden_size : int, default=128
+        Units of the recurrent cell's state.
     learning_rate : float, default=3e-3
+        Adam's step size.
     max_epochs : int, default=60
+        Passes over the training windows.
     batch_size : int, default=32
-    random_state : int, RandomState or None
+        Windows per gradient step.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation and batch order (None: fresh entropy each fit).
     device : str, default="auto"
+        "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------

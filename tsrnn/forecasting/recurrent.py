@@ -106,7 +106,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         the decoder receiving its previous output (the true one in training, teacher forcing;
         its own prediction at inference) and each step's covariates.
     hidden_size : int, default=32
+        Units of the recurrent cell's state (per layer).
     num_layers : int, default=1
+        Stacked recurrent layers.
     dropout : float, default=0.0
         Dropout between stacked layers and before the head.
     nonlinearity : {"tanh", "relu"}, default="tanh"
@@ -143,21 +145,25 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
     learning_rate : float, default=1e-3
         Adam's step size.
     max_epochs : int, default=300
+        Passes over the training windows, at most.
     max_steps : int or None, default=2000
         Stop after this many gradient steps even before ``max_epochs`` (long series and panels
         have many windows per epoch); None: no limit.
     batch_size : int, default=32
+        Windows per gradient step.
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the windows (in time order), stop when their
         loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs, and restore
         the weights of the epoch with the lowest validation loss.
     validation_fraction : float, default=0.1
+        With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
+        With ``early_stopping``: epochs without an improvement of more than 1e-4 before it stops.
     gradient_clip : float or None, default=1.0
         Clip the gradient norm (against exploding gradients); None disables.
-    random_state : int, RandomState or None
-        Seeds weight initialisation, dropout and batch order. The global random state of numpy
-        and torch is left untouched.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, dropout and batch order (None: fresh entropy each fit).
+        The global random state of numpy and torch is left untouched.
     ensemble_size : int, default=4
         Networks trained on the same windows from different seeds (member ``i`` under the seed
         drawn from ``random_state`` plus ``i``); the forecast is their element-wise median (of

@@ -74,6 +74,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     hidden_size : int, default=64
         Hidden units per layer and direction.
     num_layers : int, default=1
+        Stacked recurrent layers.
     dropout : float, default=0.0
         Dropout between stacked layers and before the output layer.
     nonlinearity : {"tanh", "relu"}, default="tanh"
@@ -95,6 +96,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         block of kernel 3 and stride 1 when the sequences are already shorter). None: the
         recurrence reads the input itself.
     conv_channels : int, default=64
+        Channels of each front-end block.
     conv_scales : int, default=1
         The first front-end block reads the input with this many kernel widths side by side
         (``k = 2 * s + 1``, ``2 * k + 1``, ``4 * k + 1``, ...) and a max-pooled 1×1
@@ -111,7 +113,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         deviation (shape only), "global" by those of all training steps (keeps level and
         scale), "both" feeds the two views side by side (2·D input channels), None none.
     learning_rate : float, default=1e-3
+        Adam's step size.
     max_epochs : int, default=200
+        Passes over the training sequences, at most.
     max_steps : int or None, default=1000
         Stop after this many optimiser steps (mini-batches) in all, whichever of ``max_epochs``
         and ``max_steps`` comes first: small data sets get many epochs, large ones a bounded fit.
@@ -122,23 +126,29 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         ``early_stopping`` the best validated weights are kept instead. Chosen by 3-fold
         cross-validation on the training splits of the classification sets (see the README).
     batch_size : int, default=16
+        Sequences per gradient step.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples (stratified for the classifier when
         every class can be on both sides; otherwise, and for ``output="sequence"``, at random), stop
         when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs and
         restore the weights of the epoch with the lowest validation loss.
     validation_fraction : float, default=0.1
+        With ``early_stopping``: the share of the samples held out.
     n_iter_no_change : int, default=10
+        With ``early_stopping``: epochs without an improvement of more than 1e-4 before it stops.
     gradient_clip : float or None, default=None
         Clip the gradient's global norm to this value (None: no clipping; on the six bundled
         classification sets clipping at 1.0 lowered ArrowHead's accuracy from 0.74 to 0.68).
     ensemble_size : int, default=1
         Networks trained under consecutive seeds; their outputs (logits) are averaged.
-    random_state : int, RandomState or None
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, dropout and batch order (None: fresh entropy each fit).
     device : str, default="auto"
+        "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     precision : {"32", "bf16", "16-mixed"}, default="32"
         Arithmetic of the forward passes, as in :class:`~tsrnn.LSTMForecaster`.
     verbose : bool, default=False
+        Show a progress bar with each epoch's losses.
     class_weight : dict, "balanced" or None, default=None
         Classifier only: weight of each class in the loss ({label: weight}, or "balanced" for
         weights inversely proportional to the class frequencies). Multiplies ``sample_weight``.
