@@ -295,11 +295,13 @@ def offset_season(offset: pd.DateOffset) -> int:
             span = pd.Timedelta(**kwds) if kwds else pd.Timedelta(0)  # weeks, days, hours ...
         except (TypeError, ValueError):  # e.g. weekday=, day=: not a plain step
             return 1
-        if months and span:
-            return 1
         hours = span / pd.Timedelta(hours=1)
-        offset = (pd.offsets.MonthBegin(months) if months else pd.offsets.Hour(int(hours))
-                  if hours >= 1 and hours % 1 == 0 else pd.offsets.Nano(1))  # Nano: no season
+        if months and not span:
+            offset = pd.offsets.MonthBegin(months)
+        elif hours >= 1 and hours % 1 == 0 and not months:
+            offset = pd.offsets.Hour(int(hours))
+        else:  # months and days mixed, or less than an hour: no cycle
+            return 1
     if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # in hours: 24h is a day
         hours = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
         return {1: 24, 24: 7, 168: 52}.get(pd.Timedelta(hours) / pd.Timedelta(hours=1), 1)
