@@ -48,12 +48,14 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     Parameters
     ----------
     y_train : array-like of shape (T,) or (T, D)
+        The training series, one column per series.
     season_length : int, default=1
         The seasonal naive lag.
 
     Returns
     -------
     ndarray of shape (D,)
+        One scale per column.
     """
     check_count(season_length, "season_length")
     y = _as_2d(y_train, "y_train")
@@ -113,6 +115,7 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
     Returns
     -------
     float
+        The MASE, averaged over columns.
 
     Examples
     --------
@@ -147,10 +150,12 @@ def smape(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array-like of shape (h,) or (h, D)
+        Actual values and forecasts.
 
     Returns
     -------
     float
+        The sMAPE in percent, over all values.
 
     Examples
     --------
@@ -171,10 +176,12 @@ def rmse(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array-like of shape (h,) or (h, D)
+        Actual values and forecasts.
 
     Returns
     -------
     float
+        The RMSE, in the series' units.
 
     Examples
     --------
@@ -294,11 +301,13 @@ def backtest(
     forecaster : forecaster
         Cloned, never modified.
     y : Series, DataFrame or array-like
+        The whole series (or panel): each origin's training part and the values forecast.
     X : DataFrame or array-like, optional
         Covariates aligned with ``y``.
     horizon : int, optional
         Defaults to the forecaster's ``horizon``.
     n_origins : int, default=5
+        Forecast origins, the last one ``horizon`` observations before the end of ``y``.
     step : int, optional
         Observations between origins; defaults to ``horizon``.
     window : {"expanding", "sliding"}, default="expanding"

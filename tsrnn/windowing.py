@@ -146,8 +146,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     window_length : int, default=24
+        Steps (T) of each input window.
     horizon : int, default=1
+        Steps of each target block, the ones right after its window.
     stride : int, default=1
+        Steps between the starts of consecutive windows of one series.
 
     Attributes
     ----------
