@@ -123,7 +123,7 @@ def test_baselines_handle_very_short_series_in_a_panel():
     with pytest.raises(ValueError, match=r"has 4 observation\(s\), too few .* d=0, D=1"):
         ARIMAForecaster(seasonal_order=(0, 1, 0), season_length=4).fit(np.arange(4.0))
     with pytest.raises(ValueError, match="too few .* and 2 covariate"):
-        ARIMAForecaster().fit(np.arange(3.0), np.ones((3, 2)))
+        ARIMAForecaster().fit(np.arange(3.0), np.array([[0.0, 1.0], [2.0, 1.0], [1.0, 3.0]]))
     with pytest.raises(ValueError, match="at least 5 observations.*got 4"):
         ETSForecaster().fit(np.array([1.0, 2.0, 1.5, 2.5]))
     with pytest.raises(ValueError, match="series 'b' of the panel: .* at least 5 .*got 3"):
@@ -205,3 +205,30 @@ def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
     np.testing.assert_allclose(forecast.loc[forecast.unique_id == "none", "y"], 0.0, atol=1e-12)
     alone = cls(horizon=3).fit(panel[panel.unique_id == "sold"]).predict()
     np.testing.assert_allclose(forecast.loc[forecast.unique_id == "sold", "y"], alone.y)
+
+
+def test_arima_covariates_do_not_depend_on_their_units_and_constant_ones_are_left_out():
+    """The covariates were passed to statsmodels raw: a price in mills (×1000) lost its effect
+    (a flat forecast, another order), and a covariate constant over the training series (a
+    'store open' flag of ones) made every fit fail with a message that blamed the series."""
+    rng = np.random.default_rng(1)
+    n = 100
+    index = pd.period_range("2000-01", periods=n + 6, freq="M")
+    price = 2.0 + 0.3 * rng.normal(size=n + 6)
+    noise = np.zeros(n)
+    for t in range(1, n):
+        noise[t] = 0.5 * noise[t - 1] + 0.2 * rng.normal()
+    y = pd.Series(50 - 8 * price[:n] + noise, index[:n])
+    truth = 50 - 8 * price[n:]
+    base = ARIMAForecaster(horizon=6).fit(y, pd.DataFrame({"price": price[:n]}, index[:n]))
+    expected = base.predict(X=pd.DataFrame({"price": price[n:]}, index[n:]))
+    assert np.abs(expected - truth).max() < 0.2
+    for a in (100.0, 1000.0):
+        X = pd.DataFrame({"price": price * a}, index)
+        f = ARIMAForecaster(horizon=6).fit(y, X[:n])
+        assert f.orders_ == base.orders_
+        np.testing.assert_allclose(f.predict(X=X[n:]), expected, rtol=1e-6)
+    alone = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(y)
+    flag = pd.DataFrame({"open": np.ones(n + 6)}, index)
+    with_flag = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(y, flag[:n])
+    np.testing.assert_allclose(with_flag.predict(X=flag[n:]), alone.predict())

@@ -515,3 +515,35 @@ def test_new_values_with_another_kind_of_index_and_none_are_refused_by_name(seas
                                                       tz="UTC"))
     fitted = SeasonalNaiveForecaster(horizon=4, season_length=2).fit(hourly[:-4])
     assert fitted.score(hourly[-4:].tz_convert("Europe/Berlin")) == fitted.score(hourly[-4:])
+
+
+def test_a_constant_series_is_forecast_as_its_constant_until_it_moves():
+    """A product without sales beside selling ones: the network's residual output came back in
+    the series' own units (a scale of 1), forecasting zeros as -0.006 (negative sales)."""
+    ds = pd.date_range("2015-01-01", periods=60, freq="MS")
+    sales = 100 + 10 * np.sin(np.arange(60) * np.pi / 6)
+    panel = pd.DataFrame({"unique_id": np.repeat(["sales", "none", "rate"], 60),
+                          "ds": np.tile(ds, 3),
+                          "y": np.r_[sales, np.zeros(60), np.full(60, 0.1) * 3]})  # 0.3 inexact
+    f = GRUForecaster(horizon=6, max_steps=30, random_state=0).fit(panel)
+    forecast = f.predict(horizon=9).set_index("unique_id")["y"]  # a recursive part too
+    assert (forecast["none"] == 0.0).all() and (forecast["rate"] == 0.1 * 3).all()
+    assert forecast["sales"].std() > 1  # the others still come from the network
+    new = pd.DataFrame({"unique_id": "none", "ds": pd.date_range("2020-01-01", periods=3,
+                                                                 freq="MS"), "y": [5.0, 6.0, 7.0]})
+    moved = f.update(new).predict().set_index("unique_id")["y"]
+    assert (moved["none"] != 0.0).any()  # sold again: the network forecasts it
+    np.testing.assert_array_equal(moved["rate"], 0.1 * 3)
+
+
+def test_data_in_tiny_units_keeps_its_signal():
+    """safe_scale took any spread below 2e-15 for a constant, whatever the values' size: the
+    same series in units of 1e-15 was forecast as noise (±0.07 around values of 1e-14)."""
+    y = pd.Series(10 + 3 * np.sin(np.arange(60) * np.pi / 6),
+                  index=pd.period_range("2000-01", periods=60, freq="M"))
+    kw = dict(horizon=6, max_steps=20, ensemble_size=1, random_state=0)
+    plain = GRUForecaster(**kw).fit(y).predict()
+    np.testing.assert_allclose(GRUForecaster(**kw).fit(y * 1e-15).predict() / 1e-15, plain,
+                               rtol=1e-6)
+    np.testing.assert_allclose(ARIMAForecaster(horizon=6).fit(y * 1e-15).predict() / 1e-15,
+                               ARIMAForecaster(horizon=6).fit(y).predict(), rtol=1e-4)

@@ -663,3 +663,21 @@ def test_large_offsets_constant_channels_and_padded_targets():
     with pytest.raises(TypeError, match="datetime64.D. labels; pass them as strings"):
         SequenceClassifier(max_epochs=1).fit(ramps[:4], np.array(["2020-01-01", "2021-01-01"] * 2,
                                                                   dtype="datetime64[D]"))
+
+
+def test_constant_targets_are_predicted_as_that_constant_and_nan_padding_is_explained():
+    """A target column of exact ones (spread 0) was scaled by 1 and predicted with the
+    network's residual noise (0.92, 0.94 after 4 steps); one of 3.3 (rounding spread 9e-16)
+    exactly. Both are now their constant."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 8, 2))
+    target = X[:, :, 0].sum(axis=1)
+    kw = dict(max_steps=4, random_state=0, hidden_size=8, conv_channels=8)
+    pred = SequenceRegressor(**kw).fit(X, np.c_[target, np.ones(30), np.full(30, 3.3)]).predict(X)
+    np.testing.assert_array_equal(pred[:, 1], 1.0)
+    np.testing.assert_allclose(pred[:, 2], 3.3, rtol=1e-15)
+    assert pred[:, 0].std() > 0
+    padded = X.copy()
+    padded[:5, 6:] = np.nan  # tslearn's and aeon's padding of sequences of different lengths
+    with pytest.raises(ValueError, match=r"pass a list of \(T_i, D\) arrays"):
+        SequenceRegressor(**kw).fit(padded, target)

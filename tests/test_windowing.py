@@ -21,6 +21,10 @@ def test_a_list_of_numbers_is_one_series_and_a_list_of_lists_several():
     X, _ = make_windows([[1.0, 2.0, 3.0], [7.0, 8.0, 9.0]], window_length=2, horizon=1)
     assert X[:, :, 0].tolist() == [[1, 2], [7, 8]]
     assert SlidingWindowTransformer(2).fit_transform([1.0, 2.0, 3.0, 4.0]).shape == (2, 2, 1)
+    # a missing number (None) is a missing value of the one series, not a second series ("y[0]
+    # is a single value (1.0)")
+    with pytest.raises(ValueError, match=r"y contains NaN .* \(first: \[2\]\)"):
+        make_windows([1.0, 2.0, None, 4.0, 5.0], window_length=2)
 
 
 def test_stride_keeps_the_most_recent_window():

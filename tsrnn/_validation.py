@@ -136,9 +136,15 @@ def check_count(value, name: str) -> None:
     check_number(value, name, Integral, min_val=1)
 
 
+def is_constant(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Where ``spread`` is 0 or rounding noise against the size of ``level`` (rounding left
+    constant columns of 3.3 with a spread of 9e-16 instead of 0): relative only, as
+    scikit-learn's scalers test, so data in small units (a spread of 1e-16 around 1e-15) is not
+    taken for constant."""
+    return spread <= 10 * np.finfo(np.float64).eps * np.abs(level)
+
+
 def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """``spread`` as a divisor: 1 where the values are constant, which rounding can leave as a
-    spread of 1e-15 instead of 0 (a tolerance as scikit-learn's scalers use), so a constant
-    channel scales to 0, not to ±1."""
-    constant = spread <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(level), 1.0)
-    return np.where(constant, 1.0, spread)
+    """``spread`` as a divisor: 1 where the values are constant (:func:`is_constant`), so a
+    constant channel scales to 0, not to ±1."""
+    return np.where(is_constant(spread, level), 1.0, spread)

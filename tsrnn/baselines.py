@@ -10,7 +10,7 @@ import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from ._validation import safe_scale
+from ._validation import is_constant, safe_scale
 from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
@@ -102,7 +102,8 @@ class ARIMAForecaster(BaseForecaster):
     parameter. The model without ARMA terms needs only one more than its parameters (AIC
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
-    enter as regressors. Each column is fit z-scored and its forecasts mapped back, so orders
+    enter as regressors, z-scored (one constant over the training series is left out: its
+    effect cannot be estimated). Each column is fit z-scored and its forecasts mapped back, so orders
     and forecasts do not depend on the series' units (statsmodels' approximate diffuse start
     does, on raw values).
 
@@ -148,6 +149,14 @@ class ARIMAForecaster(BaseForecaster):
 
     def _fit_values(self, values, cov, m):
         self._results, self.orders_ = [], []
+        self.__dict__.pop("_cov_stats", None)
+        if cov is not None:
+            # covariates z-scored too (their units moved the fit: a price in mills lost its
+            # effect), and those constant over the training series left out: their effect
+            # cannot be estimated (and a constant column beside the mean is collinear with it)
+            mean, std = cov.mean(axis=0), cov.std(axis=0)
+            self._cov_stats = mean, safe_scale(std, mean), ~is_constant(std, mean)
+        cov = self._covariates_in_model_units(cov)
         for col in _standardise(self, values).T:
             result = self._select(col, cov, m)
             self._results.append(result)
@@ -249,12 +258,19 @@ class ARIMAForecaster(BaseForecaster):
             )
         return fits[spec(best)]
 
+    def _covariates_in_model_units(self, cov):
+        if cov is None or not hasattr(self, "_cov_stats"):  # (models from before: as given)
+            return cov
+        mean, scale, used = self._cov_stats
+        return ((cov - mean) / scale)[:, used] if used.any() else None
+
     def _update_values(self, values, cov):
+        cov = self._covariates_in_model_units(cov)
         self._results = [r.append(col, exog=cov)
                          for r, col in zip(self._results, _in_model_units(self, values).T)]
 
     def _predict_values(self, h, future_cov):
-        exog = None if future_cov is None else future_cov[:h]
+        exog = self._covariates_in_model_units(None if future_cov is None else future_cov[:h])
         cols = [r.forecast(h, exog=exog) for r in self._results]
         return _in_data_units(self, np.column_stack(cols))
 

@@ -19,7 +19,13 @@ from .._training import (
     train_members,
     with_autograd,
 )
-from .._validation import check_choice, check_network_params, check_number, safe_scale
+from .._validation import (
+    check_choice,
+    check_network_params,
+    check_number,
+    is_constant,
+    safe_scale,
+)
 from ..evaluation import _naive_error, _ndiffs
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
@@ -62,6 +68,11 @@ def _last_window(x: np.ndarray, w: int) -> np.ndarray:
 def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
     """``a`` (..., m <= n, K) with its last row repeated to ``n`` rows."""
     return np.concatenate([a, np.repeat(a[..., -1:, :], n - a.shape[-2], axis=-2)], axis=-2)
+
+
+def _flat(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Which columns of ``values`` are constant along ``axis`` (rounding noise allowed)."""
+    return is_constant(values.std(axis=axis), values.mean(axis=axis))
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, level_input: bool = False):
@@ -402,6 +413,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
+        # target columns constant over their whole training series (a product without sales):
+        # forecast as that constant while their window stays flat, not as the network's
+        # residual output in the series' own units (safe_scale's 1)
+        self._constant = np.stack([_flat(x[:, :d]) for x in series])  # (S, D)
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
         self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
         self._record_fit_params()
@@ -529,6 +544,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                                                        else observed[rows])
                                    for rows in predict_batches(len(seg), seg.shape[1])])
             pred = pred * scale[..., :d] + center[..., :d]
+            # still flat since a constant training series: that constant (none in older models)
+            flat = getattr(self, "_constant", False) & _flat(window[..., :d], axis=1)  # (S, D)
+            pred = np.where(flat[:, None], window[:, -1:, :d], pred)
             out.append(pred)
             future[:, :, :d] = pred
             window = np.concatenate([window, future], axis=1)[:, -w:]

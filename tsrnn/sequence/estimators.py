@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._validation import as_float_array
+from .._validation import as_float_array, is_constant, safe_scale
 from .base import _SequenceEstimator
 from .inputs import _IGNORE, pad
 
@@ -236,7 +236,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
             self._y_mean = np.average(y2, axis=0, weights=weight)
             std = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=weight))
-            self._y_std = np.where(std > 0, std, 1.0)
+            self._y_std = safe_scale(std, self._y_mean)
+            self._y_constant = is_constant(std, self._y_mean)  # predicted as their mean
         return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
 
     def _encode_steps(self, steps, lengths, sample_weight):
@@ -266,7 +267,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         """
         out = self._forward(X)
         parts = out if isinstance(out, list) else [out]
-        parts = [p * self._y_std + self._y_mean for p in parts]
+        scale = np.where(getattr(self, "_y_constant", False), 0.0, self._y_std)
+        parts = [p * scale + self._y_mean for p in parts]
         if self._squeeze:
             parts = [p[..., 0] for p in parts]
         return parts if isinstance(out, list) else parts[0]
