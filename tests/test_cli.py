@@ -6,7 +6,7 @@ from tsrnn.cli import main
 from tsrnn.datasets import load_airpassengers
 
 
-def test_forecast_csv_in_csv_out(tmp_path):
+def test_forecast_csv_in_csv_out(tmp_path, capsys):
     y = load_airpassengers()
     csv = tmp_path / "data.csv"
     pd.DataFrame({"ds": y.index, "y": y.to_numpy()}).to_csv(csv, index=False)
@@ -17,6 +17,10 @@ def test_forecast_csv_in_csv_out(tmp_path):
     forecast = pd.read_csv(out, index_col=0, parse_dates=True)
     assert len(forecast) == 12 and str(forecast.index[0].date()) == "1961-01-01"
     assert forecast["y"].tolist() == y[-12:].tolist()
+    # printed: the value column keeps its name in the header (a Series printed only "ds")
+    assert main(args[:-2]) == 0
+    header, first = capsys.readouterr().out.splitlines()[:3:2]
+    assert header.split() == ["y"] and first.split() == ["1961-01-01", "417.0"]
 
 
 def test_a_csv_of_a_time_zone_across_dst_is_read_in_utc(tmp_path, capsys):

@@ -96,6 +96,18 @@ def test_a_panel_score_is_the_mean_of_its_series_scores_placed_by_time_stamp():
     assert gru.score(test) == pytest.approx(-expected, rel=1e-6)
     with pytest.raises(ValueError, match=r"series the forecaster was not fit on \(e.g. \['x'\]\)"):
         f.score(test.assign(unique_id="x"))
+    # ids of another type (an int in one file, a str in the other) are named as such: every
+    # row was reported missing, the series as np.int64(0)
+    numbered = train.assign(unique_id=train.unique_id.str[1:].astype(int))
+    later = test.assign(unique_id=test.unique_id.str[1:])
+    with pytest.raises(ValueError, match=r"y's unique_id values are str \(e.g. '0'\) but the "
+                                         r"panel's are int \(e.g. 0\); .*astype\(int\)"):
+        SeasonalNaiveForecaster(horizon=3).fit(numbered).update(later)
+    promo = numbered[["unique_id", "ds"]].assign(promo=np.arange(len(numbered)) % 2.0)
+    with pytest.raises(ValueError, match=r"X's unique_id values are str"):
+        gru.fit(numbered, promo.assign(unique_id=promo.unique_id.astype(str)))
+    with pytest.raises(ValueError, match=r"X has no row for series 0 at "):
+        gru.fit(numbered, promo[promo.unique_id != 0])
     with pytest.raises(ValueError, match="row for series 's0' at .* is not a time step after"):
         f.score(train[train.unique_id == "s0"].tail(1))
     seconds = SeasonalNaiveForecaster(horizon=3).fit(train.assign(ds=train.ds.astype(

@@ -425,6 +425,27 @@ def _unique_rows(at: pd.MultiIndex, name: str, uid, stamps: pd.Index) -> None:
                          "keep one row per series and time stamp.")
 
 
+def _shown(value) -> str:
+    """A series id as the caller wrote it (``1``, not numpy's ``np.int64(1)``)."""
+    return repr(_item(value))
+
+
+def _check_id_types(given: pd.Series, ids: pd.Index, name: str) -> None:
+    """Refuse ids that match the panel's only as text (``"1"`` for ``1``), naming both types."""
+    unknown = pd.unique(given[ids.get_indexer(given) < 0])
+    if {str(v) for v in unknown} & {str(v) for v in ids}:
+        raise ValueError(
+            f"{name}'s unique_id values are {type(_item(unknown[0])).__name__} (e.g. "
+            f"{_shown(unknown[0])}) but the panel's are {type(_item(ids[0])).__name__} (e.g. "
+            f"{_shown(ids[0])}); convert one to the other's type, e.g. "
+            f"{name}['unique_id'] = {name}['unique_id'].astype({type(_item(ids[0])).__name__})."
+        )
+
+
+def _item(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def covariate_columns(X: pd.DataFrame) -> list:
     """The covariate columns of a long-format ``X``: all but unique_id and ds."""
     return [c for c in X.columns if c not in PANEL_COLUMNS[:2]]
@@ -450,6 +471,8 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     same_kind(x_stamps, stamps, "X's ds values", "the panel's")
     x_stamps, stamps = _in_common_unit(x_stamps, stamps)
     series = ids.get_indexer(X["unique_id"])
+    if len(X) and (series < 0).all():
+        _check_id_types(X["unique_id"], ids, "X")
     mine = np.flatnonzero(series >= 0)  # rows of other series are never read
     at = pd.MultiIndex.from_arrays([series[mine], _stamp_keys(x_stamps[mine], "X's ds column")])
     _unique_rows(at, "X", ids[series[mine]], x_stamps[mine])
@@ -462,7 +485,7 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     if empty.any():
         first = np.flatnonzero(found)[np.argmax(empty)]
         raise ValueError(
-            f"X has a missing covariate value for series {ids[codes[first]]!r} at "
+            f"X has a missing covariate value for series {_shown(ids[codes[first]])} at "
             f"{stamps[first]} ({empty.sum()} row(s) with one); fill them within each series "
             "(X sorted by unique_id and ds; e.g. X.groupby('unique_id').ffill() on its "
             "covariate columns)."
@@ -478,7 +501,7 @@ def _missing_covariates(ids: pd.Index, stamps: pd.Index, codes, found) -> None:
     if not found.all():
         first = np.argmin(found)
         raise ValueError(
-            f"X has no row for series {ids[codes[first]]!r} at {stamps[first]} ({(~found).sum()} "
+            f"X has no row for series {_shown(ids[codes[first]])} at {stamps[first]} ({(~found).sum()} "
             "needed row(s) missing); X must hold the covariates of every time stamp of y in fit "
             "and update, of each series' next horizon steps in predict, and of each scored "
             "series' steps up to its last value in score."
@@ -535,7 +558,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
     same = np.diff(codes) == 0  # consecutive rows of one series
 
     def refuse(row: int, problem: str):
-        raise ValueError(f"series {ids[codes[row]]!r} of the panel {problem}")
+        raise ValueError(f"series {_shown(ids[codes[row]])} of the panel {problem}")
 
     dup = np.flatnonzero(same & (np.diff(keys) == 0))
     if dup.size:
@@ -573,11 +596,11 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             if own is not None and type(own) is type(freq) and own.n == freq.n:  # W-MON, W-SUN
                 refuse(row, f"is regular at {own.freqstr}, but the panel's frequency is "
                             f"{freq.freqstr} (that of its longest series, "
-                            f"{ids[codes[first[longest]]]!r}); one panel's series share the "
+                            f"{_shown(ids[codes[first[longest]]])}); one panel's series share the "
                             "anchor (e.g. the weekday): shift their stamps to it, or forecast "
                             "those series in a panel of their own.")
             refuse(row, f"is not regular at the panel's frequency {freq.freqstr} "
-                                   f"(that of its longest series, {ids[codes[first[longest]]]!r}"
+                                   f"(that of its longest series, {_shown(ids[codes[first[longest]]])}"
                                    "; every series must follow it): "
                                    "fill or resample its missing time stamps.")
         step = freq.freqstr
@@ -671,6 +694,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     ids, last, step = panel
     codes = ids.get_indexer(y["unique_id"])
     if (codes < 0).any():
+        _check_id_types(y["unique_id"], ids, "y")
         unknown = list(pd.unique(y["unique_id"][codes < 0]))[:3]
         raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
                          "rows of the fitted series only.")
@@ -699,7 +723,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
         if lost.any():
             row = np.argmax(lost)
             raise ValueError(
-                f"y's row for series {ids[codes[row]]!r} at {stamps[row]} is not "
+                f"y's row for series {_shown(ids[codes[row]])} at {stamps[row]} is not "
                 + ("a time step after that series' end" if gaps else
                    "among the steps right after that series' end")
                 + f" ({last[codes[row]]}); pass values that follow each fitted series, on its "

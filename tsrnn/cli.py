@@ -211,7 +211,9 @@ def _run(args, y) -> int:
         if args.output:
             forecast.to_csv(args.output, index=not panel)  # a panel's rows have no index
         else:
-            print(forecast.to_string(index=not panel))
+            # (a Series' to_string has no header for its values: a frame's names them)
+            print(forecast.to_frame().to_string() if forecast.ndim == 1
+                  else forecast.to_string(index=not panel))
         return 0
     h = args.horizon
     panel = is_panel(y)
