@@ -498,6 +498,15 @@ def test_a_constant_covariate_reaches_the_network_as_zero_not_as_rounding_noise(
     center, scale = GRUForecaster(scaling="standard")._scaling_stats(data, 1, 12)
     np.testing.assert_array_equal(scale[1:], 1.0)
     np.testing.assert_allclose((data[:, 1:] - center[1:]) / scale[1:], 0.0, atol=1e-12)
+    # zero plus rounding noise (0 in exact arithmetic; spread 2e-16) is a constant too: taken
+    # for data (a spread relative to its size), its value 1 later reached the network as 1e16
+    t = np.arange(83)
+    noise = ((t * 0.1 + 0.2) - t * 0.1) - 0.2
+    y = 10 + np.sin(t[:80] / 3)
+    kw = dict(horizon=3, max_steps=20, ensemble_size=1, random_state=0)
+    zeros = GRUForecaster(**kw).fit(y, np.zeros((80, 1))).predict(X=np.ones((3, 1)))
+    noisy = GRUForecaster(**kw).fit(y, noise[:80, None]).predict(X=np.ones((3, 1)))
+    np.testing.assert_allclose(noisy, zeros, rtol=1e-6)
 
 
 def test_new_values_with_another_kind_of_index_and_none_are_refused_by_name(seasonal_series):
@@ -534,6 +543,13 @@ def test_a_constant_series_is_forecast_as_its_constant_until_it_moves():
     moved = f.update(new).predict().set_index("unique_id")["y"]
     assert (moved["none"] != 0.0).any()  # sold again: the network forecasts it
     np.testing.assert_array_equal(moved["rate"], 0.1 * 3)
+    # with covariates, which may move it (a product launched later), the network forecasts it
+    X = panel[["unique_id", "ds"]].assign(on=np.r_[np.arange(60) % 2, np.zeros(120)])
+    future = pd.DataFrame({"unique_id": np.repeat(["sales", "none", "rate"], 6), "on": 1.0,
+                           "ds": np.tile(pd.date_range("2020-01-01", periods=6, freq="MS"), 3)})
+    covariates = GRUForecaster(horizon=6, max_steps=30, random_state=0, scaling=None).fit(panel, X)
+    launched = covariates.predict(X=future).set_index("unique_id")["y"]
+    assert (launched["none"] != 0.0).all()
 
 
 def test_data_in_tiny_units_keeps_its_signal():

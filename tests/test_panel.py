@@ -104,6 +104,16 @@ def test_a_panel_score_is_the_mean_of_its_series_scores_placed_by_time_stamp():
                                          r"panel's are int \(e.g. 0\); .*astype\(int\)"):
         SeasonalNaiveForecaster(horizon=3).fit(numbered).update(later)
     promo = numbered[["unique_id", "ds"]].assign(promo=np.arange(len(numbered)) % 2.0)
+    later_one = later[later.unique_id == "1"]
+    with pytest.raises(ValueError, match=r"values are str \(e.g. '1'\) but the panel's are int "
+                                         r"\(e.g. 1\)"):  # the example that matches as text
+        SeasonalNaiveForecaster(horizon=3).fit(numbered).update(
+            pd.concat([later_one.assign(unique_id=7), later_one]))
+    with pytest.raises(ValueError, match=r"not fit on \(e.g. \[7\]\)"):  # not np.int64(7)
+        SeasonalNaiveForecaster(horizon=3).fit(numbered).update(later_one.assign(unique_id=7))
+    twice = later_one.assign(unique_id=1).head(1)
+    with pytest.raises(ValueError, match=r"several rows for series 1 at"):
+        SeasonalNaiveForecaster(horizon=3).fit(numbered).update(pd.concat([twice, twice]))
     with pytest.raises(ValueError, match=r"X's unique_id values are str"):
         gru.fit(numbered, promo.assign(unique_id=promo.unique_id.astype(str)))
     with pytest.raises(ValueError, match=r"X has no row for series 0 at "):

@@ -326,6 +326,39 @@ def test_device_errors_name_the_choices():
         assert resolve_device("auto") == torch.device("cpu")
 
 
+def test_cuda_without_an_index_is_the_current_gpu_by_number(monkeypatch):
+    """A bare "cuda" was kept without its number: the network stayed on the GPU current at fit,
+    while predict put its inputs on the GPU current then."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert resolve_device("cuda") == resolve_device("auto") == torch.device("cuda", 1)
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+
+
+def test_the_device_parameter_decides_where_a_fitted_model_predicts(seasonal_series,
+                                                                    monkeypatch):
+    """set_params(device=...) after fit was ignored (predict used the fit's device_), though the
+    README calls device a setting of the moment. A model recorded on another device (here
+    "meta", as if fitted there) moves to the parameter's device at predict."""
+    kw = dict(max_steps=3, hidden_size=8, random_state=0, device="cpu")
+    X = np.random.default_rng(0).normal(size=(8, 6, 1))
+    forecaster = GRUForecaster(horizon=2, ensemble_size=1, **kw).fit(seasonal_series)
+    classifier = SequenceClassifier(**kw).fit(X, np.arange(8) % 2)
+    for est, predict in ((forecaster, lambda: forecaster.predict()),
+                         (classifier, lambda: classifier.predict_proba(X))):
+        expected = predict()
+        est.device_ = torch.device("meta")  # what predict read: inputs made there failed
+        np.testing.assert_array_equal(predict(), expected)
+        assert est.device_ == torch.device("cpu")
+        # a GPU this machine lacks (a model fitted elsewhere): it stays where it is
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        est.set_params(device="cuda")
+        np.testing.assert_array_equal(predict(), expected)
+        assert est.device_ == torch.device("cpu")
+        monkeypatch.undo()
+
+
 @needs_cuda
 def test_cuda_matches_cpu_and_pickles_to_cpu(seasonal_series):
     kw = dict(window_length=12, horizon=3, max_epochs=20, random_state=0)
@@ -408,13 +441,15 @@ def test_a_pickle_naming_a_gpu_this_machine_lacks_loads_on_the_cpu(seasonal_seri
     """Fit on cuda:1, unpickled on a machine with one GPU (simulated): the CPU, not a crash."""
     f = LSTMForecaster(window_length=12, horizon=3, max_epochs=2, ensemble_size=1,
                        random_state=0).fit(seasonal_series)
-    state = dict(f.__getstate__(), device_=torch.device("cuda", 1))
+    expected = f.predict().to_numpy()
+    state = dict(f.__getstate__(), device_=torch.device("cuda", 1), device="cuda:1")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     loaded = LSTMForecaster.__new__(LSTMForecaster)
     loaded.__setstate__(state)
     assert loaded.device_ == torch.device("cpu")
-    np.testing.assert_array_equal(loaded.predict().to_numpy(), f.predict().to_numpy())
+    np.testing.assert_array_equal(loaded.predict().to_numpy(), expected)
+    assert loaded.device_ == torch.device("cpu")  # device="cuda:1" names a GPU absent here
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])

@@ -421,7 +421,7 @@ def _unique_rows(at: pd.MultiIndex, name: str, uid, stamps: pd.Index) -> None:
     ``uid`` and ``stamps`` give each row's id and stamp for the message."""
     if not at.is_unique:
         row = np.argmax(at.duplicated())
-        raise ValueError(f"{name} has several rows for series {uid[row]!r} at {stamps[row]}; "
+        raise ValueError(f"{name} has several rows for series {_shown(uid[row])} at {stamps[row]}; "
                          "keep one row per series and time stamp.")
 
 
@@ -432,13 +432,14 @@ def _shown(value) -> str:
 
 def _check_id_types(given: pd.Series, ids: pd.Index, name: str) -> None:
     """Refuse ids that match the panel's only as text (``"1"`` for ``1``), naming both types."""
-    unknown = pd.unique(given[ids.get_indexer(given) < 0])
-    if {str(v) for v in unknown} & {str(v) for v in ids}:
+    texts = {str(v): v for v in ids}
+    same_text = [v for v in pd.unique(given[ids.get_indexer(given) < 0]) if str(v) in texts]
+    if same_text:
+        mine, theirs = _item(same_text[0]), _item(texts[str(same_text[0])])
         raise ValueError(
-            f"{name}'s unique_id values are {type(_item(unknown[0])).__name__} (e.g. "
-            f"{_shown(unknown[0])}) but the panel's are {type(_item(ids[0])).__name__} (e.g. "
-            f"{_shown(ids[0])}); convert one to the other's type, e.g. "
-            f"{name}['unique_id'] = {name}['unique_id'].astype({type(_item(ids[0])).__name__})."
+            f"{name}'s unique_id values are {type(mine).__name__} (e.g. {mine!r}) but the "
+            f"panel's are {type(theirs).__name__} (e.g. {theirs!r}); convert one to the other's "
+            f"type, e.g. {name}['unique_id'] = {name}['unique_id'].astype({type(theirs).__name__})."
         )
 
 
@@ -695,7 +696,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     codes = ids.get_indexer(y["unique_id"])
     if (codes < 0).any():
         _check_id_types(y["unique_id"], ids, "y")
-        unknown = list(pd.unique(y["unique_id"][codes < 0]))[:3]
+        unknown = [_item(v) for v in pd.unique(y["unique_id"][codes < 0])[:3]]
         raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
                          "rows of the fitted series only.")
     stamps = pd.Index(y["ds"])

@@ -62,7 +62,7 @@ class TrainResult:
 def resolve_device(device: str | torch.device) -> torch.device:
     """``"auto"`` means CUDA when available, else CPU; anything else must be usable here."""
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
@@ -78,6 +78,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
             raise ValueError(
                 f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) exist."
             )
+        if resolved.index is None:  # the GPU of the moment, by number: inputs made later on
+            # another current GPU still meet the network on this one
+            resolved = torch.device("cuda", torch.cuda.current_device())
     elif resolved.type != "cpu":
         raise ValueError(f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda[:N]'.")
     return resolved
@@ -552,6 +555,19 @@ class TorchEstimatorMixin(SaveMixin):
                 f"warm_start: the fitted network was built with other parameters: "
                 f"{', '.join(changed)}; set them back or set warm_start=False to build a new one."
             )
+
+    def _predict_device(self) -> torch.device:
+        """Where to predict: the ``device`` parameter as it is now, so that ``set_params(device=
+        ...)`` after fit moves the network there; a device this machine lacks (a model fitted on
+        another one, loaded or unpickled here on the CPU) leaves it where it is."""
+        try:
+            device = resolve_device(self.device)
+        except ValueError:
+            return self.device_
+        if device != self.device_:
+            self.module_.to(device)
+            self.device_ = device
+        return device
 
     def __getstate__(self):
         state = super().__getstate__()

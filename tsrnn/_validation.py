@@ -136,15 +136,21 @@ def check_count(value, name: str) -> None:
     check_number(value, name, Integral, min_val=1)
 
 
-def is_constant(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Where ``spread`` is 0 or rounding noise against the size of ``level`` (rounding left
-    constant columns of 3.3 with a spread of 9e-16 instead of 0): relative only, as
-    scikit-learn's scalers test, so data in small units (a spread of 1e-16 around 1e-15) is not
-    taken for constant."""
-    return spread <= 10 * np.finfo(np.float64).eps * np.abs(level)
+def is_constant(spread: np.ndarray, level: np.ndarray, relative: bool = False) -> np.ndarray:
+    """Where ``spread`` is 0 or rounding noise (rounding left constant columns of 3.3 with a
+    spread of 9e-16 instead of 0).
+
+    Noise is judged against ``max(|level|, 1)``: an input of zero plus rounding noise (a
+    covariate computed as ``0.1 + 0.2 - 0.3``) must not become a divisor that later values are
+    blown up by. ``relative=True`` judges it against ``|level|`` alone, for targets, whose
+    forecasts are multiplied back by the same spread: a series in units of 1e-15 keeps its
+    signal.
+    """
+    size = np.abs(level) if relative else np.maximum(np.abs(level), 1.0)
+    return spread <= 10 * np.finfo(np.float64).eps * size
 
 
-def safe_scale(spread: np.ndarray, level: np.ndarray) -> np.ndarray:
+def safe_scale(spread: np.ndarray, level: np.ndarray, relative: bool = False) -> np.ndarray:
     """``spread`` as a divisor: 1 where the values are constant (:func:`is_constant`), so a
     constant channel scales to 0, not to ±1."""
-    return np.where(is_constant(spread, level), 1.0, spread)
+    return np.where(is_constant(spread, level, relative), 1.0, spread)

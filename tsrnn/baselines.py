@@ -62,7 +62,7 @@ def _standardise(est, values: np.ndarray) -> np.ndarray:
     approximate diffuse initialisation has a variance fixed in absolute units, so a series in
     thousandths picked other orders and forecasts than the same series in units)."""
     mean, std = values.mean(axis=0), values.std(axis=0)
-    est._scale = safe_scale(std, mean)
+    est._scale = safe_scale(std, mean, relative=True)
     # a constant column becomes ones (all zeros, a product without sales, gave ETS an AICc of
     # -inf for every form, so no model could be fit)
     est._center = np.where(est._scale == std, mean, mean - 1.0)

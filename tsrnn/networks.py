@@ -487,7 +487,9 @@ class SequenceNetwork(nn.Module):
                 parts.append(out.mean(1) if kind == "mean" else out.amax(1))
             elif kind == "mean":
                 weight = real.unsqueeze(2).to(out.dtype)
-                parts.append((out * weight).sum(1) / steps.view(-1, 1).to(out.dtype))
+                # counted in float32: float16 holds 2049 as 2048 and 70000 as inf
+                total = (out * weight).sum(1, dtype=torch.float32)
+                parts.append((total / steps.view(-1, 1).float()).to(out.dtype))
             else:
                 parts.append(out.masked_fill(~real.unsqueeze(2), float("-inf")).amax(1))
         if self.branch is not None:

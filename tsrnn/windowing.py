@@ -53,7 +53,7 @@ def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list |
     """The series' (T_i, D) arrays and their column names (those of the first DataFrame, or
     ``names``): every DataFrame's columns are matched to them by name. The index is not read.
     Errors name a series as the caller wrote it: ``arg`` (one series) or ``arg[i]``."""
-    several = isinstance(y, (list, tuple)) and not (y and all(np.ndim(v) == 0 for v in y))
+    several = isinstance(y, (list, tuple)) and not (y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
         raise ValueError("no series given; pass a series or a non-empty list of series.")

@@ -72,7 +72,7 @@ def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
 
 def _flat(values: np.ndarray, axis: int = 0) -> np.ndarray:
     """Which columns of ``values`` are constant along ``axis`` (rounding noise allowed)."""
-    return is_constant(values.std(axis=axis), values.mean(axis=axis))
+    return is_constant(values.std(axis=axis), values.mean(axis=axis), relative=True)
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, level_input: bool = False):
@@ -326,7 +326,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             naive = _naive_error(data[:, :d], m)
             scale[:d] = np.where(naive > 0, naive, data[:, :d].std(axis=0))
             scale[d:] = data[:, d:].std(axis=0)  # covariates z-scored; no copy of the targets
-        return center, safe_scale(scale, center)
+        # targets judged relative to their size (forecasts are multiplied back), inputs not
+        return center, np.r_[safe_scale(scale[:d], center[:d], relative=True),
+                             safe_scale(scale[d:], center[d:])]
 
     @property
     def level_input_(self) -> bool:
@@ -413,10 +415,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
-        # target columns constant over their whole training series (a product without sales):
-        # forecast as that constant while their window stays flat, not as the network's
-        # residual output in the series' own units (safe_scale's 1)
-        self._constant = np.stack([_flat(x[:, :d]) for x in series])  # (S, D)
+        # target columns constant over their whole training series (a product without sales),
+        # without covariates that could move them: forecast as that constant while their window
+        # stays flat, not as the network's residual output in the series' own units (1)
+        self._constant = np.stack([_flat(x[:, :d]) & (covs is None) for x in series])  # (S, D)
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
         self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
         self._record_fit_params()
@@ -527,6 +529,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         D) then.
         """
         w, block, d = self.window_length_, self._block, self.n_targets_
+        self._predict_device()  # (device_ then reads it)
         if future_cov is not None:  # the last row repeated if too few
             need = self._covariate_rows(h)
             future_cov = _pad_rows(future_cov[:, :need], need)

@@ -491,11 +491,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))
         out = []
         cell = self._module_spec.get("layout", {}).get("cell", self.cell)  # as fitted
-        with torch.inference_mode(), autocast(self.device_, self.precision, cell):
+        device = self._predict_device()
+        with torch.inference_mode(), autocast(device, self.precision, cell):
             for part in predict_batches(len(seqs), seqs.shape[1]):
-                x = torch.as_tensor(seqs[part], device=self.device_)
+                x = torch.as_tensor(seqs[part], device=device)
                 full = (lengths[part] == seqs.shape[1]).all()
-                n = None if full else torch.as_tensor(lengths[part], device=self.device_)
+                n = None if full else torch.as_tensor(lengths[part], device=device)
                 out.append(self.module_(x, n).double().cpu().numpy())
         out = np.concatenate(out)
         if self._fitted("output") == "sequence" and holds_sequences(X):

@@ -233,11 +233,18 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
 
     def _standardise(self, y2: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Targets z-scored with their weighted mean and deviation (weight 0: no part)."""
+        def spread(center):
+            return np.sqrt(np.average((y2 - center) ** 2, axis=0, weights=weight))
+
         if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
-            self._y_mean = np.average(y2, axis=0, weights=weight)
-            std = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=weight))
-            self._y_std = safe_scale(std, self._y_mean)
-            self._y_constant = is_constant(std, self._y_mean)  # predicted as their mean
+            mean = np.average(y2, axis=0, weights=weight)
+            constant = is_constant(spread(mean), mean, relative=True)
+            # a constant column's centre is its value itself (the average rounds 3.3 off)
+            self._y_mean = np.where(constant, y2[np.argmax(weight > 0)], mean)
+            self._y_std = safe_scale(spread(mean), mean, relative=True)
+        # columns at their centre throughout are predicted as it; each fit decides again, so
+        # a warm start on values that vary learns them
+        self._y_constant = is_constant(spread(self._y_mean), self._y_mean, relative=True)
         return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
 
     def _encode_steps(self, steps, lengths, sample_weight):

@@ -50,9 +50,9 @@ def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np
         return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
     # (tslearn and aeon pad sequences of different lengths with NaN)
     arr = as_float_array(X, name, fill=(
-        "for sequences of different lengths pass a list of (T_i, D) arrays, each as long as its "
-        "own sequence (NaN padding is not read as an end); otherwise fill or drop the missing "
-        "steps, e.g. by interpolating along each sequence."))
+        "if NaN pads sequences of different lengths, pass a list of (T_i, D) arrays instead, "
+        "each as long as its own sequence (padding is not read as an end); otherwise fill or "
+        "drop the missing steps, e.g. by interpolating along each sequence."))
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
