@@ -480,12 +480,14 @@ def test_a_large_offset_only_shifts_the_forecast(scaling):
 def test_a_season_that_repeats_exactly_is_not_scaled_by_rounding_noise():
     """100 sin(2 pi t / 12) repeats its season exactly: its seasonal naive error is 7e-14 in
     float64, not 0, and local scaling divided by it (inputs about 1e15, a training loss of
-    1e15); the spread is used instead. MASE's scale falls back to 1 there, as documented."""
+    1e15); the spread is used instead. MASE's scale falls back to the one-step naive error
+    there (it was 1, an absolute error), and to 1 only for a constant series."""
     from tsrnn.evaluation import mase_scale
 
     y = pd.Series(100 * np.sin(2 * np.pi * np.arange(60) / 12),
                   index=pd.date_range("2000-01", periods=60, freq="MS"))
-    assert mase_scale(y.to_numpy(), 12) == 1.0
+    assert mase_scale(y.to_numpy(), 12) == mase_scale(y.to_numpy(), 1) > 10
+    assert mase_scale(np.full(30, 5.0), 12) == 1.0
     f = LSTMForecaster(horizon=6, anchor="last", max_epochs=2, ensemble_size=1,
                        random_state=0).fit(y)
     np.testing.assert_allclose(f._scale[0, 0], y.std(ddof=0))
@@ -543,13 +545,16 @@ def test_a_constant_series_is_forecast_as_its_constant_until_it_moves():
     moved = f.update(new).predict().set_index("unique_id")["y"]
     assert (moved["none"] != 0.0).any()  # sold again: the network forecasts it
     np.testing.assert_array_equal(moved["rate"], 0.1 * 3)
-    # with covariates, which may move it (a product launched later), the network forecasts it
-    X = panel[["unique_id", "ds"]].assign(on=np.r_[np.arange(60) % 2, np.zeros(120)])
+    # with a covariate constant in training too, whose effect on it is unknown (a product
+    # launched later: on = 0 throughout), the network forecasts it; one that varied while the
+    # series stayed constant (promotions without sales) had no effect: the constant
+    X = panel[["unique_id", "ds"]].assign(on=np.r_[np.arange(60) % 2, np.zeros(60),
+                                                   np.arange(60) % 3])
     future = pd.DataFrame({"unique_id": np.repeat(["sales", "none", "rate"], 6), "on": 1.0,
                            "ds": np.tile(pd.date_range("2020-01-01", periods=6, freq="MS"), 3)})
     covariates = GRUForecaster(horizon=6, max_steps=30, random_state=0, scaling=None).fit(panel, X)
     launched = covariates.predict(X=future).set_index("unique_id")["y"]
-    assert (launched["none"] != 0.0).all()
+    assert (launched["none"] != 0.0).all() and (launched["rate"] == 0.1 * 3).all()
 
 
 def test_data_in_tiny_units_keeps_its_signal():

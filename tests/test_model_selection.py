@@ -225,6 +225,21 @@ def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
     np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])
 
 
+def test_log1p_takes_counts_with_zeros_and_keeps_forecasts_above_minus_one():
+    """Counts with zeros were refused by "log" with advice ('diff', or shift the series) that
+    does not keep forecasts of counts from going negative (diff + ARIMA: 46 of 48 negative)."""
+    counts = pd.Series(np.tile([0.0, 0.0, 3.0, 1.0], 6), index=pd.RangeIndex(24), name="sold")
+    with pytest.raises(ValueError, match="for counts with zeros use transform='log1p'"):
+        TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=4), "log").fit(counts)
+    f = TransformedTargetForecaster(SeasonalNaiveForecaster(horizon=4, season_length=4), "log1p")
+    np.testing.assert_allclose(f.fit(counts).predict().to_numpy(), [0.0, 0.0, 3.0, 1.0],
+                               atol=1e-12)
+    arima = TransformedTargetForecaster(ARIMAForecaster(horizon=8), "log1p").fit(counts)
+    assert (arima.predict().to_numpy() > -1).all()
+    with pytest.raises(ValueError, match="'log1p' needs a non-negative series"):
+        f.fit(counts - 1)
+
+
 def test_boxcox_lambda_is_bounded_so_forecasts_stay_finite():
     rng = np.random.default_rng(0)  # varies little against its level: unbounded MLE λ is -6.5
     y = pd.Series(50 + np.cumsum(rng.normal(size=45)),

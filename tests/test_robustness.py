@@ -530,3 +530,15 @@ def test_numpy_integer_sizes_and_bool_horizons():
         SeasonalNaiveForecaster(horizon=2).fit(two)
     assert SeasonalNaiveForecaster(horizon=2).fit(two.asfreq("MS")).predict().index[0] == \
         pd.Timestamp("2020-03-01")
+
+
+def test_a_list_of_series_given_to_a_forecaster_points_to_the_long_format():
+    """A list of 30 monthly Series was read as one array: 30 steps of 12 columns, forecast as a
+    (3, 12) array."""
+    ys = [pd.Series(np.arange(12.0) + i, pd.date_range("2000-01", periods=12, freq="MS"))
+          for i in range(30)]
+    with pytest.raises(TypeError, match=r"list of 30 pandas series.*long-format panel: "
+                                        r"pd.concat\(dict\(enumerate\(series\)\)"):
+        SeasonalNaiveForecaster(horizon=3).fit(ys)
+    panel = pd.concat(dict(enumerate(ys)), names=["unique_id", "ds"]).rename("y").reset_index()
+    assert len(SeasonalNaiveForecaster(horizon=3).fit(panel).predict()) == 90  # the advice works

@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -691,3 +692,28 @@ def test_constant_targets_are_predicted_as_that_constant_and_nan_padding_is_expl
     padded[:5, 6:] = np.nan  # tslearn's and aeon's padding of sequences of different lengths
     with pytest.raises(ValueError, match=r"pass a list of \(T_i, D\) arrays"):
         SequenceRegressor(**kw).fit(padded, target)
+
+
+def test_channels_first_collections_and_multiindex_frames_are_named():
+    """aeon's and sktime's (N, D, T) arrays trained silently as T = D steps of T features (on
+    BasicMotions 0.80-0.85 instead of 1.0); a pd-multiindex frame was read as N*T sequences of
+    one step (predict returned 22,500 labels for 150 sequences)."""
+    rng = np.random.default_rng(0)
+    channels_first = rng.normal(size=(12, 3, 40))
+    labels = np.arange(12) % 2
+    kw = dict(max_steps=2, hidden_size=8, random_state=0)
+    with pytest.warns(UserWarning, match=r"at most 3 step\(s\) of 40 feature\(s\).*"
+                                         r"X.transpose\(0, 2, 1\)"):
+        SequenceClassifier(**kw).fit(channels_first, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same data the right way round: no warning
+        fitted = SequenceClassifier(**kw).fit(channels_first.transpose(0, 2, 1), labels)
+    with pytest.raises(ValueError, match=r"layout: tsrnn reads \(N, T, D\)"):
+        fitted.predict(channels_first)
+    with pytest.raises(ValueError, match=r"All have 3 rows: .*\[x.T for x in X\]"):
+        SequenceClassifier(**kw).fit([x[:, : 20 + i] for i, x in enumerate(channels_first)],
+                                     labels)
+    long = pd.DataFrame({"v": channels_first[:, 0].ravel()},
+                        index=pd.MultiIndex.from_product([range(12), range(40)]))
+    with pytest.raises(ValueError, match=r"MultiIndex .*groupby\(level=0\)"):
+        SequenceClassifier(**kw).fit(long, labels)

@@ -25,6 +25,12 @@ def test_a_list_of_numbers_is_one_series_and_a_list_of_lists_several():
     # is a single value (1.0)")
     with pytest.raises(ValueError, match=r"y contains NaN .* \(first: \[2\]\)"):
         make_windows([1.0, 2.0, None, 4.0, 5.0], window_length=2)
+    # a long-format panel: its integer ids and stamps were windowed as two more features, the
+    # windows crossing from one series into the next
+    panel = pd.DataFrame({"unique_id": np.repeat([1, 2], 10), "ds": np.tile(np.arange(10), 2),
+                          "y": np.arange(20.0)})
+    with pytest.raises(ValueError, match=r"long-format panel .*y.groupby\('unique_id'\)"):
+        make_windows(panel, window_length=3)
 
 
 def test_stride_keeps_the_most_recent_window():

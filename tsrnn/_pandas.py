@@ -129,6 +129,14 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
             )
         fmt = SeriesFormat("frame", 2, y.index, columns=y.columns)
     else:
+        if isinstance(y, (list, tuple)) and any(isinstance(v, (pd.Series, pd.DataFrame))
+                                                for v in y):
+            raise TypeError(
+                f"{name} is a list of {len(y)} pandas series; pass one series (a Series, or a "
+                "DataFrame whose columns are forecast together), or several as a long-format "
+                "panel: pd.concat(dict(enumerate(series)), names=['unique_id', 'ds'])"
+                ".rename('y').reset_index()."
+            )
         values = as_float_array(y, name, copy)
         if values.ndim not in (1, 2):
             raise ValueError(

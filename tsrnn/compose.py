@@ -13,7 +13,7 @@ from ._validation import check_choice
 from .forecasting import BaseForecaster
 from .forecasting.base import series_named
 
-_TRANSFORMS = ("log", "boxcox", "diff")
+_TRANSFORMS = ("log", "log1p", "boxcox", "diff")
 _LAMBDA_BOUNDS = (-1.0, 2.0)  # as R's forecast::BoxCox.lambda
 
 
@@ -52,8 +52,10 @@ class TransformedTargetForecaster(BaseForecaster):
     ----------
     forecaster : forecaster
         Any tsrnn forecaster; cloned on fit. Its ``horizon`` is this forecaster's horizon.
-    transform : {"log", "boxcox", "diff"}, default="log"
-        "log": natural log (positive series only), inverted with exp. "boxcox": Box-Cox with its
+    transform : {"log", "log1p", "boxcox", "diff"}, default="log"
+        "log": natural log (positive series only), inverted with exp. "log1p": log(1 + y)
+        (non-negative series, such as counts with zeros), inverted with expm1, so forecasts
+        stay above -1 (a multiplicative model of the counts, as a log is). "boxcox": Box-Cox with its
         λ estimated per column by maximum likelihood within [-1, 2] (positive series only;
         as R's forecast package bounds it, since far outside that range the inverse is undefined
         just past the data's range). "diff": first
@@ -100,13 +102,19 @@ class TransformedTargetForecaster(BaseForecaster):
             return np.diff(np.vstack([self._last, values]), axis=0)
         if self.transform == "log":
             return np.log(values)
+        if self.transform == "log1p":
+            return np.log1p(values)
         return np.column_stack([boxcox(c, lmbda=lam) for c, lam in zip(values.T, self.lambdas_)])
 
     def _check_positive(self, values: np.ndarray) -> None:
+        if self.transform == "log1p" and (values < 0).any():
+            raise ValueError("transform='log1p' needs a non-negative series but y has values "
+                             "< 0; shift the series first, or use transform='diff'.")
         if self.transform in ("log", "boxcox") and (values <= 0).any():
             raise ValueError(
                 f"transform={self.transform!r} needs a strictly positive series but y has values "
-                "≤ 0; use transform='diff', or shift the series first."
+                "≤ 0; for counts with zeros use transform='log1p' (log(1 + y): its forecasts "
+                "stay above -1), else shift the series first."
             )
 
     def _fit_values(self, values, cov, m):
@@ -199,4 +207,6 @@ class TransformedTargetForecaster(BaseForecaster):
             return self._last + np.cumsum(z, axis=0)
         if self.transform == "log":
             return np.exp(z)
+        if self.transform == "log1p":
+            return np.expm1(z)
         return np.column_stack([_inv_boxcox(c, lam) for c, lam in zip(z.T, self.lambdas_)])

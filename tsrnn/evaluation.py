@@ -41,8 +41,9 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     """In-sample mean absolute error of the seasonal naive forecast, per column.
 
     The denominator of MASE (Hyndman & Koehler, 2006). Falls back to lag 1 when the series is
-    not longer than one season, and to 1 where that error is 0 (a constant series, or one that
-    repeats its season exactly: MASE is undefined there, and the fallback makes it an absolute
+    not longer than one season or its seasonal error is 0 (a season that repeats exactly; a
+    weekly series of 60 points whose 8 yearly differences all vanish), and to 1 where that error
+    is 0 too (a constant series: MASE is undefined there, and the fallback makes it an absolute
     error, in the series' units); NaN where it has NaN.
 
     Parameters
@@ -60,6 +61,7 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     check_count(season_length, "season_length")
     y = _as_2d(y_train, "y_train")
     scale = _naive_error(y, season_length)
+    scale = np.where(scale == 0, _naive_error(y, 1), scale)
     return np.where(scale == 0, 1.0, scale)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._pandas import match_columns, read_series
+from ._pandas import PANEL_COLUMNS, match_columns, read_series
 from ._validation import check_number
 
 
@@ -53,6 +53,12 @@ def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list |
     """The series' (T_i, D) arrays and their column names (those of the first DataFrame, or
     ``names``): every DataFrame's columns are matched to them by name. The index is not read.
     Errors name a series as the caller wrote it: ``arg`` (one series) or ``arg[i]``."""
+    if isinstance(y, pd.DataFrame) and set(PANEL_COLUMNS) <= set(y.columns):
+        raise ValueError(
+            f"{arg} is a long-format panel (columns unique_id, ds, y); windows are cut from each "
+            "series on its own when they come as a list: [g.sort_values('ds')['y'].to_numpy() "
+            f"for _, g in {arg}.groupby('unique_id')]."
+        )
     several = isinstance(y, (list, tuple)) and not (y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:

@@ -415,10 +415,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
-        # target columns constant over their whole training series (a product without sales),
-        # without covariates that could move them: forecast as that constant while their window
-        # stays flat, not as the network's residual output in the series' own units (1)
-        self._constant = np.stack([_flat(x[:, :d]) & (covs is None) for x in series])  # (S, D)
+        # target columns constant over their whole training series (a product without sales):
+        # forecast as that constant while their window stays flat, not as the network's
+        # residual output in the series' own units (1); unless a covariate of theirs was
+        # constant too, whose effect is unknown (a product launched later: on = 0 throughout)
+        self._constant = np.stack([_flat(x[:, :d]) & ~is_constant(x[:, d:].std(axis=0),
+                                                                   x[:, d:].mean(axis=0)).any()
+                                   for x in data])  # (S, D)
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
         self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
         self._record_fit_params()

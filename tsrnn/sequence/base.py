@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -276,6 +277,12 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             )
         self._check_params()
         seqs, lengths = read_sequences(X, dtype=np.float64)  # centred before float32 (_inputs)
+        if seqs.shape[2] > lengths.max():
+            warnings.warn(
+                f"X has sequences of at most {lengths.max()} step(s) of {seqs.shape[2]} "
+                f"feature(s); tsrnn reads (N, T, D), steps before features, while aeon and "
+                "sktime store (N, D, T): if these are channels first, pass X.transpose(0, 2, 1) "
+                "(a list: [x.T for x in X]).", UserWarning, stacklevel=3)
         warm = self.warm_start and hasattr(self, "module_")
         if warm and seqs.shape[2] != self.n_features_in_:
             raise ValueError(
@@ -485,7 +492,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "
-                f"{self.n_features_in_}; pass sequences with the same features."
+                f"{self.n_features_in_}; pass sequences with the same features (in the same "
+                "layout: tsrnn reads (N, T, D), aeon and sktime store (N, D, T))."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
         seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))

@@ -4,6 +4,7 @@ sample weights and per-step targets."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .._validation import as_float_array
 
@@ -43,11 +44,20 @@ def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np
         if any(s.ndim != 2 for s in seqs):
             raise ValueError(f"each sequence in the list {name} must have shape (T_i, D) or (T_i,).")
         if len({s.shape[1] for s in seqs}) > 1:
+            rows = {s.shape[0] for s in seqs}
             raise ValueError(
                 f"the sequences in {name} have different numbers of features D "
                 f"({sorted({s.shape[1] for s in seqs})}); every sequence needs the same D."
+                + (f" All have {rows.pop()} rows: if those are channels (aeon's (D, T_i) "
+                   f"layout), pass [x.T for x in {name}]." if len(rows) == 1 else "")
             )
         return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
+        raise ValueError(
+            f"{name} is a DataFrame with a MultiIndex (sktime's and aeon's pd-multiindex: a row "
+            "per sequence and step); pass a list of (T_i, D) arrays: "
+            f"[g.to_numpy() for _, g in {name}.groupby(level=0)]."
+        )
     # (tslearn and aeon pad sequences of different lengths with NaN)
     arr = as_float_array(X, name, fill=(
         "if NaN pads sequences of different lengths, pass a list of (T_i, D) arrays instead, "
