@@ -261,6 +261,10 @@ def test_divergence_raises_a_clear_error():
     with pytest.raises(TrainingDivergedError, match="lower learning_rate or set gradient_clip"):
         LSTMForecaster(window_length=4, scaling=None, loss="mse", max_epochs=3,
                        gradient_clip=None).fit(y)
+    # with clipping already on (the default 1.0), the advice is not to switch it on
+    with pytest.raises(TrainingDivergedError, match="lower learning_rate or lower gradient_clip"):
+        LSTMForecaster(window_length=4, scaling=None, loss="mse", max_epochs=3,
+                       gradient_clip=1.0).fit(y * 1e9)
 
 
 def test_caller_data_is_not_mutated(seasonal_series):

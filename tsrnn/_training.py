@@ -368,8 +368,10 @@ def train(
                 _progress(epoch, config.max_epochs, train_loss, result, started)
             diverged = _divergence(train_loss, monitored, module)
             if diverged:
-                advice = ("lower learning_rate or set gradient_clip (e.g. gradient_clip=1.0), "
-                          "and check the input for extreme values.")
+                clip = ("lower gradient_clip" if config.gradient_clip
+                        else "set gradient_clip (e.g. gradient_clip=1.0)")
+                advice = (f"lower learning_rate or {clip}, and check the input for extreme "
+                          "values (beyond float32's 3.4e38 with scaling=None).")
                 if best_state is None:
                     raise TrainingDivergedError(
                         f"{diverged} in epoch {epoch + 1} before any usable weights existed; "
