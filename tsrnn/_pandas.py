@@ -510,10 +510,10 @@ def _missing_covariates(ids: pd.Index, stamps: pd.Index, codes, found) -> None:
     if not found.all():
         first = np.argmin(found)
         raise ValueError(
-            f"X has no row for series {_shown(ids[codes[first]])} at {stamps[first]} ({(~found).sum()} "
-            "needed row(s) missing); X must hold the covariates of every time stamp of y in fit "
-            "and update, of each series' next horizon steps in predict, and of each scored "
-            "series' steps up to its last value in score."
+            f"X has no row for series {_shown(ids[codes[first]])} at {stamps[first]} "
+            f"({(~found).sum()} needed row(s) missing); X must hold the covariates of every "
+            "time stamp of y in fit and update, of each series' next horizon steps in predict, "
+            "and of each scored series' steps up to its last value in score."
         )
 
 
@@ -609,7 +609,8 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
                             "anchor (e.g. the weekday): shift their stamps to it, or forecast "
                             "those series in a panel of their own.")
             refuse(row, f"is not regular at the panel's frequency {freq.freqstr} "
-                                   f"(that of its longest series, {_shown(ids[codes[first[longest]]])}"
+                                   "(that of its longest series, "
+                                   f"{_shown(ids[codes[first[longest]]])}"
                                    "; every series must follow it): "
                                    "fill or resample its missing time stamps.")
         step = freq.freqstr

@@ -103,9 +103,9 @@ class ARIMAForecaster(BaseForecaster):
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
     enter as regressors, z-scored (one constant over the training series is left out: its
-    effect cannot be estimated). Each column is fit z-scored and its forecasts mapped back, so orders
-    and forecasts do not depend on the series' units (statsmodels' approximate diffuse start
-    does, on raw values).
+    effect cannot be estimated). Each column is fit z-scored and its forecasts mapped back, so
+    orders and forecasts do not depend on the series' units (statsmodels' approximate diffuse
+    start does, on raw values).
 
     Parameters
     ----------

@@ -55,11 +55,11 @@ class TransformedTargetForecaster(BaseForecaster):
     transform : {"log", "log1p", "boxcox", "diff"}, default="log"
         "log": natural log (positive series only), inverted with exp. "log1p": log(1 + y)
         (non-negative series, such as counts with zeros), inverted with expm1, so forecasts
-        stay above -1 (a multiplicative model of the counts, as a log is). "boxcox": Box-Cox with its
-        λ estimated per column by maximum likelihood within [-1, 2] (positive series only;
-        as R's forecast package bounds it, since far outside that range the inverse is undefined
-        just past the data's range). "diff": first
-        differences, inverted by cumulating the forecast from the last observed value.
+        stay above -1 (a multiplicative model of the counts, as a log is). "boxcox": Box-Cox
+        with its λ estimated per column by maximum likelihood within [-1, 2] (positive series
+        only; as R's forecast package bounds it, since far outside that range the inverse is
+        undefined just past the data's range). "diff": first differences, inverted by
+        cumulating the forecast from the last observed value.
 
     Attributes
     ----------

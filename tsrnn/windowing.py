@@ -59,7 +59,8 @@ def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list |
             "series on its own when they come as a list: [g.sort_values('ds')['y'].to_numpy() "
             f"for _, g in {arg}.groupby('unique_id')]."
         )
-    several = isinstance(y, (list, tuple)) and not (y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))
+    several = isinstance(y, (list, tuple)) and not (
+        y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
         raise ValueError("no series given; pass a series or a non-empty list of series.")
