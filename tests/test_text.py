@@ -1,3 +1,4 @@
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -89,3 +90,12 @@ def test_sampling_never_draws_a_character_the_model_gives_no_probability():
     lm.fit("x" + "abcab" * 40)
     for temperature in (1.0, 1000.0):
         assert "x" not in lm.sample(300, prompt="a", temperature=temperature, random_state=1)
+
+
+def test_a_vocabulary_larger_than_the_window_is_not_taken_for_channels_first():
+    # the classifier warns when a sequence has more features than steps (aeon's (N, D, T));
+    # the language model's windows are (N, seq_length, vocabulary) by construction
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lm = CharLanguageModel(seq_length=4, hidden_size=8, max_epochs=1, random_state=0)
+        assert len(lm.fit("abcdefgh" * 3).vocabulary_) == 8

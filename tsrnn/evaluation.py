@@ -61,7 +61,8 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
     check_count(season_length, "season_length")
     y = _as_2d(y_train, "y_train")
     scale = _naive_error(y, season_length)
-    scale = np.where(scale == 0, _naive_error(y, 1), scale)
+    if season_length > 1 and (scale == 0).any():
+        scale = np.where(scale == 0, _naive_error(y, 1), scale)
     return np.where(scale == 0, 1.0, scale)
 
 

@@ -7,6 +7,7 @@ sampling each next character and feeding it back.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -132,7 +133,11 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
                 batch_size=self.batch_size, random_state=self.random_state, device=self.device,
                 bidirectional=False, scaling="global", label_smoothing=0.0, max_steps=None,
                 average_last=None,
-            ).fit(X, y)  # causal: each step sees only the characters so far
+            )
+            with warnings.catch_warnings():  # a vocabulary larger than seq_length is no
+                # channels-first array: the windows are (N, seq_length, V) by construction
+                warnings.filterwarnings("ignore", "X has sequences of at most", UserWarning)
+                self.classifier_.fit(X, y)  # causal: each step sees only the characters so far
         return self
 
     def _next_proba(self, text: str) -> np.ndarray:

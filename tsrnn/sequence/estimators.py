@@ -238,10 +238,11 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
 
         if not (self.warm_start and hasattr(self, "module_")):  # warm start keeps the scaling
             mean = np.average(y2, axis=0, weights=weight)
-            constant = is_constant(spread(mean), mean, relative=True)
+            std = spread(mean)
             # a constant column's centre is its value itself (the average rounds 3.3 off)
-            self._y_mean = np.where(constant, y2[np.argmax(weight > 0)], mean)
-            self._y_std = safe_scale(spread(mean), mean, relative=True)
+            self._y_mean = np.where(is_constant(std, mean, relative=True),
+                                    y2[np.argmax(weight > 0)], mean)
+            self._y_std = safe_scale(std, mean, relative=True)
         # columns at their centre throughout are predicted as it; each fit decides again, so
         # a warm start on values that vary learns them
         self._y_constant = is_constant(spread(self._y_mean), self._y_mean, relative=True)
