@@ -717,3 +717,25 @@ def test_channels_first_collections_and_multiindex_frames_are_named():
                         index=pd.MultiIndex.from_product([range(12), range(40)]))
     with pytest.raises(ValueError, match=r"MultiIndex .*groupby\(level=0\)"):
         SequenceClassifier(**kw).fit(long, labels)
+
+
+def test_a_list_of_dataframes_is_matched_by_column_name():
+    """Sequences given as DataFrames were read by column position: the same test sequences with
+    their columns swapped scored 0.15 instead of 0.95, without a word."""
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"a": rng.normal(size=12) + (i % 2) * 2, "b": rng.normal(size=12)})
+              for i in range(40)]
+    labels = np.arange(40) % 2
+    clf = SequenceClassifier(max_steps=60, hidden_size=8, random_state=0).fit(frames, labels)
+    assert clf.feature_names_in_.tolist() == ["a", "b"]
+    swapped = [f[["b", "a"]] for f in frames]
+    np.testing.assert_array_equal(clf.predict_proba(swapped), clf.predict_proba(frames))
+    assert clf.score(frames, labels) > 0.9
+    with pytest.raises(ValueError, match=r"X\[0\] has columns \['c', 'b'\] but the features are "
+                                         r"\['a', 'b'\]"):
+        clf.predict([f.rename(columns={"a": "c"}) for f in frames])
+    mixed = SequenceClassifier(max_steps=60, hidden_size=8, random_state=0).fit(
+        frames[:20] + swapped[20:], labels)  # in fit too, by the first one's columns
+    np.testing.assert_array_equal(mixed.predict_proba(frames), clf.predict_proba(frames))
+    refit = clf.fit([f.to_numpy() for f in frames], labels)  # arrays: no names kept
+    assert not hasattr(refit, "feature_names_in_")

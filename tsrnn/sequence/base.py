@@ -33,7 +33,13 @@ from .._validation import (
     unchanged_on_error,
 )
 from ..networks import SequenceNetwork, combine
-from .inputs import _sample_weight, holds_sequences, per_step_targets, read_sequences
+from .inputs import (
+    _sample_weight,
+    holds_sequences,
+    per_step_targets,
+    read_sequences,
+    sequence_columns,
+)
 
 _BLOCK_VALUES = PREDICT_STEPS  # _inputs prepares its float64 views in blocks of this many values
 _POOLINGS = ("last", "mean", "max")
@@ -167,6 +173,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     module_ : torch.nn.Module
     n_features_in_ : int
         Features per time step (D), not T.
+    feature_names_in_ : ndarray of object
+        The features' names, when ``X`` was a list of DataFrames (their columns, by which the
+        DataFrames given to ``predict`` are matched).
     loss_curve_, validation_loss_curve_ : list of float
     best_epoch_ : int
     """
@@ -276,7 +285,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         self._check_params()
-        seqs, lengths = read_sequences(X, dtype=np.float64)  # centred before float32 (_inputs)
+        names = sequence_columns(X)  # a list of DataFrames: matched by their columns' names
+        # (float64: centred before the float32 cast, in _inputs)
+        seqs, lengths = read_sequences(X, dtype=np.float64, names=names)
         if seqs.shape[2] > lengths.max():
             warnings.warn(
                 f"X has sequences of at most {lengths.max()} step(s) of {seqs.shape[2]} "
@@ -373,6 +384,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self._record_fit_params()
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
+        self.__dict__.pop("feature_names_in_", None)
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
         self.loss_curve_ = result.loss_curve
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
@@ -488,7 +502,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         of (T_i, out) arrays when ``X`` is a list of sequences.
         """
         check_is_fitted(self)
-        seqs, lengths = read_sequences(X, dtype=np.float64)
+        names = getattr(self, "feature_names_in_", None)
+        seqs, lengths = read_sequences(X, dtype=np.float64,
+                                       names=None if names is None else list(names))
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "

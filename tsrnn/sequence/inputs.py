@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._pandas import match_columns
 from .._validation import as_float_array
 
 _IGNORE = -100  # label of padded steps, skipped by the loss
@@ -27,19 +28,30 @@ def holds_sequences(X) -> bool:
         and all(np.ndim(s) >= 1 for s in X))
 
 
-def read_sequences(X, name: str = "X", dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def sequence_columns(X) -> list | None:
+    """The columns of the first DataFrame in a list of sequences ``X`` (None otherwise): the
+    names its other DataFrames, and those given later, are matched by."""
+    if not holds_sequences(X):
+        return None
+    return next((list(s.columns) for s in X if isinstance(s, pd.DataFrame)), None)
+
+
+def read_sequences(X, name: str = "X", dtype=np.float32,
+                   names: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
     ``X`` is an array of shape (N, T, D), or (N, T) read as D = 1, or a list of arrays of shape
     (T_i, D) or (T_i,) with different lengths (also as a 1-D object array or pandas Series of
-    them). Padding is zero and never reaches a result: the networks read each sequence's output
-    at its own last step.
+    them). DataFrames in the list have their columns matched to ``names`` by name. Padding is
+    zero and never reaches a result: the networks read each sequence's output at its own last
+    step.
     """
     if holds_sequences(X):
         X = list(X)
         if len(X) == 0:
             raise ValueError(f"{name} is an empty list; pass at least one sequence.")
-        seqs = [as_float_array(s, f"{name}[{i}]") for i, s in enumerate(X)]
+        seqs = [as_float_array(match_columns(s, names, f"{name}[{i}]", "the features are"),
+                               f"{name}[{i}]") for i, s in enumerate(X)]
         seqs = [s.reshape(len(s), -1) if s.ndim <= 2 else s for s in seqs]
         if any(s.ndim != 2 for s in seqs):
             raise ValueError(f"each sequence in the list {name} must have shape (T_i, D) or (T_i,).")
