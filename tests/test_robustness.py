@@ -542,3 +542,12 @@ def test_a_list_of_series_given_to_a_forecaster_points_to_the_long_format():
         SeasonalNaiveForecaster(horizon=3).fit(ys)
     panel = pd.concat(dict(enumerate(ys)), names=["unique_id", "ds"]).rename("y").reset_index()
     assert len(SeasonalNaiveForecaster(horizon=3).fit(panel).predict()) == 90  # the advice works
+    # a wide frame whose columns start at other times (leading NaN) was told to interpolate
+    wide = pd.DataFrame({"a": np.arange(30.0), "b": np.r_[[np.nan] * 5, np.arange(25.0)]},
+                        pd.date_range("2000-01", periods=30, freq="MS"))
+    with pytest.raises(ValueError, match=r"start or end at other times .* long-format panel"):
+        SeasonalNaiveForecaster().fit(wide)
+    long = wide.rename_axis("ds").reset_index().melt(id_vars="ds", var_name="unique_id",
+                                                     value_name="y").dropna()
+    assert SeasonalNaiveForecaster(horizon=2).fit(long).predict()["unique_id"].tolist() == [
+        "a", "a", "b", "b"]

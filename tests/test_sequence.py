@@ -717,6 +717,9 @@ def test_channels_first_collections_and_multiindex_frames_are_named():
                         index=pd.MultiIndex.from_product([range(12), range(40)]))
     with pytest.raises(ValueError, match=r"MultiIndex .*groupby\(level=0\)"):
         SequenceClassifier(**kw).fit(long, labels)
+    nested = pd.DataFrame({"a": [pd.Series(x[:, 0]) for x in channels_first.transpose(0, 2, 1)]})
+    with pytest.raises(ValueError, match=r"sequences in its cells .*itertuples"):  # sktime's
+        SequenceClassifier(**kw).fit(nested, labels)  # was told to use pd.to_numeric
 
 
 def test_a_list_of_dataframes_is_matched_by_column_name():

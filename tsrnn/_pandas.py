@@ -144,7 +144,13 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
             )
         fmt = SeriesFormat("ndarray", values.ndim, pd.RangeIndex(len(values)))
         return values.reshape(len(values), -1), fmt
-    values = as_float_array(y, name, copy)
+    # a wide frame's columns that start or end at other times leave NaN that no fill is right for
+    wide = (f"; columns that start or end at other times are separate series: pass them as a "
+            f"long-format panel, {name}.rename_axis('ds').reset_index().melt(id_vars='ds', "
+            "var_name='unique_id', value_name='y').dropna()"
+            if fmt.kind == "frame" and name == "y" else "")  # (not covariates)
+    values = as_float_array(y, name, copy, fill=(
+        f"fill or drop them first, e.g. {name}.interpolate() or {name}.dropna(){wide}."))
     return values.reshape(len(values), -1), fmt
 
 
