@@ -357,6 +357,9 @@ def test_the_device_parameter_decides_where_a_fitted_model_predicts(seasonal_ser
         np.testing.assert_array_equal(predict(), expected)
         assert est.device_ == torch.device("cpu")
         monkeypatch.undo()
+        with pytest.raises(ValueError, match="device='gpu0' is not a device"):
+            est.set_params(device="gpu0").predict(*(() if est is forecaster else (X,)))
+        est.set_params(device="cpu")
 
 
 @needs_cuda

@@ -564,8 +564,10 @@ class TorchEstimatorMixin(SaveMixin):
         another one, loaded or unpickled here on the CPU) leaves it where it is."""
         try:
             device = resolve_device(self.device)
-        except ValueError:
-            return self.device_
+        except ValueError:  # a GPU this machine lacks; anything else (a typo) is refused
+            if str(self.device).startswith("cuda"):
+                return self.device_
+            raise
         if device != self.device_:
             self.module_.to(device)
             self.device_ = device
