@@ -115,7 +115,19 @@ class PositiveScore(SeasonalNaiveForecaster):
         return -super().score(y, X)
 
 
+class NoopUpdate(SeasonalNaiveForecaster):
+    def _update_values(self, values, cov):  # backtest(refit=False) then reported wrong errors
+        pass
+
+
+class UpdateNotSelf(SeasonalNaiveForecaster):
+    def update(self, y, X=None):
+        super().update(y, X)
+
+
 @pytest.mark.parametrize("broken, check", [
+    (NoopUpdate, "check_update_moves_the_origin"),
+    (UpdateNotSelf, "check_update_moves_the_origin"),
     (Renaming, "check_data_not_mutated"),
     (Fixed, "check_index_and_name"),
     (FrameOnRange, "check_dataframe_columns"),
@@ -150,3 +162,21 @@ def test_a_subclass_written_to_the_documented_contract_passes_the_battery():
     with pytest.raises(NotImplementedError, match="Mean cannot update: it implements no "
                                                   "_update_values"):  # an AttributeError
         Mean(horizon=3).fit(_series()).update(_series(80)[72:74])
+
+
+class SeasonalMean(Mean):  # reads fitted facts the base class sets, as the contract says
+    def _predict_values(self, h, future_cov):
+        return np.tile(self.mean_, (h, 1)) + self.season_length_ + self.n_covariates_
+
+
+def test_a_subclass_reads_the_base_class_facts_in_a_panel_too():
+    """Each series of a panel is fit by a clone, which had only n_targets_: a hook reading
+    season_length_ passed the battery and failed on a panel (AttributeError)."""
+    import pandas as pd
+
+    check_forecaster(SeasonalMean(horizon=3))
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 24), "y": np.r_[np.zeros(24),
+                                                                             np.ones(24)],
+                          "ds": np.tile(pd.date_range("2000-01", periods=24, freq="MS"), 2)})
+    forecast = SeasonalMean(horizon=2).fit(panel).predict()
+    assert forecast["y"].tolist() == [12.0, 12.0, 13.0, 13.0]

@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from .evaluation import mase
+from .forecasting import BaseForecaster
 
 
 def _series(n: int = 72, columns: list[str] | None = None):
@@ -142,6 +143,26 @@ def check_random_state_reproducible(f):
     pd.testing.assert_series_equal(a, b, check_exact=True)
 
 
+def check_update_moves_the_origin(f):
+    """``update`` (where the forecaster has one) returns itself and moves the forecast's origin
+    to after the new values: its forecast continues their index, depends on them, and is the
+    same whether they came in one update or in two."""
+    if type(f)._update_values is BaseForecaster._update_values:  # no update of its own
+        return
+    y = _series(84)
+    fitted = clone(f).fit(y[:72])
+    assert fitted.update(y[72:]) is fitted, "update must return self"
+    moved = fitted.predict(horizon=3)
+    pd.testing.assert_index_equal(moved.index, _next_months(y, 3))
+    twice = clone(f).fit(y[:72]).update(y[72:78]).update(y[78:]).predict(horizon=3)
+    np.testing.assert_allclose(twice.to_numpy(), moved.to_numpy(), rtol=1e-6, err_msg=(
+        "two updates must forecast as one update with the same values"))
+    other = clone(f).fit(y[:72]).update(y[72:] + 100 * y.std()).predict(horizon=3)
+    assert not np.allclose(other.to_numpy(), moved.to_numpy()), (
+        "the forecast after update must depend on the new values (a no-op update passes as "
+        "right while backtest(refit=False) reports wrong errors)")
+
+
 CHECKS = (
     check_fit_returns_self,
     check_not_fitted_error,
@@ -153,6 +174,7 @@ CHECKS = (
     check_pickle_keeps_predictions,
     check_data_not_mutated,
     check_random_state_reproducible,
+    check_update_moves_the_origin,
 )
 
 

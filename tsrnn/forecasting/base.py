@@ -37,10 +37,24 @@ class BaseForecaster(BaseEstimator):
     scikit-learn's model selection expects).
 
     A subclass takes ``horizon`` and ``season_length`` parameters (keyword arguments of its
-    ``__init__``, stored as given) and implements, on float64 arrays of shape (T, D),
-    ``_fit_values(values, cov, m)`` and ``_predict_values(h, future_cov)`` and, for
-    :meth:`update`, ``_update_values(values, cov)``; ``tsrnn.estimator_checks.check_forecaster``
-    checks the result.
+    ``__init__``, stored as given) and implements three hooks on float64 arrays; everything
+    pandas, panels, ``score`` and ``backtest`` is done here around them, so override the hooks,
+    not ``predict`` (``backtest`` and the scorers call the hooks directly).
+
+    - ``_fit_values(values, cov, m)``: ``values`` (T, D), a copy the subclass may keep; ``cov``
+      (T, K) or None without ``X``; ``m`` the season length (``season_length``, else the season
+      of the index's frequency: 12 monthly, 7 daily, 24 hourly; 1 for numpy or integer input).
+    - ``_predict_values(h, future_cov)``: return the forecasts as an (h, D) array; ``future_cov``
+      has at least ``h`` rows (more when the caller's ``X`` has more: read the first ``h``) or
+      is None.
+    - ``_update_values(values, cov)`` (optional; :meth:`update`, and so ``backtest`` with
+      ``refit`` other than True, need it): ``values`` holds only the new rows (k, D); replace
+      fitted attributes rather than change them in place, so that a refused update leaves the
+      forecaster as it was.
+
+    For a long-format panel, ``fit`` fits one clone per series (``_fit_values`` on each, with
+    ``n_targets_``, ``season_length_`` and ``n_covariates_`` set) and keeps them in
+    ``_members``. ``tsrnn.estimator_checks.check_forecaster`` checks the result.
     """
 
     # Whether _fit_values may keep (views of) the values it is given: then fit hands it a copy.
@@ -123,10 +137,11 @@ class BaseForecaster(BaseEstimator):
         that its model refuses is named by its ``unique_id`` in the error."""
         self._members = []
         for i, (uid, values) in enumerate(zip(self._panel[0], series)):
-            member = clone(self)
+            member = clone(self)  # with the fitted facts its hooks may read
+            member.n_targets_, member.season_length_ = 1, self.season_length_
+            member.n_covariates_ = self.n_covariates_
             with series_named(uid):
                 member._fit_values(values, None if covariates is None else covariates[i], m)
-            member.n_targets_ = 1
             self._members.append(member)
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
