@@ -562,15 +562,16 @@ class TorchEstimatorMixin(SaveMixin):
         """Where to predict: the ``device`` parameter as it is now, so that ``set_params(device=
         ...)`` after fit moves the network there; a device this machine lacks (a model fitted on
         another one, loaded or unpickled here on the CPU) leaves it where it is."""
+        current = getattr(self, "device_", None) or torch.device("cpu")  # (early pickles: none)
         try:
             device = resolve_device(self.device)
         except ValueError:  # a GPU this machine lacks; anything else (a typo) is refused
-            if str(self.device).startswith("cuda"):
-                return self.device_
-            raise
-        if device != self.device_:
+            if not str(self.device).startswith("cuda"):
+                raise
+            device = current
+        if device != current:
             self.module_.to(device)
-            self.device_ = device
+        self.device_ = device
         return device
 
     def __getstate__(self):
