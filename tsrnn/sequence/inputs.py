@@ -64,7 +64,7 @@ def read_sequences(X, name: str = "X", dtype=np.float32,
                    f"layout), pass [x.T for x in {name}]." if len(rows) == 1 else "")
             )
         return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
-    if isinstance(X, pd.DataFrame) and any(np.ndim(v) > 0 for v in X.to_numpy().flat[:1]):
+    if isinstance(X, pd.DataFrame) and X.size and np.ndim(X.iat[0, 0]) > 0:
         raise ValueError(
             f"{name} is a DataFrame of sequences in its cells (sktime's nested format: a row "
             "per sequence, a column per feature); pass a list of (T_i, D) arrays: "
