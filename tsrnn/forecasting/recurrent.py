@@ -70,9 +70,10 @@ def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([a, np.repeat(a[..., -1:, :], n - a.shape[-2], axis=-2)], axis=-2)
 
 
-def _flat(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Which columns of ``values`` are constant along ``axis`` (rounding noise allowed)."""
-    return is_constant(values.std(axis=axis), values.mean(axis=axis), relative=True)
+def _flat(values: np.ndarray, axis: int = 0, relative: bool = True) -> np.ndarray:
+    """Which columns of ``values`` are constant along ``axis`` (rounding noise allowed; judged
+    as targets are, relative to their size, or as inputs are: :func:`is_constant`)."""
+    return is_constant(values.std(axis=axis), values.mean(axis=axis), relative)
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, level_input: bool = False):
@@ -419,8 +420,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         # forecast as that constant while their window stays flat, not as the network's
         # residual output in the series' own units (1); unless a covariate of theirs was
         # constant too, whose effect is unknown (a product launched later: on = 0 throughout)
-        self._constant = np.stack([_flat(x[:, :d]) & ~is_constant(x[:, d:].std(axis=0),
-                                                                   x[:, d:].mean(axis=0)).any()
+        self._constant = np.stack([_flat(x[:, :d]) & ~_flat(x[:, d:], relative=False).any()
                                    for x in data])  # (S, D)
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
         self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
