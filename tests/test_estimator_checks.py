@@ -180,3 +180,64 @@ def test_a_subclass_reads_the_base_class_facts_in_a_panel_too():
                           "ds": np.tile(pd.date_range("2000-01", periods=24, freq="MS"), 2)})
     forecast = SeasonalMean(horizon=2).fit(panel).predict()
     assert forecast["y"].tolist() == [12.0, 12.0, 13.0, 13.0]
+
+
+class LastRows(Mean):  # reads the end of future_cov, not its first h rows
+    def _fit_values(self, values, cov, m):
+        self.mean_ = values.mean(axis=0)
+
+    def _predict_values(self, h, future_cov):
+        shift = 0.0 if future_cov is None else future_cov[-h:, :1]
+        return np.tile(self.mean_, (h, 1)) + shift
+
+
+class Flat(Mean):  # returns (h,) for a single series, as numpy's habits suggest
+    def _predict_values(self, h, future_cov):
+        return np.repeat(self.mean_[0], h)
+
+
+class Horizonless(BaseForecaster):  # forgets season_length
+    def __init__(self, horizon=1):
+        self.horizon = horizon
+
+    def _fit_values(self, values, cov, m):
+        self.mean_ = values.mean(axis=0)
+
+    def _predict_values(self, h, future_cov):
+        return np.tile(self.mean_, (h, 1))
+
+
+def test_battery_passes_covariates_and_catches_a_hook_that_reads_the_wrong_rows():
+    """The battery never passed X: a hook reading the last rows of a longer future_cov passed
+    it and forecast with the covariates of later steps."""
+    with pytest.raises(AssertionError, match="(?s)LastRows fails check_covariates: .*longer X"):
+        check_forecaster(LastRows(horizon=3))
+
+
+def test_a_hook_breaking_the_contract_is_named_not_an_index_error():
+    from tsrnn.estimator_checks import _series
+
+    with pytest.raises(TypeError, match=r"Flat._predict_values\(3, future_cov\) returned an array "
+                                        r"of shape \(3,\); it must return shape \(3, 1\)"):
+        Flat(horizon=3).fit(_series()).predict()  # was IndexError inside the index code
+    with pytest.raises(TypeError, match="Horizonless has no season_length attribute: a "
+                                        "forecaster built on BaseForecaster takes horizon and "
+                                        "season_length"):
+        Horizonless(horizon=3).fit(_series())  # was AttributeError: no attribute 'season_length'
+
+
+class Weighted(Mean):  # parameters the comparison of parameters failed on
+    def __init__(self, horizon=1, *, season_length=None, shrink=np.nan, steps=None):
+        super().__init__(horizon, season_length=season_length)
+        self.shrink, self.steps = shrink, steps
+
+
+def test_battery_compares_nan_and_estimator_list_parameters():
+    """A NaN default and a list of (name, estimator) pairs failed the clone and round-trip
+    checks with an empty message (NaN != NaN; pairs compared by identity)."""
+    from tsrnn.estimator_checks import _same_params
+
+    check_forecaster(Weighted(horizon=3, steps=[("naive", SeasonalNaiveForecaster(horizon=3))]))
+    a = {"steps": [("naive", SeasonalNaiveForecaster(horizon=3))], "shrink": np.nan}
+    b = {"steps": [("naive", SeasonalNaiveForecaster(horizon=4))], "shrink": np.nan}
+    assert not _same_params(a, b) and _same_params(a, {**b, "steps": a["steps"]})

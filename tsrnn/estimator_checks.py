@@ -84,10 +84,36 @@ def _plain_params(est) -> dict:
     return {k: v for k, v in est.get_params(deep=True).items() if not hasattr(v, "get_params")}
 
 
+def _same(a, b) -> bool:
+    """Two parameter values equal: arrays (e.g. an ARIMA order) by their elements, NaN equal to
+    NaN, lists and tuples item by item, estimators (e.g. in (name, estimator) pairs) by type
+    and parameters."""
+    if hasattr(a, "get_params") or hasattr(b, "get_params"):
+        return type(a) is type(b) and _same_params(a.get_params(deep=False),
+                                                   b.get_params(deep=False))
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b)))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind in "fc")
+    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. an array-like without a single truth value
+        return a is b
+
+
 def _same_params(a: dict, b: dict) -> bool:
-    """Parameter dicts equal value by value, arrays (e.g. an ARIMA order) by their elements."""
-    return a.keys() == b.keys() and all(
-        np.array_equal(a[k], b[k]) if isinstance(a[k], np.ndarray) else a[k] == b[k] for k in a)
+    """Parameter dicts equal value by value (see :func:`_same`)."""
+    return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+
+
+def _differing(a: dict, b: dict) -> str:
+    """The parameters that differ, named for an assertion's message."""
+    names = sorted(a.keys() ^ b.keys()) + [k for k in a if k in b and not _same(a[k], b[k])]
+    return "parameters that differ: " + ", ".join(
+        f"{k} ({a.get(k, '<missing>')!r} vs {b.get(k, '<missing>')!r})" for k in names)
 
 
 def check_clone_is_unfitted_and_equal(f):
@@ -95,7 +121,8 @@ def check_clone_is_unfitted_and_equal(f):
     attributes."""
     fitted = clone(f).fit(_series())
     again = clone(fitted)
-    assert _same_params(_plain_params(again), _plain_params(f))
+    params, expected = _plain_params(again), _plain_params(f)
+    assert _same_params(params, expected), _differing(params, expected)
     assert not [k for k in vars(again) if k.endswith("_") and not k.startswith("__")]
 
 
@@ -103,7 +130,8 @@ def check_params_round_trip(f):
     """``set_params(**get_params())`` leaves the parameters as they were."""
     params = f.get_params(deep=False)
     est = clone(f).set_params(**params)
-    assert _same_params(est.get_params(deep=False), params)
+    assert _same_params(est.get_params(deep=False), params), _differing(
+        est.get_params(deep=False), params)
 
 
 def check_pickle_keeps_predictions(f):
@@ -163,6 +191,31 @@ def check_update_moves_the_origin(f):
         "right while backtest(refit=False) reports wrong errors)")
 
 
+def check_covariates(f):
+    """Fit with covariates (a DataFrame aligned with ``y``), the forecast of their future rows
+    continues the index, is finite, reads only the rows it needs of a longer ``X`` and leaves
+    ``X`` as it was; ``update`` (where the forecaster has one) takes the new rows' covariates."""
+    h = f.horizon
+    n = 72 + 3 + h + 6
+    y = _series(n)
+    X = pd.DataFrame({"price": np.linspace(1.0, 2.0, n), "promo": (np.arange(n) % 3 == 0) * 1.0},
+                     index=y.index)
+    y = y + 2 * X["promo"]
+    before = X.copy()
+    est = clone(f).fit(y[:72], X[:72])
+    pred = est.predict(X=X[72:72 + h])
+    pd.testing.assert_index_equal(pred.index, _next_months(y[:72], h))
+    assert np.isfinite(pred.to_numpy()).all(), "forecasts with covariates must be finite"
+    longer = est.predict(X=X[72:])
+    np.testing.assert_allclose(longer.to_numpy(), pred.to_numpy(), rtol=1e-6, err_msg=(
+        "a longer X must give the same forecast (the hook reads the first rows of future_cov)"))
+    pd.testing.assert_frame_equal(X, before, check_exact=True, check_freq=True)
+    if type(f)._update_values is not BaseForecaster._update_values:
+        moved = est.update(y[72:75], X[72:75]).predict(X=X[75:75 + h])
+        pd.testing.assert_index_equal(moved.index, _next_months(y[:75], h))
+        assert np.isfinite(moved.to_numpy()).all(), "forecasts after update must be finite"
+
+
 CHECKS = (
     check_fit_returns_self,
     check_not_fitted_error,
@@ -175,6 +228,7 @@ CHECKS = (
     check_data_not_mutated,
     check_random_state_reproducible,
     check_update_moves_the_origin,
+    check_covariates,
 )
 
 

@@ -146,14 +146,33 @@ class BaseForecaster(BaseEstimator):
 
     def _predict_panel(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         """Forecasts (S, h, 1) of every series; ``future_cov`` (S, n >= h, K) or None."""
-        return np.stack([member._predict_values(h, None if future_cov is None else future_cov[i])
+        return np.stack([member._forecast(h, None if future_cov is None else future_cov[i])
                          for i, member in enumerate(self._members)])
 
     def _covariate_rows(self, h: int) -> int:
         """The future covariate rows that forecasting ``h`` steps reads."""
         return h
 
+    def _forecast(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
+        """``_predict_values``, its result held to the hook's contract: an (h, D) array."""
+        values = np.asarray(self._predict_values(h, future_cov))
+        if values.shape != (h, self.n_targets_):
+            raise TypeError(
+                f"{type(self).__name__}._predict_values({h}, future_cov) returned an array of "
+                f"shape {values.shape}; it must return shape ({h}, {self.n_targets_}): a row per "
+                "step, a column per target (values[:, None] makes one column of a 1-D array)."
+            )
+        return values
+
     def _check_params(self) -> None:
+        missing = [name for name in ("horizon", "season_length") if not hasattr(self, name)]
+        if missing:
+            raise TypeError(
+                f"{type(self).__name__} has no {' or '.join(missing)} attribute: a forecaster "
+                "built on BaseForecaster takes horizon and season_length as keyword arguments "
+                "of its __init__ and stores them as given (season_length=None: the season of "
+                "the index's frequency)."
+            )
         check_count(self.horizon, "horizon")
         if self.season_length is not None:
             check_number(self.season_length, "season_length", Integral, min_val=1)
@@ -198,7 +217,7 @@ class BaseForecaster(BaseEstimator):
                                                       self._covariate_rows(h))
             return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
         index = _pandas.future_index(self._format.index, h)
-        values = self._predict_values(h, self._future_covariates(X, index))
+        values = self._forecast(h, self._future_covariates(X, index))
         return _pandas.write_series(values, self._format, index)
 
     def update(self, y, X=None):
@@ -401,5 +420,5 @@ class BaseForecaster(BaseEstimator):
             else _pandas.steps_after(self._format.index, fmt.index)
         )
         index = _pandas.future_index(self._format.index, int(steps[-1]))
-        pred = self._predict_values(int(steps[-1]), self._future_covariates(X, index))
+        pred = self._forecast(int(steps[-1]), self._future_covariates(X, index))
         return values, pred[steps - 1]
