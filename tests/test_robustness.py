@@ -551,3 +551,22 @@ def test_a_list_of_series_given_to_a_forecaster_points_to_the_long_format():
                                                      value_name="y").dropna()
     assert SeasonalNaiveForecaster(horizon=2).fit(long).predict()["unique_id"].tolist() == [
         "a", "a", "b", "b"]
+
+
+def test_values_too_large_to_scale_are_refused_with_the_power_of_ten_to_divide_by():
+    """Beyond about 1e154 squares overflow: ARIMA forecast -inf and the classifier predicted
+    0.5 for every sequence, silently. Values up to the limit are forecast in their units."""
+    index = pd.date_range("2000-01-01", periods=60, freq="MS")
+    shape = 10 + np.sin(np.arange(60) / 2)
+    for forecaster in (ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0)),
+                       GRUForecaster(**TINY)):
+        with pytest.raises(ValueError, match=r"y holds values up to 1.1e\+160, beyond the 1e\+150 "
+                                             r"that float64 can scale .* y / 1e160, and multiply"):
+            forecaster.fit(pd.Series(1e159 * shape, index=index))
+    big = pd.Series(1e139 * shape, index=index)
+    arima = ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0))
+    np.testing.assert_allclose(arima.fit(big).predict().to_numpy() / 1e139,
+                               arima.fit(big / 1e139).predict().to_numpy(), rtol=1e-4)
+    X = np.random.default_rng(0).normal(size=(8, 5, 2)) * 1e160
+    with pytest.raises(ValueError, match=r"X holds values .* e\.g\. X / 1e16\d\.$"):
+        SequenceClassifier(**TINY).fit(X, np.arange(8) % 2)

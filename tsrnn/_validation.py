@@ -115,7 +115,19 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
             f"{bad[:5].tolist()}); "
             + (fill or f"fill or drop them first, e.g. {name}.interpolate() or {name}.dropna().")
         )
+    largest = float(np.abs(arr).max())
+    if largest > LARGEST:  # their squares overflow: spreads became inf, forecasts NaN or -inf
+        power = int(np.floor(np.log10(largest)))
+        raise ValueError(
+            f"{name} holds values up to {largest:.3g}, beyond the {LARGEST:.0e} that float64 "
+            f"can scale (squares overflow); divide it by a power of ten first, e.g. "
+            f"{name} / 1e{power}" + (", and multiply the predictions back by as much."
+                                     if name == "y" else ".")
+        )
     return arr
+
+
+LARGEST = 1e150  # the largest magnitude read: sums of squares of millions of them stay finite
 
 
 @contextmanager
