@@ -742,3 +742,52 @@ def test_a_list_of_dataframes_is_matched_by_column_name():
     np.testing.assert_array_equal(mixed.predict_proba(frames), clf.predict_proba(frames))
     refit = clf.fit([f.to_numpy() for f in frames], labels)  # arrays: no names kept
     assert not hasattr(refit, "feature_names_in_")
+
+
+@pytest.mark.parametrize("labels", [
+    pd.Series(["a", "b", np.nan, "a"] * 5),                 # a blank cell of a CSV
+    np.array(["a", "b", None, "a"] * 5, dtype=object),
+    pd.Series(["a", "b", None, "a"] * 5, dtype="string"),   # pd.NA
+])
+def test_missing_class_labels_are_refused_by_count_and_position(labels):
+    """numpy's sort met them with "'<' not supported between 'float' and 'str'" or
+    "boolean value of NA is ambiguous", in fit and in score."""
+    X = np.random.default_rng(0).normal(size=(20, 6, 1))
+    with pytest.raises(ValueError, match=r"y has 5 missing label\(s\) \(NaN, None or NA; the "
+                                         r"first at position 2\); drop those sequences"):
+        SequenceClassifier(max_epochs=1).fit(X, labels)
+    clf = SequenceClassifier(max_epochs=1, random_state=0).fit(X, np.array(["a", "b"] * 10))
+    with pytest.raises(ValueError, match="y has 5 missing label"):
+        clf.score(X, labels)
+
+
+def test_per_step_targets_in_the_wrong_form_are_named():
+    """One label per sequence, (T_i, 1) label arrays and mixed target shapes crashed inside
+    (len() of unsized object; a torch size mismatch; numpy's concatenate)."""
+    X = np.random.default_rng(0).normal(size=(20, 8, 1))
+    steps = (X[:, :, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"y needs one target per step, but y\[0\] is a single "
+                                         r"value \('a'\); .* output='last'"):
+        SequenceClassifier(output="sequence", max_epochs=1).fit(X, list("ab" * 10))
+    columns = SequenceClassifier(output="sequence", max_epochs=2, random_state=0)
+    columns.fit(X, [s[:, None] for s in steps])  # a column of labels per sequence: read as (T_i,)
+    flat = SequenceClassifier(output="sequence", max_epochs=2, random_state=0).fit(X, steps)
+    np.testing.assert_array_equal(columns.predict_proba(X), flat.predict_proba(X))
+    with pytest.raises(ValueError, match=r"mix shapes: y\[0\] has shape \(8, 1\) but y\[1\] "
+                                         r"\(8,\); pass them all as \(T_i,\) arrays"):
+        SequenceRegressor(output="sequence", max_epochs=1).fit(
+            X, [X[0]] + [x[:, 0] for x in X[1:]])
+
+
+def test_nan_advice_fits_weights_and_regression_targets():
+    """It said sample_weight.interpolate() or y.dropna(), which numpy has not, and which
+    misaligns targets with X."""
+    X = np.random.default_rng(0).normal(size=(10, 5, 1))
+    with pytest.raises(ValueError, match=r"give every sequence a finite weight"):
+        SequenceClassifier(max_epochs=1).fit(X, np.arange(10) % 2,
+                                             sample_weight=np.r_[np.nan, np.ones(9)])
+    with pytest.raises(ValueError, match=r"drop those sequences from X and y together"):
+        SequenceRegressor(max_epochs=1).fit(X, np.r_[np.nan, np.ones(9)])
+    with pytest.raises(ValueError, match=r"y\[3\] contains NaN .* drop sequence 3 from X and y"):
+        SequenceRegressor(output="sequence", max_epochs=1).fit(
+            X, np.where(np.arange(50).reshape(10, 5) == 17, np.nan, 1.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -52,6 +53,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return self._encode_labels(y), len(self.classes_)
 
     def _encode_labels(self, labels: np.ndarray) -> np.ndarray:
+        _check_present(labels)
         if labels.dtype.kind in "mM":  # fits, but a model file holds no datetime arrays
             raise TypeError(f"y holds {labels.dtype} labels; pass them as strings "
                             "(e.g. y.astype(str)) or integers.")
@@ -71,6 +73,13 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return encoded.astype(np.int64)
 
     def _encode_steps(self, steps, lengths, sample_weight):
+        if steps[0].ndim == 2 and steps[0].shape[1] == 1:  # (T_i, 1): one label per step
+            steps = [v[:, 0] for v in steps]
+        if steps[0].ndim != 1:
+            raise ValueError(
+                f"a classifier takes one label per step: y[0] has shape {steps[0].shape}; pass "
+                "(T_i,) arrays of labels (SequenceRegressor takes (T_i, k) targets)."
+            )
         encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
         return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
 
@@ -191,6 +200,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return super().score(X, y, sample_weight)
 
     def _check_known(self, labels: np.ndarray) -> None:
+        _check_present(labels)
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
             raise ValueError(
@@ -198,6 +208,21 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
                 f"{self.classes_.tolist()[:10]}); score on the fitted classes, or refit with "
                 "data that has these labels."
             )
+
+
+_FILL_TARGETS = "drop those sequences (those rows of y) from X and y together, or fill the targets."
+
+
+def _check_present(labels: np.ndarray) -> None:
+    """Refuse missing labels (NaN, None, pd.NA: blank cells of a CSV), which numpy's sorting
+    met with "'<' not supported between 'float' and 'str'"."""
+    missing = np.asarray(pd.isna(labels))
+    if missing.any():
+        raise ValueError(
+            f"y has {int(missing.sum())} missing label(s) (NaN, None or NA; the first at "
+            f"position {int(np.argmax(missing))}); drop those sequences from X and y together "
+            "(e.g. keep = y.notna(); X[keep], y[keep]), or label them."
+        )
 
 
 class SequenceRegressor(RegressorMixin, _SequenceEstimator):
@@ -222,7 +247,7 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return tags
 
     def _encode_targets(self, y, n, sample_weight):
-        y = as_float_array(y, "y")
+        y = as_float_array(y, "y", fill=_FILL_TARGETS)
         if y.ndim not in (1, 2) or len(y) != n:
             raise ValueError(
                 f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
@@ -249,7 +274,8 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return ((y2 - self._y_mean) / self._y_std).astype(np.float32)
 
     def _encode_steps(self, steps, lengths, sample_weight):
-        steps = [as_float_array(v, f"y[{i}]") for i, v in enumerate(steps)]
+        steps = [as_float_array(v, f"y[{i}]", fill=f"fill them, or drop sequence {i} from X and "
+                                "y together.") for i, v in enumerate(steps)]
         self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
         flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1),
                                  np.repeat(sample_weight, lengths))

@@ -99,7 +99,8 @@ def _sample_weight(sample_weight, n: int) -> np.ndarray:
     """Validated weights of shape (n,): ones when None; negative or all-zero weights refused."""
     if sample_weight is None:
         return np.ones(n)
-    w = as_float_array(sample_weight, "sample_weight").reshape(-1)
+    w = as_float_array(sample_weight, "sample_weight", fill=(
+        "give every sequence a finite weight (0 leaves one out of the loss).")).reshape(-1)
     if len(w) != n:
         raise ValueError(f"sample_weight has {len(w)} values but X has {n} sequences.")
     if (w < 0).any() or not w.any():
@@ -127,6 +128,18 @@ def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
         steps = [arr[i, :n] for i, n in enumerate(lengths)]
     if len(steps) != len(lengths):
         raise ValueError(f"y has {len(steps)} target sequences but X has {len(lengths)}.")
+    for i, v in enumerate(steps):
+        if v.ndim == 0:  # e.g. one label per sequence, given as a list
+            raise ValueError(
+                f"with output='sequence', y needs one target per step, but y[{i}] is a single "
+                f"value ({v.item()!r}); pass one array of targets per sequence, or "
+                "output='last' for one target per sequence."
+            )
+        if v.ndim != steps[0].ndim:
+            raise ValueError(
+                f"y's target sequences mix shapes: y[0] has shape {steps[0].shape} but y[{i}] "
+                f"{v.shape}; pass them all as (T_i,) arrays, or all as (T_i, k)."
+            )
     for i, (v, n) in enumerate(zip(steps, lengths)):
         if len(v) != n:
             raise ValueError(f"y[{i}] has {len(v)} targets but sequence X[{i}] has {n} steps.")
