@@ -518,12 +518,24 @@ def test_numpy_integer_sizes_and_bool_horizons():
                                 ({"learning_rate": True}, TypeError, "learning_rate must be a"),
                                 ({"gradient_clip": np.nan}, ValueError, "gradient_clip must be a"),
                                 ({"early_stopping": True, "validation_fraction": np.nan},
-                                 ValueError, "validation_fraction must be a number, not NaN")]:
+                                 ValueError, "validation_fraction must be a finite number, not "
+                                             "nan"),
+                                # inf passed and diverged in the first epoch
+                                ({"learning_rate": np.inf}, ValueError,
+                                 "learning_rate must be a finite number, not inf"),
+                                ({"gradient_clip": float("inf")}, ValueError, "gradient_clip"),
+                                # 1 passed the choice as True, then was ignored: level_input_
+                                # False, which the check exists to prevent
+                                ({"level_input": 1, "scaling": "standard"}, ValueError,
+                                 "level_input=True needs scaling='local'"),
+                                ({"strategy": np.str_("Direct")}, ValueError,
+                                 "strategy='Direct' is not valid")]:
         with pytest.raises(error, match=message):
             GRUForecaster(**{**TINY, **bad}).fit(y)
     X, labels = np.random.default_rng(0).normal(size=(8, 6, 1)), np.arange(8) % 2
     for bad in ({"average_last": np.nan}, {"label_smoothing": np.nan}, {"conv_steps": True}):
-        with pytest.raises((TypeError, ValueError), match=f"{next(iter(bad))} must be a number"):
+        with pytest.raises((TypeError, ValueError), match=f"{next(iter(bad))} must be a (finite )?"
+                                                          "number"):
             SequenceClassifier(hidden_size=4, max_epochs=1, **bad).fit(X, labels)
     two = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01"]))
     with pytest.raises(ValueError, match="2 time stamp.s. and no frequency"):
@@ -570,3 +582,20 @@ def test_values_too_large_to_scale_are_refused_with_the_power_of_ten_to_divide_b
     X = np.random.default_rng(0).normal(size=(8, 5, 2)) * 1e160
     with pytest.raises(ValueError, match=r"X holds values .* e\.g\. X / 1e16\d\.$"):
         SequenceClassifier(**TINY).fit(X, np.arange(8) % 2)
+
+
+def test_messages_show_numpy_values_as_written():
+    """They showed np.str_('a'), np.int64(0), (np.int64(1), np.int64(-1), np.int64(0)) and
+    Timestamp('2000-01-01 00:00:00')."""
+    X, labels = np.random.default_rng(0).normal(size=(8, 6, 1)), np.array(["a", "b"] * 4)
+    with pytest.raises(ValueError, match=r"class_weight has weights \{'a': -1.0\} that"):
+        SequenceClassifier(**TINY, class_weight={np.str_("a"): -1.0}).fit(X, labels)
+    with pytest.raises(ValueError, match=r"y has only one class \(0\);"):
+        SequenceClassifier(**TINY).fit(X, np.zeros(8, dtype=np.int64))
+    y = pd.Series(np.arange(30.0), index=pd.date_range("2000-01", periods=30, freq="MS"))
+    with pytest.raises(ValueError, match=r"order=\(1, -1, 0\) is not valid"):
+        ARIMAForecaster(order=tuple(np.array([1, -1, 0]))).fit(y)
+    doubled = pd.Series(np.arange(4.0), index=pd.DatetimeIndex(["2000-01-01"] * 2 + ["2000-02-01"] * 2))
+    with pytest.raises(ValueError, match=r"duplicated time stamps \(e.g. \['2000-01-01 00:00:00', "
+                                         r"'2000-02-01 00:00:00'\]\)"):
+        SeasonalNaiveForecaster().fit(doubled)

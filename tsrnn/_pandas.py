@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import as_float_array
+from ._validation import as_float_array, plain
 
 # Seasonal period of the other one-step frequencies with a cycle, by rule code (offset_season)
 _SEASON = {"W": 52, "B": 5, "C": 5}
@@ -50,7 +50,7 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
         )
     if index.has_duplicates:
         raise ValueError(
-            f"{name} has duplicated time stamps (e.g. {index[index.duplicated()][:3].tolist()}); "
+            f"{name} has duplicated time stamps (e.g. {[str(t) for t in index[index.duplicated()][:3]]}); "
             "aggregate them first, e.g. y.groupby(level=0).mean()."
         )
     if not index.is_monotonic_increasing:
@@ -441,7 +441,7 @@ def _unique_rows(at: pd.MultiIndex, name: str, uid, stamps: pd.Index) -> None:
 
 def _shown(value) -> str:
     """A series id as the caller wrote it (``1``, not numpy's ``np.int64(1)``)."""
-    return repr(_item(value))
+    return repr(plain(value))
 
 
 def _check_id_types(given: pd.Series, ids: pd.Index, name: str) -> None:
@@ -449,16 +449,12 @@ def _check_id_types(given: pd.Series, ids: pd.Index, name: str) -> None:
     texts = {str(v): v for v in ids}
     same_text = [v for v in pd.unique(given[ids.get_indexer(given) < 0]) if str(v) in texts]
     if same_text:
-        mine, theirs = _item(same_text[0]), _item(texts[str(same_text[0])])
+        mine, theirs = plain(same_text[0]), plain(texts[str(same_text[0])])
         raise ValueError(
             f"{name}'s unique_id values are {type(mine).__name__} (e.g. {mine!r}) but the "
             f"panel's are {type(theirs).__name__} (e.g. {theirs!r}); convert one to the other's "
             f"type, e.g. {name}['unique_id'] = {name}['unique_id'].astype({type(theirs).__name__})."
         )
-
-
-def _item(value):
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def covariate_columns(X: pd.DataFrame) -> list:
@@ -711,7 +707,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
     codes = ids.get_indexer(y["unique_id"])
     if (codes < 0).any():
         _check_id_types(y["unique_id"], ids, "y")
-        unknown = [_item(v) for v in pd.unique(y["unique_id"][codes < 0])[:3]]
+        unknown = [plain(v) for v in pd.unique(y["unique_id"][codes < 0])[:3]]
         raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
                          "rows of the fitted series only.")
     stamps = pd.Index(y["ds"])

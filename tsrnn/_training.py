@@ -24,6 +24,7 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
+from ._validation import plain
 from .networks import combine
 from .persistence import SaveMixin, available, with_added_params
 
@@ -162,11 +163,6 @@ def draw_seed(random_state) -> int:
     if random_state is None:
         return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-def _plain(value):
-    """numpy scalars as Python ones (torch's layers take an int, not an np.int64)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 PREDICT_BATCH = 4096  # sequences (or series) per predict batch, at most ...
@@ -546,11 +542,11 @@ class TorchEstimatorMixin(SaveMixin):
     def _layout(self) -> dict:
         """The ``_LAYOUT`` parameters now. A fit records them in ``_module_spec``, so a saved
         model is rebuilt as it was trained, whatever ``set_params`` changed since."""
-        return {name: _plain(getattr(self, name)) for name in self._LAYOUT}
+        return {name: plain(getattr(self, name)) for name in self._LAYOUT}
 
     def _check_layout(self, fitted: dict) -> None:
         """Refuse to train further (``warm_start``) a network built with other parameters."""
-        changed = [f"{k}={getattr(self, k)!r} (fitted: {v!r})" for k, v in fitted.items()
+        changed = [f"{k}={plain(getattr(self, k))!r} (fitted: {v!r})" for k, v in fitted.items()
                    if getattr(self, k) != v]
         if changed:
             raise ValueError(

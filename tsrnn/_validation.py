@@ -14,20 +14,32 @@ from sklearn.utils import check_scalar
 from .networks import CELLS
 
 
+def plain(value):
+    """``value`` with numpy scalars as Python ones, inside tuples, lists and dicts too: torch's
+    layers take an int, not an np.int64, and messages show ``1``, not ``np.int64(1)``."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
 def check_choice(value, name: str, choices) -> None:
     """Raise a ValueError listing the valid choices when ``value`` is not one of them."""
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name}={value!r} is not valid; choose one of {listed}.")
+        raise ValueError(f"{name}={plain(value)!r} is not valid; choose one of {listed}.")
 
 
 def check_number(value, name: str, target_type, **bounds) -> None:
-    """scikit-learn's ``check_scalar`` that also refuses a bool (True would count as 1) and NaN
-    (which passes every range check)."""
+    """scikit-learn's ``check_scalar`` that also refuses a bool (True would count as 1), NaN
+    (which passes every range check) and infinities (a learning rate of inf diverged)."""
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a number, not a bool ({value!r}).")
-    if isinstance(value, Real) and np.isnan(value):
-        raise ValueError(f"{name} must be a number, not NaN.")
+        raise TypeError(f"{name} must be a number, not a bool ({plain(value)!r}).")
+    if isinstance(value, Real) and not np.isfinite(value):  # NaN passes every range check
+        raise ValueError(f"{name} must be a finite number, not {plain(value)!r}.")
     check_scalar(value, name, target_type, **bounds)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from ._validation import is_constant, safe_scale
+from ._validation import is_constant, plain, safe_scale
 from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
@@ -144,7 +144,7 @@ class ARIMAForecaster(BaseForecaster):
             period = (" (the season's length, statsmodels' fourth entry, is season_length here)"
                       if name == "seasonal_order" and np.ndim(value) == 1 and len(value) == 4
                       else "")
-            raise ValueError(f"{name}={value!r} is not valid; pass three non-negative integers "
+            raise ValueError(f"{name}={plain(value)!r} is not valid; pass three non-negative integers "
                              f"({letters}){period}, or None to choose them automatically.")
 
     def _fit_values(self, values, cov, m):

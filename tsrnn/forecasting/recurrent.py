@@ -290,7 +290,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_choice(self.strategy, "strategy", _STRATEGIES)
         check_choice(self.anchor, "anchor", ("both", "seasonal", "last", None))
         check_choice(self.level_input, "level_input", (False, True, "auto"))
-        if self.level_input is True and self.scaling != "local":  # it was ignored
+        # 1 and np.True_ (a numpy grid's) pass the choice as True, so they are True here too
+        if self.level_input != "auto" and self.level_input and self.scaling != "local":
             raise ValueError(f"level_input=True needs scaling='local' (scaling={self.scaling!r} "
                              "shows the level already); set one or the other.")
         check_choice(self.loss, "loss", ("mse", "mae"))

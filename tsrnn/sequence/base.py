@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_is_fitted
 from .._training import (
     PREDICT_STEPS,
     TorchEstimatorMixin,
-    _plain,
     autocast,
     check_precision,
     draw_seed,
@@ -29,6 +28,7 @@ from .._validation import (
     check_choice,
     check_network_params,
     check_number,
+    plain,
     safe_scale,
     unchanged_on_error,
 )
@@ -367,8 +367,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 stride = math.ceil(lengths[weighted].max() / self.conv_steps)
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
                         n_members=self.ensemble_size, layout=self._layout(),
-                        ensemble_size=_plain(self.ensemble_size),
-                        conv_steps=_plain(self.conv_steps))
+                        ensemble_size=plain(self.ensemble_size),
+                        conv_steps=plain(self.conv_steps))
 
             def build(i: int) -> torch.nn.Module:  # called under member i's seed
                 return self._network(x_all.shape[2], output_size, stride, spec["layout"])

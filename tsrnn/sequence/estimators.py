@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._validation import as_float_array, is_constant, safe_scale
+from .._validation import as_float_array, is_constant, plain, safe_scale
 from .base import _SequenceEstimator
 from .inputs import _IGNORE, pad
 
@@ -68,7 +68,8 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
             return np.searchsorted(self.classes_, labels).astype(np.int64)
         classes, encoded = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
-            raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two or more.")
+            raise ValueError(f"y has only one class ({plain(classes[0])!r}); a classifier needs two "
+                             "or more.")
         self.classes_ = classes
         return encoded.astype(np.int64)
 
@@ -112,7 +113,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
                    if not (isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < np.inf)}
             if bad:
                 raise ValueError(
-                    f"class_weight has weights {bad} that are not finite non-negative numbers; "
+                    f"class_weight has weights {plain(bad)} that are not finite non-negative numbers; "
                     "give each class a weight >= 0 (0 leaves its samples out)."
                 )
         seen = targets != _IGNORE
