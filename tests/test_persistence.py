@@ -3,7 +3,9 @@
 import datetime
 import json
 import os
+import joblib
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -181,11 +183,19 @@ def test_a_file_crafted_to_run_code_is_refused_without_running_it(tmp_path):
                                          "than tensors"):
         tsrnn.load(tmp_path / "evil")
     assert not marker.exists()
-    # a plain pickle (what joblib writes) is refused the same way
+    # a plain pickle (what joblib writes) is named as one, not as corrupted or crafted (with
+    # torch's advice to unpickle it quoted)
     (tmp_path / "evil.pkl").write_bytes(pickle.dumps(_RunsCode(str(marker))))
-    with pytest.raises(ValueError, match="not a readable tsrnn model file|refused"):
+    with pytest.raises(ValueError, match=r"is a pickle \(written by pickle.dump or joblib.dump\), "
+                                         "not a file written by save; read it with joblib.load"):
         tsrnn.load(tmp_path / "evil.pkl")
     assert not marker.exists()
+    joblib.dump(GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0)),
+                tmp_path / "m.joblib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch's "Detected pickle protocol" no longer leaks
+        with pytest.raises(ValueError, match="is a pickle"):
+            tsrnn.load(tmp_path / "m.joblib")
 
 
 def test_truncated_altered_foreign_and_newer_files_give_clear_errors(tmp_path):

@@ -84,6 +84,22 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     )
 
 
+def _refuse_pickle(path: str | os.PathLike) -> None:
+    """Name a pickle (``pickle.dump``, ``joblib.dump``) for what it is: torch.load called it
+    corrupted or crafted, and quoted torch's advice to unpickle it."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(2)
+    except OSError:
+        return  # torch.load reports it
+    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:  # a pickle's protocol opcode
+        raise ValueError(
+            f"{os.fspath(path)!r} is a pickle (written by pickle.dump or joblib.dump), not a "
+            "file written by save; read it with joblib.load or pickle.load, and only if you "
+            "trust where it came from: unpickling can run code. Nothing in it was run."
+        )
+
+
 def load(path: str | os.PathLike) -> BaseEstimator:
     """Read an estimator written by its ``save`` method (``estimator.save(path)``).
 
@@ -107,6 +123,7 @@ def load(path: str | os.PathLike) -> BaseEstimator:
         The file is truncated, corrupted, altered after saving, not a tsrnn model, or written by
         a newer format version.
     """
+    _refuse_pickle(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
