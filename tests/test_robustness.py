@@ -599,3 +599,36 @@ def test_messages_show_numpy_values_as_written():
     with pytest.raises(ValueError, match=r"duplicated time stamps \(e.g. \['2000-01-01 00:00:00', "
                                          r"'2000-02-01 00:00:00'\]\)"):
         SeasonalNaiveForecaster().fit(doubled)
+
+
+def test_advice_in_refusals_fixes_what_was_refused():
+    """Each refusal's advice used to lead to another refusal, or to name the wrong thing."""
+    y = np.sin(np.arange(60) / 3.0)
+    text_index = pd.Series(y, index=[str(i) for i in range(60)])  # was told to sort_index()
+    with pytest.raises(TypeError, match=r"y has an index of dtype (object|str); .*"
+                                        r"y.index = pd.to_datetime\(y.index\)"):
+        SeasonalNaiveForecaster().fit(text_index)
+    # window_length was never set and cannot go below 1: the horizon is what to lower
+    with pytest.raises(ValueError, match=r"need at least 6; pass a longer series or a lower "
+                                         r"horizon\.$"):
+        GRUForecaster(horizon=5, **TINY).fit(y[:5])
+    with pytest.raises(ValueError, match=r"too few for ARIMA with order=\(30, 0, 0\) \(at least 3 "
+                                         "observations per parameter\\); pass a longer series, "
+                                         "lower orders"):
+        ARIMAForecaster(order=(30, 0, 0), seasonal_order=(0, 0, 0)).fit(y[:20])
+    for inner in (None, SeasonalNaiveForecaster, ARIMAForecaster(horizon=2).get_params):
+        with pytest.raises(TypeError, match=r"forecaster=.* is not a tsrnn forecaster; pass an "
+                                            "instance of one"):  # was advice to subclass authors
+            TransformedTargetForecaster(inner).fit(np.exp(y))
+    with pytest.raises(ValueError, match=r"random_state=-1 is not valid; pass an int in "
+                                         r"\[0, 2\*\*32\)"):  # numpy's "Seed must be between"
+        GRUForecaster(**{**TINY, "random_state": -1}).fit(y)
+    index = pd.date_range("2000-01", periods=60, freq="MS")
+    X = pd.DataFrame({"a": np.arange(60.0)}, index=index)
+    f = SeasonalNaiveForecaster().fit(pd.Series(y, index=index), X)
+    with pytest.raises(ValueError, match=r"so score needs their values: pass X with 1 row for "
+                                         r"the step\.$"):  # "so predict needs ... 1 rows"
+        f.score(pd.Series([1.0], index=pd.date_range("2005-01", periods=1, freq="MS")))
+    with pytest.raises(ValueError, match=r"X's index is not sorted in time; sort it first with "
+                                         r"X.sort_index\(\)"):  # it named y
+        SeasonalNaiveForecaster().fit(y, X[::-1])

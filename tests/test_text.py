@@ -58,8 +58,15 @@ def test_low_temperature_is_nearly_greedy(models):
 
 def test_unknown_characters_are_refused(models):
     _, after = models
-    with pytest.raises(ValueError, match=r"characters \['#'\] were not in the training text"):
+    with pytest.raises(ValueError, match=r"text has characters \['#'\] that were not in the "
+                                         "training text; use those of vocabulary_"):
         after.per_character_loss("Alice #")
+    # the prompt of sample: a number failed on subscripting, a list gave back a list
+    with pytest.raises(ValueError, match=r"prompt has characters \['#'\] that were not"):
+        after.sample(3, prompt="Alice #")
+    for prompt in (5, ["A"]):
+        with pytest.raises(TypeError, match="prompt must be a str, not"):
+            after.sample(3, prompt=prompt)
     with pytest.raises(ValueError, match=r"text has 1 character\(s\); the loss needs at least 2"):
         after.per_character_loss("A")
     with pytest.raises(TypeError, match="text must be a str; got bytes"):

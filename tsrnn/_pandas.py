@@ -41,6 +41,13 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
             "DataFrame indexed by time) or, for a panel, the long format: a DataFrame with "
             f"columns unique_id, ds {columns} (e.g. {name}.reset_index() with those names)."
         )
+    if not (isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+            or pd.api.types.is_integer_dtype(index)):  # before the checks whose advice sorts it
+        raise TypeError(
+            f"{name} has an index of dtype {index.dtype}; use a DatetimeIndex, PeriodIndex "
+            f"or integer index (e.g. {name}.index = pd.to_datetime({name}.index), or "
+            "pd.to_datetime(...) on the time column)."
+        )
     if index.hasnans:
         at = np.flatnonzero(index.isna())
         raise ValueError(
@@ -50,18 +57,21 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
         )
     if index.has_duplicates:
         raise ValueError(
-            f"{name} has duplicated time stamps (e.g. {[str(t) for t in index[index.duplicated()][:3]]}); "
-            "aggregate them first, e.g. y.groupby(level=0).mean()."
+            f"{name} has duplicated time stamps (e.g. "
+            f"{[str(t) for t in index[index.duplicated()][:3]]}); aggregate them first, e.g. "
+            f"{name}.groupby(level=0).mean()."
         )
     if not index.is_monotonic_increasing:
-        raise ValueError(f"{name}'s index is not sorted in time; sort it first with y.sort_index().")
+        raise ValueError(f"{name}'s index is not sorted in time; sort it first with "
+                         f"{name}.sort_index().")
     if (regular and isinstance(index, pd.DatetimeIndex) and len(index) > 2
             and _datetime_freq(index) is None):
         raise ValueError(
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
-            "time stamps); if stamps are missing, set it, e.g. y = y.asfreq('MS') for month "
-            "starts, and fill the gaps that creates (y.interpolate()); if monthly or quarterly "
-            "stamps fall on other days (e.g. the 15th), index by period: y.to_period('M')."
+            f"time stamps); if stamps are missing, set it, e.g. {name} = {name}.asfreq('MS') for "
+            f"month starts, and fill the gaps that creates ({name}.interpolate()); if monthly or "
+            "quarterly stamps fall on other days (e.g. the 15th), index by period: "
+            f"{name}.to_period('M')."
         )
     if isinstance(index, pd.PeriodIndex):
         gaps = np.flatnonzero(np.diff(index.asi8) != index.freq.n)
@@ -73,11 +83,6 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
                 ".interpolate()."
             )
     elif not isinstance(index, pd.DatetimeIndex):
-        if not pd.api.types.is_integer_dtype(index):
-            raise TypeError(
-                f"{name} has an index of dtype {index.dtype}; use a DatetimeIndex, PeriodIndex "
-                "or integer index (e.g. pd.to_datetime(...) on the time column)."
-            )
         steps = np.diff(index.to_numpy())
         if len(steps) and (steps != steps[0]).any():
             raise ValueError(f"{name}'s integer index is not evenly spaced; reindex it first.")
@@ -490,7 +495,7 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     keys = _stamp_keys(stamps, "ds")
     position = at.get_indexer(pd.MultiIndex.from_arrays([codes, keys]))
     found = position >= 0
-    cov = match_columns(X[covariate_columns(X)], names, "X's covariate columns")
+    cov = match_columns(X[covariate_columns(X)], names, "X (besides unique_id and ds)")
     taken = cov.to_numpy()[mine[position[found]]]  # X's rows at the found positions
     empty = pd.isna(taken).any(axis=1)
     if empty.any():

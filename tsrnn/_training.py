@@ -162,7 +162,14 @@ def draw_seed(random_state) -> int:
                         f"({random_state!r}).")
     if random_state is None:
         return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    try:
+        generator = check_random_state(random_state)
+    except ValueError:  # numpy's "Seed must be between 0 and 2**32 - 1" names no parameter
+        raise ValueError(
+            f"random_state={plain(random_state)!r} is not valid; pass an int in [0, 2**32), a "
+            "numpy RandomState or None (from a numpy Generator rng: int(rng.integers(2**31)))."
+        ) from None
+    return int(generator.randint(np.iinfo(np.int32).max))
 
 
 PREDICT_BATCH = 4096  # sequences (or series) per predict batch, at most ...

@@ -246,10 +246,15 @@ class ARIMAForecaster(BaseForecaster):
                     best, improved = cand, True
         if not fits:  # no candidate had enough observations to be tried
             covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
+            fixed = [f"{name}={plain(tuple(value))}" for name, value in
+                     (("order", fixed_order), ("seasonal_order", fixed_seasonal))
+                     if value is not None and any(value)]
+            orders = f"{' and '.join(fixed)} (at least 3 observations per parameter)" if fixed \
+                else f"d={d}, D={big_d} (season {m})"
             raise ValueError(
-                f"the series has {len(y)} observation(s), too few for ARIMA with d={d}, "
-                f"D={big_d} (season {m}){covariates}; pass a longer series, lower orders of "
-                "differencing or fewer covariates, or use SeasonalNaiveForecaster."
+                f"the series has {len(y)} observation(s), too few for ARIMA with {orders}"
+                f"{covariates}; pass a longer series, lower orders or fewer covariates, or use "
+                "SeasonalNaiveForecaster."
             )
         if fits.get(spec(best)) is None:
             raise ValueError(

@@ -94,6 +94,11 @@ class TransformedTargetForecaster(BaseForecaster):
         return getattr(self.forecaster, "season_length", None)
 
     def _check_params(self) -> None:
+        if not isinstance(self.forecaster, BaseForecaster):
+            raise TypeError(
+                f"forecaster={self.forecaster!r} is not a tsrnn forecaster; pass an instance of "
+                "one, e.g. TransformedTargetForecaster(ARIMAForecaster(horizon=12))."
+            )
         super()._check_params()
         check_choice(self.transform, "transform", _TRANSFORMS)
 

@@ -84,11 +84,16 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         self.random_state = random_state
         self.device = device
 
-    def _one_hot(self, text: str) -> np.ndarray:
+    def _one_hot(self, text: str, name: str = "text") -> np.ndarray:
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, not {type(text).__name__}.")
         index = {c: i for i, c in enumerate(self.vocabulary_)}
         unknown = sorted(set(text) - set(index))
         if unknown:
-            raise ValueError(f"characters {unknown} were not in the training text.")
+            raise ValueError(
+                f"{name} has characters {unknown[:10]} that were not in the training text; use "
+                f"those of vocabulary_ ({len(index)} characters)."
+            )
         codes = np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
         return np.eye(len(self.vocabulary_), dtype=np.float32)[codes]  # (len, V)
 
@@ -201,6 +206,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         check_is_fitted(self)
         check_number(n_chars, "n_chars", Integral, min_val=0)
         check_number(temperature, "temperature", Real, min_val=0, include_boundaries="neither")
+        self._one_hot(prompt, "prompt")  # a str of known characters
         rng = np.random.default_rng(random_state)
         text = prompt or str(rng.choice(self.vocabulary_))
         for _ in range(n_chars):

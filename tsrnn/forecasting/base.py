@@ -313,7 +313,8 @@ class BaseForecaster(BaseEstimator):
         """The covariates of the steps of ``index`` and of any rows ``X`` has beyond them (a
         direct recurrent forecaster's head reads a whole trained block), in the fit's column
         order."""
-        if not self._needs_covariates(X, method, f"{len(index)} rows, one per step"):
+        rows = f"{len(index)} row" + ("s, one per step" if len(index) > 1 else " for the step")
+        if not self._needs_covariates(X, method, rows):
             return None
         n = len(X)
         if n < len(index):
@@ -420,5 +421,5 @@ class BaseForecaster(BaseEstimator):
             else _pandas.steps_after(self._format.index, fmt.index)
         )
         index = _pandas.future_index(self._format.index, int(steps[-1]))
-        pred = self._forecast(int(steps[-1]), self._future_covariates(X, index))
+        pred = self._forecast(int(steps[-1]), self._future_covariates(X, index, "score"))
         return values, pred[steps - 1]

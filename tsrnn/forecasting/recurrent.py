@@ -309,9 +309,11 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             series = "the longest series of y has" if panel else "y has"
             emits = (f"the {h} step(s) the network emits (strategy='recursive': one)"
                      if self.strategy == "recursive" else f"horizon={h}")
+            lower = ("a lower horizon" if self.window_length is None  # the window is at its least
+                     else "lower window_length or horizon")
             raise ValueError(
                 f"{series} {n} observations but window_length={w} and {emits} need at least "
-                f"{w + h}; pass a longer series or lower window_length."
+                f"{w + h}; pass a longer series or {lower}."
             )
         return w
 
