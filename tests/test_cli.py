@@ -112,8 +112,26 @@ def test_bad_csv_input_ends_in_one_error_line(tmp_path, rows, args, message):
         main(["forecast", str(csv), "--model", "seasonal_naive", *args])
     with pytest.raises(SystemExit, match="error: no file .*missing.csv"):
         main(["forecast", str(tmp_path / "missing.csv")])
-    with pytest.raises(SystemExit, match="--horizon 0 must be at least 1 and leave training data"):
+    with pytest.raises(SystemExit, match="--horizon 0 must be at least 1$"):
         main(["evaluate", "--dataset", "lynx", "--horizon", "0", "--models", "seasonal_naive"])
+
+
+def test_cli_refusals_name_the_option_that_fixes_them(tmp_path):
+    """A value column that is the time column gave a KeyError traceback; a text column was told
+    to use pd.to_numeric; a horizon too long said "must be at least 1"."""
+    csv = tmp_path / "data.csv"
+    csv.write_text("ds,y,z\n2000-01-01,1,a\n2000-02-01,2,b\n2000-03-01,3,c\n2000-04-01,4,d\n")
+    forecast = ["forecast", str(csv), "--model", "seasonal_naive", "--horizon", "1"]
+    with pytest.raises(SystemExit, match="error: --value-column ds is not a column of values"):
+        main([*forecast, "--value-column", "ds"])
+    with pytest.raises(SystemExit, match=r"error: column\(s\) \['z'\] of .* hold text, not "
+                                         "numbers; name the columns to forecast with "
+                                         "--value-column"):
+        main(forecast)
+    with pytest.raises(SystemExit, match=r"--horizon 4 leaves no training data: the series has 4 "
+                                         r"point\(s\)"):
+        main(["evaluate", str(csv), "--value-column", "y", "--horizon", "4", "--models",
+              "seasonal_naive"])
 
 
 def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):

@@ -43,7 +43,8 @@ def test_each_cell_trains_and_forecasts(cls, seasonal_series):
 def test_relu_elman_and_relu_rejected_for_gated_cells(seasonal_series):
     f = RNNForecaster(window_length=12, nonlinearity="relu", **FAST).fit(seasonal_series)
     assert f.module_.net.rnn.mode == "RNN_RELU"
-    with pytest.raises(ValueError, match="nonlinearity='relu' is not valid; choose one of 'tanh'"):
+    with pytest.raises(ValueError, match=r"nonlinearity='relu' is for the Elman cell only \(LSTM "
+                                         r"cells use tanh\); use RNNForecaster"):
         LSTMForecaster(nonlinearity="relu").fit(seasonal_series)
 
 
@@ -247,11 +248,13 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
         ({"early_stopping": "False"}, "early_stopping='False' is not valid; choose one of False"),
         ({"verbose": "False"}, "verbose must be False, True or a count >= 0, not 'False'"),
         ({"random_state": True}, "random_state must be an int, a RandomState or None, not a bool"),
+        ({"verbose": -1}, "verbose must be False, True or a count >= 0, not -1"),  # a TypeError
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, message, seasonal_series):
     f = LSTMForecaster(**params)
-    with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(").replace(")", r"\)")):
+    error = TypeError if "not a bool" in message or "not 'False'" in message else ValueError
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
         f.fit(seasonal_series)
     assert not hasattr(f, "module_")
 

@@ -393,6 +393,14 @@ def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
         backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), train_size=10)
     with pytest.raises(ValueError, match="X has 20 rows but y has 30; backtest reads"):
         backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), np.ones((20, 1)))
+    # a sliding window longer than the data was an expanding one, silently
+    with pytest.raises(ValueError, match=r"train_size=1000 is longer than the 15 observations "
+                                         r"before the first origin; pass train_size <= 15"):
+        backtest(SeasonalNaiveForecaster(horizon=3), np.arange(30.0), window="sliding",
+                 train_size=1000)
+    for scale in (-1, 0, np.nan):  # -1 gave a negative MASE, 0 inf with a RuntimeWarning
+        with pytest.raises(ValueError, match="scale must be positive and finite"):
+            mase([1.0, 2.0], [1.0, 3.0], scale=scale)
 
 
 def test_a_search_over_season_length_scores_every_candidate_on_the_data_scale():

@@ -632,3 +632,8 @@ def test_advice_in_refusals_fixes_what_was_refused():
     with pytest.raises(ValueError, match=r"X's index is not sorted in time; sort it first with "
                                          r"X.sort_index\(\)"):  # it named y
         SeasonalNaiveForecaster().fit(y, X[::-1])
+    with pytest.raises(ValueError, match=r"X has 0 feature\(s\) \(shape=\(4, 5, 0\)\) .* each "
+                                         "step needs"):  # "X is empty"
+        SequenceClassifier(**TINY).fit(np.zeros((4, 5, 0)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="verbose must be False, True or a count >= 0, not -1"):
+        SequenceClassifier(**TINY, verbose=-1).fit(np.zeros((4, 5, 1)), [0, 1, 0, 1])

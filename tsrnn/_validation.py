@@ -46,6 +46,9 @@ def check_number(value, name: str, target_type, **bounds) -> None:
 def check_network_params(est, cell: str) -> None:
     """Check the parameters every recurrent estimator shares (network and training)."""
     check_choice(cell, "cell", tuple(CELLS))
+    if cell != "rnn" and est.nonlinearity == "relu":
+        raise ValueError(f"nonlinearity='relu' is for the Elman cell only ({cell.upper()} cells use "
+                         "tanh); use RNNForecaster (or cell='rnn'), or leave nonlinearity='tanh'.")
     check_choice(est.nonlinearity, "nonlinearity", ("tanh", "relu") if cell == "rnn" else ("tanh",))
     check_number(est.hidden_size, "hidden_size", Integral, min_val=1)
     check_number(est.num_layers, "num_layers", Integral, min_val=1)
@@ -60,8 +63,10 @@ def check_network_params(est, cell: str) -> None:
     )
     check_number(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
     check_choice(est.early_stopping, "early_stopping", (False, True))  # "False" would be true
-    if not isinstance(est.verbose, (Integral, np.bool_)) or est.verbose < 0:  # bool: Integral
+    if not isinstance(est.verbose, (Integral, np.bool_)):  # bool: Integral
         raise TypeError(f"verbose must be False, True or a count >= 0, not {est.verbose!r}.")
+    if est.verbose < 0:
+        raise ValueError(f"verbose must be False, True or a count >= 0, not {plain(est.verbose)}.")
     if est.gradient_clip is not None:
         check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0,
                      include_boundaries="neither")
@@ -113,10 +118,10 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
     else:
         arr = arr.view()
         arr.flags.writeable = False
-    if arr.ndim == 2 and len(arr) and arr.shape[1] == 0:
+    if arr.ndim >= 2 and len(arr) and arr.shape[-1] == 0:
         raise ValueError(
             f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; "
-            "each row needs at least one value."
+            f"each {'row' if arr.ndim == 2 else 'step'} needs at least one value."
         )
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass at least one observation.")

@@ -93,10 +93,19 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     panel = "unique_id" in frame.columns  # a long-format panel: one global model
     values = args.value_column or [c for c in frame.columns
                                    if c not in (args.time_column, "unique_id")]
+    for column in (args.time_column, "unique_id"):
+        if column in values:
+            raise SystemExit(f"error: --value-column {column} is not a column of values; pass "
+                             "the column to forecast, e.g. --value-column y")
     unnamed = [c for c in values if str(c).startswith("Unnamed: ")]
     if unnamed and not args.value_column:
         raise SystemExit(f"error: {args.csv} has column(s) without a header {unnamed} (a saved "
                          "pandas index? to_csv(index=False) leaves it out); pass --value-column")
+    text = [c for c in values if not pd.api.types.is_numeric_dtype(frame[c])
+            and pd.to_numeric(frame[c], errors="coerce").isna().any()]
+    if text:
+        raise SystemExit(f"error: column(s) {text} of {args.csv} hold text, not numbers; name the "
+                         "columns to forecast with --value-column (repeatable)")
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
     stamps = frame[args.time_column]
     if stamps.isna().any():
@@ -218,9 +227,13 @@ def _run(args, y) -> int:
     h = args.horizon
     panel = is_panel(y)
     shortest = y.groupby("unique_id").size().min() if panel else len(y)
-    if not 1 <= h < shortest:
-        raise SystemExit(f"error: --horizon {h} must be at least 1 and leave training data: the "
-                         f"{'shortest ' if panel else ''}series has {shortest} points")
+    if h < 1:
+        raise SystemExit(f"error: --horizon {h} must be at least 1")
+    if h >= shortest:
+        raise SystemExit(f"error: --horizon {h} leaves no training data: the "
+                         f"{'shortest ' if panel else ''}series has {shortest} point(s), and "
+                         "each needs more than the horizon; pass a smaller --horizon or longer "
+                         "series")
     if panel:  # hold out the last h steps of every series (its rows in time order)
         y = y.sort_values("ds", kind="stable")
         last = y.groupby("unique_id").cumcount(ascending=False) < h

@@ -12,7 +12,7 @@ from sklearn.base import clone
 from statsmodels.tsa.stattools import kpss
 
 from . import _pandas
-from ._validation import check_choice, check_count
+from ._validation import check_choice, check_count, plain
 
 
 def _as_2d(a, name: str = "y_true") -> np.ndarray:
@@ -142,6 +142,9 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
             f"scale has shape {np.shape(scale)} but y_true has {t.shape[1]} column(s); pass one "
             "scale per column (mase_scale of the training series) or a single number."
         )
+    elif not (np.asarray(scale, dtype=float) > 0).all() or not np.isfinite(scale).all():
+        raise ValueError(f"scale must be positive and finite (got {plain(scale)!r}); pass "
+                         "mase_scale of the training series.")
     err = np.abs(t - p).mean(axis=0)
     return float(np.mean(err / scale))
 
@@ -373,6 +376,11 @@ def backtest(
     if train_size is not None and window == "expanding":
         raise ValueError("train_size sets the window of window='sliding'; an expanding window "
                          "trains on everything before each origin: leave train_size out.")
+    if train_size is not None and train_size > origins[0]:  # it became an expanding window
+        raise ValueError(
+            f"train_size={train_size} is longer than the {origins[0]} observations before the "
+            f"first origin; pass train_size <= {origins[0]}, or fewer origins."
+        )
     if isinstance(refit, np.bool_):
         refit = bool(refit)
     if not isinstance(refit, bool):
