@@ -391,6 +391,16 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(strategy, seasonal_ser
     np.testing.assert_allclose(silenced(None), np.repeat(y[-1], 6), rtol=1e-5)
 
 
+def test_anchor_lags_show_each_members_anchor(seasonal_series):
+    fast = dict(horizon=6, max_steps=1, hidden_size=4, random_state=0)
+    assert RNNForecaster(**fast).fit(seasonal_series).anchor_lags_ == [12, 1, 12, 1]
+    assert RNNForecaster(**fast, anchor="last").fit(seasonal_series).anchor_lags_ == [1] * 4
+    assert RNNForecaster(**fast, anchor=None, ensemble_size=1).fit(
+        seasonal_series).anchor_lags_ == [0]
+    # a window shorter than the season: the seasonal members fall back to the last value
+    assert RNNForecaster(**fast, window_length=6).fit(seasonal_series).anchor_lags_ == [1] * 4
+
+
 def _ar1(n: int, phi: float, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     y = np.zeros(n)

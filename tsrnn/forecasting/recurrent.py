@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _pandas
 from .._training import (
@@ -138,7 +139,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         only the correction to a strong baseline (as in ES-RNN, the M4 winner). "both": the
         ensemble's members alternate between the seasonal anchor (even members) and the last
         value (odd members), so the median forecast is not tied to one baseline; with
-        ``ensemble_size=1`` it is "seasonal".
+        ``ensemble_size=1`` it is "seasonal". The season comes from the index's frequency (or
+        ``season_length``), not from the data: on a series without a season (a random walk, a
+        level shift) indexed monthly, half the members anchor 12 months back; pass
+        ``anchor="last"`` there. ``anchor_lags_`` shows each member's anchor.
     level_input : {False, True, "auto"}, default=False
         Also give the network each series' level, centred on its training mean and divided by
         the MASE scale, so that it can learn mean reversion (the "local" scaling otherwise shows
@@ -206,6 +210,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         The epoch (from 0) with the lowest monitored loss (of the first member).
     level_input_ : bool
         Whether the network reads the centred level (``level_input``).
+    anchor_lags_ : list of int
+        Each member's anchor (see ``anchor``): the season length (seasonal naive), 1 (last
+        value) or 0 (none).
     window_length_, season_length_ : int
     n_targets_, n_covariates_ : int
         Columns of ``y`` and of ``X``.
@@ -335,6 +342,12 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                              safe_scale(scale[d:], center[d:])]
 
     @property
+    def anchor_lags_(self) -> list[int]:
+        """Each member's anchor lag: the season length, 1 (last value) or 0 (none)."""
+        check_is_fitted(self)
+        return list(self._module_spec["lags"])
+
+    @property
     def level_input_(self) -> bool:
         """Whether the fitted network reads the centred level (``level_input``)."""
         return self._module_spec.get("level_input", False)
@@ -348,6 +361,13 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         columns = [c for v in series for c in v.T]  # every target column of every series
         columns = columns[:: -(-len(columns) // 500)]  # a large panel votes by 500 of them
         return bool(np.mean([len(c) >= 20 and _ndiffs(c, max_d=1) == 0 for c in columns]) > 0.5)
+
+    def _anchor_lags(self, m: int, w: int) -> list[int]:
+        """Each member's anchor lag (see ``anchor``): m for the seasonal anchor, 1 for the last
+        value, 0 for none."""
+        seasonal = m if w >= m else 1
+        lags = {None: [0], "last": [1], "seasonal": [seasonal], "both": [seasonal, 1]}[self.anchor]
+        return [lags[i % len(lags)] for i in range(self.ensemble_size)]
 
     def _fit_values(self, values: np.ndarray, cov: np.ndarray | None, m: int) -> None:
         self._fit_arrays([values], None if cov is None else [cov], m)
@@ -389,9 +409,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         n_train, n_val, window_start = self._sample_starts(lengths[order], w, h, device)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
-        seasonal = m if w >= m else 1
-        lags = {None: [0], "last": [1], "seasonal": [seasonal], "both": [seasonal, 1]}[self.anchor]
-        lags = [lags[i % len(lags)] for i in range(self.ensemble_size)]  # one per member
+        lags = self._anchor_lags(m, w)
         k = data[0].shape[1] - d
         criterion = torch.nn.functional.mse_loss if self.loss == "mse" else torch.nn.functional.l1_loss
 
