@@ -249,8 +249,7 @@ class ARIMAForecaster(BaseForecaster):
             fixed = [f"{name}={plain(tuple(value))}" for name, value in
                      (("order", fixed_order), ("seasonal_order", fixed_seasonal))
                      if value is not None and any(value)]
-            orders = f"{' and '.join(fixed)} (at least 3 observations per parameter)" if fixed \
-                else f"d={d}, D={big_d} (season {m})"
+            orders = "".join(f"{f}, " for f in fixed) + f"d={d}, D={big_d} (season {m})"
             raise ValueError(
                 f"the series has {len(y)} observation(s), too few for ARIMA with {orders}"
                 f"{covariates}; pass a longer series, lower orders or fewer covariates, or use "
