@@ -130,6 +130,19 @@ def test_baselines_handle_very_short_series_in_a_panel():
         ETSForecaster(horizon=2).fit(panel)
 
 
+def test_auto_arima_differences_a_short_trend():
+    """Series of 10 points or fewer were never tested for a unit root: 10, 20, ..., 80 was
+    forecast as its mean (45, 45, 45) and 10 .. 100 going down (98.7, 97.4, 96.2). KPSS now runs
+    from 5 points, with R's lags (none), which keeps white noise undifferenced."""
+    for n in (5, 8, 10):
+        trend = 10.0 * np.arange(1, n + 1) + np.random.default_rng(n).normal(0, 0.5, n)
+        forecast = ARIMAForecaster(horizon=3).fit(trend).predict()
+        np.testing.assert_allclose(forecast, 10.0 * np.arange(n + 1, n + 4), atol=3.0)
+    rng = np.random.default_rng(1)
+    noise = [ARIMAForecaster().fit(50 + rng.normal(size=9)).orders_[0][0][1] for _ in range(20)]
+    assert sum(noise) <= 2  # differenced at most 2 of 20 white-noise series (5% expected)
+
+
 @pytest.mark.parametrize("params, message", [
     (dict(seasonal_order=(0, 1, 1, 12)), r"seasonal_order=\(0, 1, 1, 12\) is not valid; pass three "
      r"non-negative integers \(P, D, Q\) \(the season's length, .* is season_length here\)"),
