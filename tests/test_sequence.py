@@ -791,3 +791,29 @@ def test_nan_advice_fits_weights_and_regression_targets():
     with pytest.raises(ValueError, match=r"y\[3\] contains NaN .* drop sequence 3 from X and y"):
         SequenceRegressor(output="sequence", max_epochs=1).fit(
             X, np.where(np.arange(50).reshape(10, 5) == 17, np.nan, 1.0))
+
+
+def test_a_pipeline_of_scaler_and_classifier_matches_dataframe_columns_by_name():
+    """SequenceScaler read a list of DataFrames by position: with the test frames' columns
+    swapped, the pipeline scored 0.5 instead of 1.0, and renamed columns passed silently."""
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+
+    def frames(n):
+        labels = np.arange(n) % 2
+        return [pd.DataFrame({"acc": rng.normal(2 * k, 1, 20), "temp": 100 + rng.normal(0, 5, 20)})
+                for k in labels], labels
+
+    (X, y), (X_test, y_test) = frames(60), frames(40)
+    pipe = make_pipeline(SequenceScaler(), SequenceClassifier(max_epochs=20, random_state=0))
+    pipe.fit(X, y)
+    swapped = [x[["temp", "acc"]] for x in X_test]
+    np.testing.assert_array_equal(pipe.predict_proba(swapped), pipe.predict_proba(X_test))
+    assert pipe.score(X_test, y_test) > 0.9
+    assert list(pipe[0].feature_names_in_) == ["acc", "temp"]
+    scaled = pipe[0].transform(swapped)[0]  # frames stay frames, in the fit's column order
+    assert list(scaled.columns) == ["acc", "temp"] and scaled.index.equals(X_test[0].index)
+    with pytest.raises(ValueError, match=r"X\[0\] has columns \['acc', 't'\] but the features "
+                                         r"are \['acc', 'temp'\]"):
+        pipe.predict([x.rename(columns={"temp": "t"}) for x in X_test])

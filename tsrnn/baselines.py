@@ -270,7 +270,9 @@ class ARIMAForecaster(BaseForecaster):
 
     def _update_values(self, values, cov):
         cov = self._covariates_in_model_units(cov)
-        self._results = [r.append(col, exog=cov)
+        # extend filters only the new values on from the last state (append re-ran the filter
+        # and smoother over the whole history: a walk-forward backtest grew quadratically)
+        self._results = [r.extend(col, exog=cov)
                          for r, col in zip(self._results, _in_model_units(self, values).T)]
 
     def _predict_values(self, h, future_cov):

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice, safe_scale, unchanged_on_error
-from .sequence.inputs import holds_sequences, read_sequences
+from .sequence.inputs import holds_sequences, read_sequences, sequence_columns
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -54,8 +54,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         return tags
 
-    def _read(self, X):
-        seqs, lengths = read_sequences(X, dtype=np.float64)
+    def _read(self, X, names: list | None = None):
+        seqs, lengths = read_sequences(X, dtype=np.float64, names=names)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
         return seqs, lengths, mask
 
@@ -74,14 +74,18 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         """
         check_choice(self.method, "method", ("global", "series"))
         with unchanged_on_error(self):  # a refused refit keeps the previous fit whole
-            seqs, _, mask = self._read(X)
+            # a list of DataFrames: their columns matched by name, as the estimators do (read
+            # by position, swapped columns were scaled with each other's statistics)
+            self._channels = sequence_columns(X)
+            seqs, _, mask = self._read(X, self._channels)
             std = seqs[mask].std(axis=0)
             self.mean_ = seqs[mask].mean(axis=0)
             self.scale_ = safe_scale(std, self.mean_)
             self.n_features_in_ = seqs.shape[2]
             self._columns = seqs.shape[1] if _is_2d(X) else None  # T: the columns of 2-D output
-            if isinstance(X, pd.DataFrame):
-                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            if isinstance(X, pd.DataFrame) or self._channels is not None:
+                names = X.columns if isinstance(X, pd.DataFrame) else self._channels
+                self.feature_names_in_ = np.asarray(names, dtype=object)
             elif hasattr(self, "feature_names_in_"):  # a refit on an array has no names
                 del self.feature_names_in_
         return self
@@ -102,7 +106,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             ``method="global"``, each sequence's own for ``"series"``).
         """
         check_is_fitted(self)
-        seqs, lengths, mask = self._read(X)
+        channels = getattr(self, "_channels", None)
+        seqs, lengths, mask = self._read(X, channels)
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.shape[2]} channel(s) per step but the scaler was fit with "
@@ -118,7 +123,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             scale = safe_scale(np.sqrt(var), mean)
         out = (seqs - mean) / scale * mask[..., None]
         if holds_sequences(X):  # each sequence in its own form, (T_i,) or (T_i, D)
-            parts = [o[:n, 0] if np.ndim(x) == 1 else o[:n] for o, n, x in zip(out, lengths, X)]
+            parts = [pd.DataFrame(o[:n], index=x.index, columns=channels or x.columns)
+                     if isinstance(x, pd.DataFrame) else o[:n, 0] if np.ndim(x) == 1 else o[:n]
+                     for o, n, x in zip(out, lengths, X)]  # frames in the fit's column order
             if isinstance(X, (list, tuple)):
                 return parts
             held = np.empty(len(parts), dtype=object)  # an object array or Series, as given
