@@ -189,11 +189,16 @@ def test_features_at_predict_must_match_fit_and_predict_needs_fit():
         clf.predict(np.zeros((4, 5, 3)))
 
 
-def test_labels_never_seen_in_fit_are_named_at_score():
+def test_labels_never_seen_in_fit_count_as_errors_with_a_warning():
+    """They raised, so cross_val_score gave NaN for a fold whose training part lacked a rare
+    class, and GridSearchCV's best score was NaN."""
     X, y = np.random.default_rng(0).normal(size=(20, 5, 1)), np.array(["a", "b"] * 10)
     clf = SequenceClassifier(max_epochs=1, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"label\(s\) \['c'\] never seen in fit"):
-        clf.score(X[:4], np.array(["a", "b", "c", "a"]))
+    with pytest.warns(UserWarning, match=r"label\(s\) \['c'\] never seen in fit .* they count "
+                                         "as errors"):
+        score = clf.score(X[:4], np.array(["a", "b", "c", "a"]))
+    expected = np.mean(clf.predict(X[:4]) == np.array(["a", "b", "c", "a"]))
+    assert score == expected <= 0.75
 
 
 # ----------------------------------------------------------------------------- not mutated

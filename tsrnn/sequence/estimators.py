@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -177,8 +178,10 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     def score(self, X, y, sample_weight=None) -> float:
         """Mean accuracy (over all steps for ``output="sequence"``).
 
-        Labels in ``y`` that were never seen in ``fit`` raise a ValueError: the classifier can
-        never predict them, so the score would silently count them as errors.
+        Labels in ``y`` that were never seen in ``fit`` count as errors, as in scikit-learn's
+        accuracy, with a UserWarning naming them: the classifier can never predict them. (They
+        raised a ValueError, which made a cross-validation fold whose training part lacked a
+        rare class score NaN, and a grid search's best score NaN.)
 
         Parameters
         ----------
@@ -204,10 +207,11 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         _check_present(labels)
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
-            raise ValueError(
+            warnings.warn(
                 f"y holds label(s) {unseen.tolist()[:10]} never seen in fit (classes_ = "
-                f"{self.classes_.tolist()[:10]}); score on the fitted classes, or refit with "
-                "data that has these labels."
+                f"{self.classes_.tolist()[:10]}); they count as errors. In cross-validation, "
+                "give every training fold each class (fewer folds, or StratifiedKFold).",
+                UserWarning, stacklevel=3,
             )
 
 
