@@ -715,8 +715,21 @@ def test_channels_first_collections_and_multiindex_frames_are_named():
                                      labels)
     long = pd.DataFrame({"v": channels_first[:, 0].ravel()},
                         index=pd.MultiIndex.from_product([range(12), range(40)]))
-    with pytest.raises(ValueError, match=r"MultiIndex .*groupby\(level=0\)"):
+    with pytest.raises(ValueError, match=r"MultiIndex .*sort_index\(\).groupby\(level=0\)"):
         SequenceClassifier(**kw).fit(long, labels)
+    # the recipe it gives, followed on shuffled rows, gives the sequences in time order
+    shuffled, ids = long.sample(frac=1, random_state=0), pd.Series(labels, index=range(12))
+    groups = shuffled.sort_index().groupby(level=0)
+    X = [g.to_numpy() for _, g in groups]
+    np.testing.assert_array_equal(np.stack(X)[:, :, 0], channels_first[:, 0])
+    np.testing.assert_array_equal(ids.loc[list(groups.groups)], labels)
+    # a pivoted table (a column per feature and step) was read as one channel of D*T steps
+    pivoted = pd.DataFrame(channels_first.reshape(12, -1),
+                           columns=pd.MultiIndex.from_product([["f0", "f1", "f2"], range(40)]))
+    with pytest.raises(ValueError, match=r"MultiIndex columns .*reshape\(N, D, T\)"):
+        SequenceClassifier(**kw).fit(pivoted, labels)
+    np.testing.assert_array_equal(pivoted.to_numpy().reshape(12, 3, 40).transpose(0, 2, 1),
+                                  channels_first.transpose(0, 2, 1))
     nested = pd.DataFrame({"a": [pd.Series(x[:, 0]) for x in channels_first.transpose(0, 2, 1)]})
     with pytest.raises(ValueError, match=r"sequences in its cells .*itertuples"):  # sktime's
         SequenceClassifier(**kw).fit(nested, labels)  # was told to use pd.to_numeric

@@ -162,11 +162,16 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     label_smoothing : float or None, default=None
         Classifier only: share of each target's probability spread evenly over all classes in
         the cross-entropy. None means 0.1 for the classifier (and nothing for the regressor).
+        It regularises, and makes ``predict_proba`` under-confident: where probabilities are
+        thresholded or must be calibrated, set 0 or wrap the classifier in scikit-learn's
+        ``CalibratedClassifierCV``.
     warm_start : bool, default=False
         When the estimator is already fitted, ``fit`` continues training the fitted network
         from its weights (and keeps its input and target scaling) instead of starting anew. It
         trains a copy, which replaces ``module_`` when the fit succeeds; a fit that fails
-        (diverges, is interrupted before an epoch ends) leaves the model as it was.
+        (diverges, is interrupted before an epoch ends) leaves the model as it was. The
+        optimiser starts afresh (its moment estimates are not kept), so its first steps can
+        undo some of the fit: continue with a lower ``learning_rate``.
 
     Attributes
     ----------

@@ -140,6 +140,11 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
 
+        With the default ``label_smoothing`` (0.1) they are under-confident: the training
+        targets themselves are 0.9 and 0.1 / n_classes, not 1 and 0. Set
+        ``label_smoothing=0``, or calibrate with ``CalibratedClassifierCV``, where the
+        probabilities themselves matter.
+
         Parameters
         ----------
         X : array-like of shape (N, T, D) or (N, T), or list of (T_i, D) arrays

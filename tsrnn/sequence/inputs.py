@@ -73,8 +73,17 @@ def read_sequences(X, name: str = "X", dtype=np.float32,
     if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
         raise ValueError(
             f"{name} is a DataFrame with a MultiIndex (sktime's and aeon's pd-multiindex: a row "
-            "per sequence and step); pass a list of (T_i, D) arrays: "
-            f"[g.to_numpy() for _, g in {name}.groupby(level=0)]."
+            "per sequence and step); pass a list of (T_i, D) arrays, each sorted by step, with "
+            f"the labels in the same order: groups = {name}.sort_index().groupby(level=0); "
+            "X = [g.to_numpy() for _, g in groups]; y = labels.loc[list(groups.groups)] for "
+            "labels indexed by sequence id."
+        )
+    if isinstance(X, pd.DataFrame) and isinstance(X.columns, pd.MultiIndex):
+        raise ValueError(
+            f"{name} has MultiIndex columns (a pivoted table: a column per feature and step?); "
+            "pass an (N, T, D) array with the steps before the features, e.g. "
+            f"{name}.to_numpy().reshape(N, D, T).transpose(0, 2, 1) when the columns are "
+            "(feature, step) pairs sorted by feature, or a list of (T_i, D) arrays."
         )
     # (tslearn and aeon pad sequences of different lengths with NaN)
     arr = as_float_array(X, name, fill=(
