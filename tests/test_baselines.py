@@ -139,8 +139,13 @@ def test_auto_arima_differences_a_short_trend():
         forecast = ARIMAForecaster(horizon=3).fit(trend).predict()
         np.testing.assert_allclose(forecast, 10.0 * np.arange(n + 1, n + 4), atol=3.0)
     rng = np.random.default_rng(1)
-    noise = [ARIMAForecaster().fit(50 + rng.normal(size=9)).orders_[0][0][1] for _ in range(20)]
-    assert sum(noise) <= 2  # differenced at most 2 of 20 white-noise series (5% expected)
+    for n in (9, 12):  # statsmodels' lags differenced 12-16% of such series, R's about 5%
+        noise = [ARIMAForecaster().fit(50 + rng.normal(size=n)).orders_[0][0][1]
+                 for _ in range(20)]
+        assert sum(noise) <= 2
+    # an exact line is differenced once (its differences are constant up to rounding), as R's
+    # is.constant stops; the rounding noise of standardising gave d = 2
+    assert ARIMAForecaster().fit(10.0 * np.arange(1, 9)).orders_[0][0][1] == 1
 
 
 @pytest.mark.parametrize("params, message", [

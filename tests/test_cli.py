@@ -124,10 +124,15 @@ def test_cli_refusals_name_the_option_that_fixes_them(tmp_path):
     forecast = ["forecast", str(csv), "--model", "seasonal_naive", "--horizon", "1"]
     with pytest.raises(SystemExit, match="error: --value-column ds is not a column of values"):
         main([*forecast, "--value-column", "ds"])
-    with pytest.raises(SystemExit, match=r"error: column\(s\) \['z'\] of .* hold text, not "
-                                         "numbers; name the columns to forecast with "
-                                         "--value-column"):
+    with pytest.raises(SystemExit, match=r"error: column 'z' of .* holds text that is not a "
+                                         r"number \('a' in data row 1\); name the columns to "
+                                         "forecast with --value-column"):
         main(forecast)
+    thousands = tmp_path / "thousands.csv"
+    thousands.write_text('ds,y\n2000-01-01,1\n2000-02-01,"1,234"\n2000-03-01,3\n2000-04-01,4\n')
+    with pytest.raises(SystemExit, match=r"\('1,234' in data row 2\); fix that cell in the file "
+                                         r"\(a thousands separator"):  # not --value-column again
+        main(["forecast", str(thousands), "--model", "seasonal_naive", "--value-column", "y"])
     with pytest.raises(SystemExit, match=r"--horizon 4 leaves no training data: the series has 4 "
                                          r"point\(s\)"):
         main(["evaluate", str(csv), "--value-column", "y", "--horizon", "4", "--models",

@@ -241,3 +241,27 @@ def test_battery_compares_nan_and_estimator_list_parameters():
     a = {"steps": [("naive", SeasonalNaiveForecaster(horizon=3))], "shrink": np.nan}
     b = {"steps": [("naive", SeasonalNaiveForecaster(horizon=4))], "shrink": np.nan}
     assert not _same_params(a, b) and _same_params(a, {**b, "steps": a["steps"]})
+
+
+class InPlace(Mean):  # fits a mutable parameter in place, as a scikit-learn regressor would
+    def __init__(self, horizon=1, *, season_length=None, store=None):
+        super().__init__(horizon, season_length=season_length)
+        self.store = store
+
+    def _fit_values(self, values, cov, m):
+        self.store["mean"] = values.mean(axis=0)
+
+    def _predict_values(self, h, future_cov):
+        return np.tile(self.store["mean"], (h, 1))
+
+
+def test_panel_members_do_not_share_mutable_parameters():
+    """Members copied from one clone shared the parameter: each series was forecast with the
+    last series' model."""
+    import pandas as pd
+
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 24), "y": np.r_[np.zeros(24),
+                                                                             np.ones(24)],
+                          "ds": np.tile(pd.date_range("2000-01", periods=24, freq="MS"), 2)})
+    forecast = InPlace(horizon=2, store={}).fit(panel).predict()
+    assert forecast["y"].tolist() == [0.0, 0.0, 1.0, 1.0]

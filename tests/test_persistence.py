@@ -1,6 +1,7 @@
 """estimator.save / tsrnn.load: tensors + JSON, never pickle; exact round trips; clear refusals."""
 
 import datetime
+import io
 import json
 import os
 import joblib
@@ -196,6 +197,17 @@ def test_a_file_crafted_to_run_code_is_refused_without_running_it(tmp_path):
         warnings.simplefilter("error")  # torch's "Detected pickle protocol" no longer leaks
         with pytest.raises(ValueError, match="is a pickle"):
             tsrnn.load(tmp_path / "m.joblib")
+    # file objects, as save writes them, are read too (the check opened only paths)
+    fitted = GRUForecaster(window_length=6, horizon=2, **FAST).fit(np.arange(40.0))
+    buffer = io.BytesIO()
+    fitted.save(buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(tsrnn.load(buffer).predict(), fitted.predict())
+    with pytest.raises(ValueError, match="^the file is a pickle"):
+        tsrnn.load(io.BytesIO(pickle.dumps(fitted)))
+    with open(tmp_path / "m.joblib", "rb") as file:
+        with pytest.raises(ValueError, match=r"^'.*m\.joblib' is a pickle"):
+            tsrnn.load(file)
 
 
 def test_truncated_altered_foreign_and_newer_files_give_clear_errors(tmp_path):

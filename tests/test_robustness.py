@@ -578,15 +578,18 @@ def test_values_too_large_to_scale_are_refused_with_the_power_of_ten_to_divide_b
     for forecaster in (ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0)),
                        GRUForecaster(**TINY)):
         with pytest.raises(ValueError, match=r"y holds values up to 1.1e\+160, beyond the 1e\+150 "
-                                             r"that float64 can scale .* y / 1e160, and multiply"):
+                                             r"that float64 can scale .* divide all of y by one "
+                                             r"power of ten first, e.g. 1e160, and multiply"):
             forecaster.fit(pd.Series(1e159 * shape, index=index))
     big = pd.Series(1e139 * shape, index=index)
     arima = ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0))
     np.testing.assert_allclose(arima.fit(big).predict().to_numpy() / 1e139,
                                arima.fit(big / 1e139).predict().to_numpy(), rtol=1e-4)
     X = np.random.default_rng(0).normal(size=(8, 5, 2)) * 1e160
-    with pytest.raises(ValueError, match=r"X holds values .* e\.g\. X / 1e16\d\.$"):
+    with pytest.raises(ValueError, match=r"X holds values .* e\.g\. 1e16\d\.$"):
         SequenceClassifier(**TINY).fit(X, np.arange(8) % 2)
+    with pytest.raises(ValueError, match=r"X\[0\] holds values .* divide all of X by one power"):
+        SequenceClassifier(**TINY).fit(list(X), np.arange(8) % 2)  # not "X[0] / 1e160"
 
 
 def test_messages_show_numpy_values_as_written():
@@ -611,8 +614,13 @@ def test_advice_in_refusals_fixes_what_was_refused():
     y = np.sin(np.arange(60) / 3.0)
     text_index = pd.Series(y, index=[str(i) for i in range(60)])  # was told to sort_index()
     with pytest.raises(TypeError, match=r"y has an index of dtype (object|str); .*"
-                                        r"y.index = pd.to_datetime\(y.index\)"):
-        SeasonalNaiveForecaster().fit(text_index)
+                                        r"y.index = y.index.astype\(float\).astype\(int\)"):
+        SeasonalNaiveForecaster().fit(text_index)  # (to_datetime made them nanoseconds)
+    text_index.index = text_index.index.astype(float).astype(int)  # the advice, followed
+    assert SeasonalNaiveForecaster().fit(text_index).predict().index[0] == 60
+    dates = pd.Series(y[:3], index=["2000-01-01", "2000-02-01", "2000-03-01"])
+    with pytest.raises(TypeError, match=r"y.index = pd.to_datetime\(y.index\)"):
+        SeasonalNaiveForecaster().fit(dates)
     # window_length was never set and cannot go below 1: the horizon is what to lower
     with pytest.raises(ValueError, match=r"need at least 6; pass a longer series or a lower "
                                          r"horizon\.$"):
@@ -639,5 +647,10 @@ def test_advice_in_refusals_fixes_what_was_refused():
     with pytest.raises(ValueError, match=r"X has 0 feature\(s\) \(shape=\(4, 5, 0\)\) .* each "
                                          "step needs"):  # "X is empty"
         SequenceClassifier(**TINY).fit(np.zeros((4, 5, 0)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"\(LSTM cells use tanh\); use cell='rnn'"):
+        SequenceClassifier(**TINY, nonlinearity="relu").fit(np.zeros((4, 5, 1)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="gradient_clip=inf is not valid; pass None for no "
+                                         "clipping"):
+        SequenceClassifier(**TINY, gradient_clip=np.inf).fit(np.zeros((4, 5, 1)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="verbose must be False, True or a count >= 0, not -1"):
         SequenceClassifier(**TINY, verbose=-1).fit(np.zeros((4, 5, 1)), [0, 1, 0, 1])

@@ -786,6 +786,14 @@ def test_per_step_targets_in_the_wrong_form_are_named():
     columns.fit(X, [s[:, None] for s in steps])  # a column of labels per sequence: read as (T_i,)
     flat = SequenceClassifier(output="sequence", max_epochs=2, random_state=0).fit(X, steps)
     np.testing.assert_array_equal(columns.predict_proba(X), flat.predict_proba(X))
+    with pytest.raises(ValueError, match=r"one label per step: y\[0\] has shape \(8, 2\)"):
+        SequenceClassifier(output="sequence", max_epochs=1).fit(  # the rest (8, 1): was squeezed
+            X, [np.c_[steps[0], steps[0]]] + [s[:, None] for s in steps[1:]])
+    gap = [s.astype(object) for s in steps]
+    gap[3][2] = None
+    with pytest.raises(ValueError, match=r"y\[3\] has 1 missing label\(s\) .*at step 2\); label "
+                                         "those steps, or drop sequence 3"):
+        SequenceClassifier(output="sequence", max_epochs=1).fit(X, gap)
     with pytest.raises(ValueError, match=r"mix shapes: y\[0\] has shape \(8, 1\) but y\[1\] "
                                          r"\(8,\); pass them all as \(T_i,\) arrays"):
         SequenceRegressor(output="sequence", max_epochs=1).fit(

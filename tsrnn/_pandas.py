@@ -41,19 +41,19 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
             "DataFrame indexed by time) or, for a panel, the long format: a DataFrame with "
             f"columns unique_id, ds {columns} (e.g. {name}.reset_index() with those names)."
         )
-    if not (isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
-            or pd.api.types.is_integer_dtype(index)):  # before the checks whose advice sorts it
-        raise TypeError(
-            f"{name} has an index of dtype {index.dtype}; use a DatetimeIndex, PeriodIndex "
-            f"or integer index (e.g. {name}.index = pd.to_datetime({name}.index), or "
-            "pd.to_datetime(...) on the time column)."
-        )
     if index.hasnans:
         at = np.flatnonzero(index.isna())
         raise ValueError(
             f"{name}'s index has {len(at)} missing time stamp(s) (NaT/NA, e.g. at positions "
             f"{at[:3].tolist()}); drop those rows ({name}[{name}.index.notna()]) or fill in "
             "their stamps."
+        )
+    if not (isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+            or pd.api.types.is_integer_dtype(index)):  # before the checks whose advice sorts it
+        raise TypeError(
+            f"{name} has an index of dtype {index.dtype}; use a DatetimeIndex, PeriodIndex "
+            f"or integer index (e.g. {name}.index = {_index_fix(index, name)}, or "
+            "pd.to_datetime(...) on the time column)."
         )
     if index.has_duplicates:
         raise ValueError(
@@ -86,6 +86,15 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
         steps = np.diff(index.to_numpy())
         if len(steps) and (steps != steps[0]).any():
             raise ValueError(f"{name}'s integer index is not evenly spaced; reindex it first.")
+
+
+def _index_fix(index: pd.Index, name: str) -> str:
+    """How to make ``index`` one of time stamps: whole numbers (years as 2001.0 or "2001") as
+    integers, other text as dates."""
+    values = pd.to_numeric(pd.Series(index), errors="coerce")
+    if values.notna().all() and (values % 1 == 0).all():
+        return f"{name}.index.astype(float).astype(int)"
+    return f"pd.to_datetime({name}.index)"
 
 
 def check_continuable(index: pd.Index, name: str = "y") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -19,6 +20,8 @@ def plain(value):
     layers take an int, not an np.int64, and messages show ``1``, not ``np.int64(1)``."""
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
+        return type(value)(*(plain(v) for v in value))
     if isinstance(value, (list, tuple)):
         return type(value)(plain(v) for v in value)
     if isinstance(value, dict):
@@ -47,8 +50,9 @@ def check_network_params(est, cell: str) -> None:
     """Check the parameters every recurrent estimator shares (network and training)."""
     check_choice(cell, "cell", tuple(CELLS))
     if cell != "rnn" and est.nonlinearity == "relu":
+        elman = "cell='rnn'" if "cell" in est.get_params() else "RNNForecaster"
         raise ValueError(f"nonlinearity='relu' is for the Elman cell only ({cell.upper()} cells use "
-                         "tanh); use RNNForecaster (or cell='rnn'), or leave nonlinearity='tanh'.")
+                         f"tanh); use {elman}, or leave nonlinearity='tanh'.")
     check_choice(est.nonlinearity, "nonlinearity", ("tanh", "relu") if cell == "rnn" else ("tanh",))
     check_number(est.hidden_size, "hidden_size", Integral, min_val=1)
     check_number(est.num_layers, "num_layers", Integral, min_val=1)
@@ -68,6 +72,8 @@ def check_network_params(est, cell: str) -> None:
     if est.verbose < 0:
         raise ValueError(f"verbose must be False, True or a count >= 0, not {plain(est.verbose)}.")
     if est.gradient_clip is not None:
+        if isinstance(est.gradient_clip, Real) and np.isposinf(est.gradient_clip):
+            raise ValueError("gradient_clip=inf is not valid; pass None for no clipping.")
         check_number(est.gradient_clip, "gradient_clip", Real, min_val=0.0,
                      include_boundaries="neither")
 
@@ -132,14 +138,15 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
             f"{bad[:5].tolist()}); "
             + (fill or f"fill or drop them first, e.g. {name}.interpolate() or {name}.dropna().")
         )
-    largest = float(np.abs(arr).max())
+    largest = float(max(arr.max(), -arr.min()))  # (no temporary copy of |arr|)
     if largest > LARGEST:  # their squares overflow: spreads became inf, forecasts NaN or -inf
         power = int(np.floor(np.log10(largest)))
+        whole = re.sub(r"\[.*\]$", "", name)  # X[3]: one sequence of X; y['y']: a panel's y
         raise ValueError(
             f"{name} holds values up to {largest:.3g}, beyond the {LARGEST:.0e} that float64 "
-            f"can scale (squares overflow); divide it by a power of ten first, e.g. "
-            f"{name} / 1e{power}" + (", and multiply the predictions back by as much."
-                                     if name == "y" else ".")
+            f"can scale (squares overflow); divide all of {whole} by one power of ten first, "
+            f"e.g. 1e{power}" + (", and multiply the predictions back by as much."
+                                 if whole == "y" else ".")
         )
     return arr
 

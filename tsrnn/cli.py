@@ -101,11 +101,15 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     if unnamed and not args.value_column:
         raise SystemExit(f"error: {args.csv} has column(s) without a header {unnamed} (a saved "
                          "pandas index? to_csv(index=False) leaves it out); pass --value-column")
-    text = [c for c in values if not pd.api.types.is_numeric_dtype(frame[c])
-            and pd.to_numeric(frame[c], errors="coerce").isna().any()]
-    if text:
-        raise SystemExit(f"error: column(s) {text} of {args.csv} hold text, not numbers; name the "
-                         "columns to forecast with --value-column (repeatable)")
+    for column in values:
+        unread = frame[column].notna() & pd.to_numeric(frame[column], errors="coerce").isna()
+        if unread.any():
+            row = int(np.argmax(unread))
+            fix = ("fix that cell in the file (a thousands separator, a placeholder such as "
+                   "'-'?)" if args.value_column else "name the columns to forecast with "
+                   "--value-column (repeatable), or fix that cell in the file")
+            raise SystemExit(f"error: column {column!r} of {args.csv} holds text that is not a "
+                             f"number ({frame[column].iloc[row]!r} in data row {row + 1}); {fix}")
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
     stamps = frame[args.time_column]
     if stamps.isna().any():

@@ -87,15 +87,17 @@ def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
     """Differences needed for stationarity by repeated KPSS tests at 5%, as auto.arima, but
     with statsmodels' data-driven lag length (R's ndiffs uses ``trunc(3 * sqrt(n) / 13)``
     lags; the two choose another d for US real GDP and 24 of M1's 181 yearly series); a
-    constant series needs none (KPSS is undefined on it). Series of 5 to 10 points are tested
-    with R's lags (none): statsmodels' rejected white noise of 8 points 16% of the time and
-    missed a trend of 7, where R's keeps near 5% and finds it (a trend of 8 points was
-    forecast flat, as its mean, when such series were never differenced)."""
+    constant series needs none (KPSS is undefined on it; constant up to rounding, as R's
+    ``is.constant``: an exact line's differences carry 1e-16 of noise). Series of 5 to 18
+    points are tested with R's lags (none): statsmodels' rejected white noise of 8 points 16%
+    of the time and of 11-12 points 11-13%, and missed a trend of 7, where R's keeps near 5%
+    and finds it (series of 10 points or fewer were not tested at all before: a trend of 8
+    points was forecast flat, as its mean)."""
     d = 0
-    while d < max_d and len(y) >= 5 and np.ptp(y) > 0:
+    while d < max_d and len(y) >= 5 and np.ptp(y) > 1e-8 * max(np.abs(y).max(), 1e-300):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lags = "auto" if len(y) > 10 else 0
+            lags = "auto" if len(y) > 18 else 0  # R's trunc(3 * sqrt(n) / 13)
             if kpss(y, regression="c", nlags=lags)[1] >= 0.05:
                 break
         y, d = np.diff(y), d + 1

@@ -88,13 +88,22 @@ def _refuse_pickle(path: str | os.PathLike) -> None:
     """Name a pickle (``pickle.dump``, ``joblib.dump``) for what it is: torch.load called it
     corrupted or crafted, and quoted torch's advice to unpickle it."""
     try:
-        with open(path, "rb") as file:
-            head = file.read(2)
-    except OSError:
+        if hasattr(path, "read"):  # a file object, as save and torch.load take: read, go back
+            where = path.tell()
+            head = path.read(2)
+            path.seek(where)
+        else:
+            with open(path, "rb") as file:
+                head = file.read(2)
+    except (OSError, TypeError, ValueError):
         return  # torch.load reports it
     if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:  # a pickle's protocol opcode
+        if hasattr(path, "read"):
+            name = repr(path.name) if isinstance(getattr(path, "name", None), str) else "the file"
+        else:
+            name = repr(os.fspath(path))
         raise ValueError(
-            f"{os.fspath(path)!r} is a pickle (written by pickle.dump or joblib.dump), not a "
+            f"{name} is a pickle (written by pickle.dump or joblib.dump), not a "
             "file written by save; read it with joblib.load or pickle.load, and only if you "
             "trust where it came from: unpickling can run code. Nothing in it was run."
         )

@@ -136,11 +136,13 @@ class BaseForecaster(BaseEstimator):
         """One model per series (forecasters without a global model override this); a series
         that its model refuses is named by its ``unique_id`` in the error."""
         self._members = []
-        template = clone(self)  # with the fitted facts its hooks may read; cloned once (a clone
-        template.n_targets_, template.season_length_ = 1, self.season_length_  # per series
-        template.n_covariates_ = self.n_covariates_  # took 62% of a 20,000-series fit)
         for i, (uid, values) in enumerate(zip(self._panel[0], series)):
-            member = copy(template)  # the hooks replace attributes, never change them in place
+            # a clone each (not copies of one, which shared mutable parameters: a regressor
+            # fit in place forecast one series with another's model), with the fitted facts
+            # its hooks may read
+            member = clone(self)
+            member.n_targets_, member.season_length_ = 1, self.season_length_
+            member.n_covariates_ = self.n_covariates_
             with series_named(uid):
                 member._fit_values(values, None if covariates is None else covariates[i], m)
             self._members.append(member)

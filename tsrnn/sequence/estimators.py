@@ -75,13 +75,17 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         return encoded.astype(np.int64)
 
     def _encode_steps(self, steps, lengths, sample_weight):
-        if steps[0].ndim == 2 and steps[0].shape[1] == 1:  # (T_i, 1): one label per step
+        if all(v.ndim == 2 and v.shape[1] == 1 for v in steps):  # (T_i, 1): a label per step
             steps = [v[:, 0] for v in steps]
-        if steps[0].ndim != 1:
+        wide = next((i for i, v in enumerate(steps) if v.ndim != 1), None)
+        if wide is not None:
             raise ValueError(
-                f"a classifier takes one label per step: y[0] has shape {steps[0].shape}; pass "
-                "(T_i,) arrays of labels (SequenceRegressor takes (T_i, k) targets)."
+                f"a classifier takes one label per step: y[{wide}] has shape "
+                f"{steps[wide].shape}; pass (T_i,) arrays of labels (SequenceRegressor takes "
+                "(T_i, k) targets)."
             )
+        for i, v in enumerate(steps):
+            _check_present(v, f"y[{i}]")
         encoded = np.split(self._encode_labels(np.concatenate(steps)), np.cumsum(lengths)[:-1])
         return pad(encoded, _IGNORE, np.int64), len(self.classes_)  # (N, T)
 
@@ -223,15 +227,19 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
 _FILL_TARGETS = "drop those sequences (those rows of y) from X and y together, or fill the targets."
 
 
-def _check_present(labels: np.ndarray) -> None:
+def _check_present(labels: np.ndarray, name: str = "y") -> None:
     """Refuse missing labels (NaN, None, pd.NA: blank cells of a CSV), which numpy's sorting
-    met with "'<' not supported between 'float' and 'str'"."""
+    met with "'<' not supported between 'float' and 'str'"; ``name`` y[i]: one sequence's."""
     missing = np.asarray(pd.isna(labels))
     if missing.any():
+        first = int(np.argmax(missing))
+        fix = (f"label those steps, or drop sequence {name[2:-1]} from X and y together"
+               if name != "y" else "drop those sequences from X and y together (keep = "
+               "~pd.isna(y); X[keep], y[keep] for arrays; for a list, [x for x, k in zip(X, "
+               "keep) if k]), or label them")
         raise ValueError(
-            f"y has {int(missing.sum())} missing label(s) (NaN, None or NA; the first at "
-            f"position {int(np.argmax(missing))}); drop those sequences from X and y together "
-            "(e.g. keep = y.notna(); X[keep], y[keep]), or label them."
+            f"{name} has {int(missing.sum())} missing label(s) (NaN, None or NA; the first at "
+            f"{'step' if name != 'y' else 'position'} {first}); {fix}."
         )
 
 
