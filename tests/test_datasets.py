@@ -101,3 +101,13 @@ def test_loaders_work_from_a_non_editable_install(tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
     ).stdout
     assert str(target) in out and out.startswith("181 370 ") and out.strip().endswith(" 144")
+
+
+def test_load_points_a_classification_set_to_its_loader():
+    """load('gunpoint') listed only the forecasting sets."""
+    with pytest.raises(ValueError, match=r"'gunpoint' is a classification set, loaded as X, y = "
+                                         r"tsrnn.datasets.load_gunpoint\(split='train'\)"):
+        datasets.load("gunpoint")
+    with pytest.raises(ValueError, match="unknown dataset 'foo'; choose one of airpassengers.*"
+                                         "for classification sets, gunpoint"):
+        datasets.load("foo")

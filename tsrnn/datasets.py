@@ -419,6 +419,12 @@ def load(name: str) -> pd.Series | pd.DataFrame:
     ValueError
         For an unknown name.
     """
+    if name in CLASSIFICATION_DATASETS:
+        loader = CLASSIFICATION_DATASETS[name].__name__
+        raise ValueError(f"{name!r} is a classification set, loaded as X, y = "
+                         f"tsrnn.datasets.{loader}(split='train') (or split='test').")
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} (for "
+                         f"classification sets, {', '.join(CLASSIFICATION_DATASETS)}: "
+                         "CLASSIFICATION_DATASETS[name](split='train')).")
     return DATASETS[name]()
