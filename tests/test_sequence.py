@@ -838,3 +838,11 @@ def test_a_pipeline_of_scaler_and_classifier_matches_dataframe_columns_by_name()
     with pytest.raises(ValueError, match=r"X\[0\] has columns \['acc', 't'\] but the features "
                                          r"are \['acc', 'temp'\]"):
         pipe.predict([x.rename(columns={"temp": "t"}) for x in X_test])
+
+
+def test_warnings_name_the_callers_line():
+    """They pointed into tsrnn (sequence/base.py) whenever a wrapper sat between: a fixed
+    stacklevel counted frames that differ by call path."""
+    with pytest.warns(UserWarning, match="steps before features") as caught:
+        SequenceClassifier(max_steps=1).fit(np.zeros((6, 2, 5)), np.arange(6) % 2)
+    assert caught[0].filename == __file__

@@ -14,7 +14,6 @@ import math
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
-from ._validation import plain
+from ._validation import plain, warn
 from .networks import combine
 from .persistence import SaveMixin, available, with_added_params
 
@@ -393,12 +392,11 @@ def train(
                         f"{result.best_epoch + 1}, the best so far, give a loss of {kept}; "
                         + advice
                     )
-                warnings.warn(
+                warn(
                     f"training diverged ({diverged}) in epoch {epoch + 1}; restored the "
-                    f"weights of epoch {result.best_epoch + 1}. Lower learning_rate or set "
-                    "gradient_clip to train further.",
+                    f"weights of epoch {result.best_epoch + 1}. To train further, "
+                    f"{advice}",
                     RuntimeWarning,
-                    stacklevel=3,
                 )
                 break
             # The best weights are those of the lowest loss; patience (as in scikit-learn's MLP)
@@ -417,11 +415,10 @@ def train(
             raise
         module.load_state_dict(best_state)
         result.interrupted = True
-        warnings.warn(
+        warn(
             f"fit interrupted in epoch {epoch + 1}; the estimator keeps the best weights so far "
             f"(epoch {result.best_epoch + 1}) and is usable.",
             RuntimeWarning,
-            stacklevel=3,
         )
         return result
     finally:
@@ -495,11 +492,10 @@ def train_members(
             except KeyboardInterrupt:
                 if not members:
                     raise
-                warnings.warn(
+                warn(
                     f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
                     f"the estimator keeps the {len(members)} member(s) trained so far.",
                     RuntimeWarning,
-                    stacklevel=3,
                 )
                 break
         members.append(module)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -149,6 +152,17 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
                                  if whole == "y" else ".")
         )
     return arr
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the caller's first frame outside tsrnn (a fixed
+    ``stacklevel`` pointed into tsrnn whenever a wrapper such as ``with_autograd`` sat
+    between), so that the warning names the user's line and filters by module work."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 LARGEST = 1e150  # the largest magnitude read: sums of squares of millions of them stay finite

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,6 +30,7 @@ from .._validation import (
     plain,
     safe_scale,
     unchanged_on_error,
+    warn,
 )
 from ..networks import SequenceNetwork, combine
 from .inputs import (
@@ -294,11 +294,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         # (float64: centred before the float32 cast, in _inputs)
         seqs, lengths = read_sequences(X, dtype=np.float64, names=names)
         if seqs.shape[2] > lengths.max():
-            warnings.warn(
+            warn(
                 f"X has sequences of at most {lengths.max()} step(s) of {seqs.shape[2]} "
                 f"feature(s); tsrnn reads (N, T, D), steps before features, while aeon and "
                 "sktime store (N, D, T): if these are channels first, pass X.transpose(0, 2, 1) "
-                "(a list: [x.T for x in X]).", UserWarning, stacklevel=3)
+                "(a list: [x.T for x in X]).")
         warm = self.warm_start and hasattr(self, "module_")
         if warm and seqs.shape[2] != self.n_features_in_:
             raise ValueError(

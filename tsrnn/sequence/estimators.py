@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -13,7 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._validation import as_float_array, is_constant, plain, safe_scale
+from .._validation import as_float_array, is_constant, plain, safe_scale, warn
 from .base import _SequenceEstimator
 from .inputs import _IGNORE, pad
 
@@ -216,12 +215,10 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         _check_present(labels)
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
-            warnings.warn(
+            warn(
                 f"y holds label(s) {unseen.tolist()[:10]} never seen in fit (classes_ = "
                 f"{self.classes_.tolist()[:10]}); they count as errors. In cross-validation, "
-                "give every training fold each class (fewer folds, or StratifiedKFold).",
-                UserWarning, stacklevel=3,
-            )
+                "give every training fold each class (fewer folds, or StratifiedKFold).")
 
 
 _FILL_TARGETS = "drop those sequences (those rows of y) from X and y together, or fill the targets."
