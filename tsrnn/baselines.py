@@ -201,6 +201,17 @@ class ARIMAForecaster(BaseForecaster):
         # an undifferenced model has its mean; with one difference in all, a drift is chosen
         # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
         free_constant = d + big_d == 1 and not caller_fixed_both
+        dx = np.diff(y[m:] - y[:-m] if big_d else y, n=d)
+        if (self.order is None and self.seasonal_order is None and d + big_d and len(dx) > 1
+                and np.ptp(dx) <= 1e-8 * max(np.abs(dx).max(), 1.0)):
+            # constant differences (an exact line): their likelihood is degenerate (a line of 50
+            # points got ARIMA(2,1,2)); as auto.arima, fix the drift at their mean
+            model = SARIMAX(y, exog=cov, order=(0, d, 0),
+                            seasonal_order=(0, big_d, 0, m if big_d else 0),
+                            trend="c" if d + big_d == 1 else None)
+            n_cov = 0 if cov is None else cov.shape[1]
+            drift = [dx.mean()] if d + big_d == 1 else []
+            return model.smooth(np.r_[drift, np.zeros(n_cov), 1.0])
         fits: dict = {}
 
         def spec(k):  # k = (p, q, P, Q, constant) -> (order, seasonal_order, constant)
