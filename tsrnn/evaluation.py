@@ -431,10 +431,11 @@ def backtest(
             "fit_seconds": fit_seconds,
             "predict_seconds": predict_seconds,
         })
-        for j, column in enumerate(columns):
-            forecasts.append(pd.DataFrame({
-                "origin": metrics[-1]["origin"], "time": times, "step": np.arange(1, h + 1),
-                "column": column, "actual": actual[:, j], "forecast": pred[:, j],
-            }))
+        k = len(columns)  # one frame per origin, column after column (a frame per column
+        forecasts.append(pd.DataFrame({  # took 3/4 of a backtest of 1,000 columns)
+            "origin": [metrics[-1]["origin"]] * (h * k), "time": np.tile(np.asarray(times), k),
+            "step": np.tile(np.arange(1, h + 1), k), "column": pd.Index(columns).repeat(h),
+            "actual": actual.ravel(order="F"), "forecast": pred.ravel(order="F"),
+        }))
         previous = origin
     return BacktestResult(pd.DataFrame(metrics), pd.concat(forecasts, ignore_index=True))
