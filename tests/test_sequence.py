@@ -846,3 +846,24 @@ def test_warnings_name_the_callers_line():
     with pytest.warns(UserWarning, match="steps before features") as caught:
         SequenceClassifier(max_steps=1).fit(np.zeros((6, 2, 5)), np.arange(6) % 2)
     assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize("output", ["last", "sequence"])
+def test_predict_batches_sequences_of_like_length_with_the_same_results(monkeypatch, output):
+    """One long sequence padded every other one to its length in every predict batch (5,000
+    sequences of 50 steps and one of 50,000: 5 GiB, 49-94 s). Batches now hold sequences of
+    like length; the results are those of one batch."""
+    import tsrnn._training as training
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 40, size=30)]
+    y = [x[:, 0] > 0 for x in X] if output == "sequence" else np.arange(30) % 2
+    clf = SequenceClassifier(output=output, bidirectional=output == "last", max_steps=3,
+                             hidden_size=8, random_state=0).fit(X, y)
+    whole = clf.predict_proba(X)
+    monkeypatch.setattr(training, "PREDICT_STEPS", 100)  # batches of at most 100 padded steps
+    batches = training.length_batches(np.array([len(x) for x in X]))
+    assert len(batches) > 5 and sorted(np.concatenate(batches)) == list(range(30))
+    split = clf.predict_proba(X)
+    for a, b in zip(whole, split):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

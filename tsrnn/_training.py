@@ -182,6 +182,25 @@ def predict_batches(n: int, steps: int) -> list[slice]:
     return [slice(start, start + batch) for start in range(0, n, batch)]
 
 
+def length_batches(lengths: np.ndarray) -> list[np.ndarray]:
+    """The sequences of each predict batch, as indices: in order when one batch holds them all
+    (padded to the longest); otherwise sorted by length, each batch padded only to its own
+    longest (one sequence of 50,000 steps among 5,000 of 50 padded them all to its length:
+    49-94 s and 5 GiB to predict 2.3 MiB of data)."""
+    n = len(lengths)
+    if len(predict_batches(n, int(lengths.max()))) == 1:
+        return [np.arange(n)]
+    order = np.argsort(lengths, kind="stable")
+    batches, start = [], 0
+    while start < n:
+        ahead = lengths[order[start:start + PREDICT_BATCH]]  # ascending: the last is the longest
+        padded = np.arange(1, len(ahead) + 1) * ahead  # steps of the batch ending at each one
+        size = max(1, int(np.searchsorted(padded, PREDICT_STEPS, side="right")))
+        batches.append(order[start:start + size])
+        start += size
+    return batches
+
+
 # torch's global generators are the process's: blocks that use them (weight initialisation,
 # dropout) in threads, e.g. fits under joblib's threading backend, take turns, so that each is
 # as reproducible as alone and the caller's state comes back

@@ -18,7 +18,7 @@ from .._training import (
     autocast,
     check_precision,
     draw_seed,
-    predict_batches,
+    length_batches,
     resolve_device,
     train_members,
     with_autograd,
@@ -517,19 +517,30 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 "layout: tsrnn reads (N, T, D), aeon and sktime store (N, D, T))."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
-        seqs = self._inputs(seqs, mask, self._mean, self._std, self._fitted("scaling"))
-        out = []
         cell = self._module_spec.get("layout", {}).get("cell", self.cell)  # as fitted
         device = self._predict_device()
+        batches, results = length_batches(lengths), []
         with torch.inference_mode(), autocast(device, self.precision, cell):
-            for part in predict_batches(len(seqs), seqs.shape[1]):
-                x = torch.as_tensor(seqs[part], device=device)
-                full = (lengths[part] == seqs.shape[1]).all()
-                n = None if full else torch.as_tensor(lengths[part], device=device)
-                out.append(self.module_(x, n).double().cpu().numpy())
-        out = np.concatenate(out)
+            for idx in batches:  # the network's inputs made a batch at a time
+                t = int(lengths[idx].max())
+                part = seqs[idx, :t] if len(batches) > 1 else seqs
+                x = self._inputs(part, mask[idx, :t], self._mean, self._std,
+                                 self._fitted("scaling"))
+                full = (lengths[idx] == t).all()
+                n = None if full else torch.as_tensor(lengths[idx], device=device)
+                results.append(self.module_(torch.as_tensor(x, device=device), n)
+                               .double().cpu().numpy())
         if self._fitted("output") == "sequence" and holds_sequences(X):
-            return [o[:n] for o, n in zip(out, lengths)]
+            parts = [None] * len(lengths)
+            for idx, result in zip(batches, results):
+                for i, r in zip(idx, result):
+                    parts[i] = r[: lengths[i]]
+            return parts
+        if len(batches) == 1:
+            return results[0]
+        out = np.empty((len(lengths),) + results[0].shape[1:])  # equal lengths here if (N, T, k)
+        for idx, result in zip(batches, results):
+            out[idx] = result
         return out
 
     def _flat_steps(self, X, y, sample_weight=None) -> dict:
