@@ -125,12 +125,18 @@ def make_windows(y, window_length: int, horizon: int = 1, stride: int = 1):
     return _cut(arrays, starts, window_length, horizon)
 
 
-def _cut(arrays, starts, window_length, horizon, block: int = 1 << 14):
+def _cut(arrays, starts, window_length, horizon, block: int = 1 << 14,
+         parts: tuple[bool, bool] = (True, True)):
     """Inputs (N, window_length, D) and targets (N, horizon, D): two contiguous arrays of their
-    own, filled a block of windows at a time (the gather's index array stays small)."""
+    own, filled a block of windows at a time (the gather's index array stays small); ``parts``
+    says which to make (the other is None)."""
     data = np.concatenate(arrays)  # (sum T_i, D)
     out = []
-    for offset, size in ((0, window_length), (window_length, horizon)):
+    for offset, size, wanted in ((0, window_length, parts[0]),
+                                 (window_length, horizon, parts[1])):
+        if not wanted:  # (transform_targets made the inputs too: 800 MiB for 1.5 MiB)
+            out.append(None)
+            continue
         part = np.empty((len(starts), size, data.shape[1]), dtype=data.dtype)
         steps = np.arange(offset, offset + size)
         for i in range(0, len(starts), block):
@@ -197,18 +203,20 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = arrays[0].shape[1]
         return self
 
-    def _windows(self, series):
+    def _windows(self, series, targets: bool = False) -> np.ndarray:
+        """The input windows of ``series``, or with ``targets`` the blocks after them."""
         check_is_fitted(self)
         arrays, starts, _ = _panel_starts(series, self.window_length, self.horizon, self.stride,
                                           getattr(self, "_columns", None), arg="X")
-        X, Y = _cut(arrays, starts, self.window_length, self.horizon)
-        if X.shape[2] != self.n_features_in_:
+        if arrays[0].shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[2]} features, but SlidingWindowTransformer is expecting "
+                f"X has {arrays[0].shape[1]} features, but SlidingWindowTransformer is expecting "
                 f"{self.n_features_in_} features as input (the series' columns); pass series "
                 "with the fit's columns."
             )
-        return X, Y
+        X, Y = _cut(arrays, starts, self.window_length, self.horizon,
+                    parts=(not targets, targets))
+        return Y if targets else X
 
     def transform(self, X):
         """Input windows from the series ``X``.
@@ -223,7 +231,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         ndarray of shape (N, window_length, D)
             A copy the caller owns.
         """
-        return self._windows(X)[0]
+        return self._windows(X)
 
     def transform_targets(self, X):
         """Target blocks from the series ``X``, aligned with :meth:`transform`.
@@ -238,4 +246,4 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         ndarray of shape (N, horizon, D)
             The ``horizon`` steps after each input window.
         """
-        return self._windows(X)[1]
+        return self._windows(X, targets=True)
