@@ -603,7 +603,8 @@ def test_messages_show_numpy_values_as_written():
     y = pd.Series(np.arange(30.0), index=pd.date_range("2000-01", periods=30, freq="MS"))
     with pytest.raises(ValueError, match=r"order=\(1, -1, 0\) is not valid"):
         ARIMAForecaster(order=tuple(np.array([1, -1, 0]))).fit(y)
-    doubled = pd.Series(np.arange(4.0), index=pd.DatetimeIndex(["2000-01-01"] * 2 + ["2000-02-01"] * 2))
+    doubled = pd.Series(np.arange(4.0),
+                        index=pd.DatetimeIndex(["2000-01-01"] * 2 + ["2000-02-01"] * 2))
     with pytest.raises(ValueError, match=r"duplicated time stamps \(e.g. \['2000-01-01 00:00:00', "
                                          r"'2000-02-01 00:00:00'\]\)"):
         SeasonalNaiveForecaster().fit(doubled)

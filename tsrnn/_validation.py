@@ -54,8 +54,8 @@ def check_network_params(est, cell: str) -> None:
     check_choice(cell, "cell", tuple(CELLS))
     if cell != "rnn" and est.nonlinearity == "relu":
         elman = "cell='rnn'" if "cell" in est.get_params() else "RNNForecaster"
-        raise ValueError(f"nonlinearity='relu' is for the Elman cell only ({cell.upper()} cells use "
-                         f"tanh); use {elman}, or leave nonlinearity='tanh'.")
+        raise ValueError(f"nonlinearity='relu' is for the Elman cell only ({cell.upper()} cells "
+                         f"use tanh); use {elman}, or leave nonlinearity='tanh'.")
     check_choice(est.nonlinearity, "nonlinearity", ("tanh", "relu") if cell == "rnn" else ("tanh",))
     check_number(est.hidden_size, "hidden_size", Integral, min_val=1)
     check_number(est.num_layers, "num_layers", Integral, min_val=1)

@@ -144,8 +144,9 @@ class ARIMAForecaster(BaseForecaster):
             period = (" (the season's length, statsmodels' fourth entry, is season_length here)"
                       if name == "seasonal_order" and np.ndim(value) == 1 and len(value) == 4
                       else "")
-            raise ValueError(f"{name}={plain(value)!r} is not valid; pass three non-negative integers "
-                             f"({letters}){period}, or None to choose them automatically.")
+            raise ValueError(f"{name}={plain(value)!r} is not valid; pass three non-negative "
+                             f"integers ({letters}){period}, or None to choose them "
+                             "automatically.")
 
     def _fit_values(self, values, cov, m):
         self._results, self.orders_ = [], []

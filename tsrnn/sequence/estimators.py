@@ -68,8 +68,8 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
             return np.searchsorted(self.classes_, labels).astype(np.int64)
         classes, encoded = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
-            raise ValueError(f"y has only one class ({plain(classes[0])!r}); a classifier needs two "
-                             "or more.")
+            raise ValueError(f"y has only one class ({plain(classes[0])!r}); a classifier needs "
+                             "two or more.")
         self.classes_ = classes
         return encoded.astype(np.int64)
 
@@ -117,8 +117,8 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
                    if not (isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < np.inf)}
             if bad:
                 raise ValueError(
-                    f"class_weight has weights {plain(bad)} that are not finite non-negative numbers; "
-                    "give each class a weight >= 0 (0 leaves its samples out)."
+                    f"class_weight has weights {plain(bad)} that are not finite non-negative "
+                    "numbers; give each class a weight >= 0 (0 leaves its samples out)."
                 )
         seen = targets != _IGNORE
         if isinstance(self.class_weight, dict):

@@ -64,27 +64,9 @@ def read_sequences(X, name: str = "X", dtype=np.float32,
                    f"layout), pass [x.T for x in {name}]." if len(rows) == 1 else "")
             )
         return pad(seqs, 0.0, dtype), np.array([len(s) for s in seqs], dtype=np.int64)
-    if isinstance(X, pd.DataFrame) and X.size and np.ndim(X.iat[0, 0]) > 0:
-        raise ValueError(
-            f"{name} is a DataFrame of sequences in its cells (sktime's nested format: a row "
-            "per sequence, a column per feature); pass a list of (T_i, D) arrays: "
-            f"[np.column_stack(row) for row in {name}.itertuples(index=False)]."
-        )
-    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
-        raise ValueError(
-            f"{name} is a DataFrame with a MultiIndex (sktime's and aeon's pd-multiindex: a row "
-            "per sequence and step); pass a list of (T_i, D) arrays, each sorted by step, with "
-            f"the labels in the same order: groups = {name}.sort_index().groupby(level=0); "
-            "X = [g.to_numpy() for _, g in groups]; y = labels.loc[list(groups.groups)] for "
-            "labels indexed by sequence id."
-        )
-    if isinstance(X, pd.DataFrame) and isinstance(X.columns, pd.MultiIndex):
-        raise ValueError(
-            f"{name} has MultiIndex columns (a pivoted table: a column per feature and step?); "
-            "pass an (N, T, D) array with the steps before the features, e.g. "
-            f"{name}.to_numpy().reshape(N, D, T).transpose(0, 2, 1) when the columns are "
-            "(feature, step) pairs sorted by feature, or a list of (T_i, D) arrays."
-        )
+    problem = _frame_layout(X, name) if isinstance(X, pd.DataFrame) else None
+    if problem:
+        raise ValueError(f"{name} {problem}")
     # (tslearn and aeon pad sequences of different lengths with NaN)
     arr = as_float_array(X, name, fill=(
         "if NaN pads sequences of different lengths, pass a list of (T_i, D) arrays instead, "
@@ -115,6 +97,27 @@ def _sample_weight(sample_weight, n: int) -> np.ndarray:
     if (w < 0).any() or not w.any():
         raise ValueError("sample_weight must be non-negative and not all zero.")
     return w
+
+
+def _frame_layout(X: pd.DataFrame, name: str) -> str | None:
+    """What is wrong with a DataFrame's layout for sequences, and the conversion (None: it is
+    a (N, T) table of one feature)."""
+    if X.size and np.ndim(X.iat[0, 0]) > 0:
+        return ("is a DataFrame of sequences in its cells (sktime's nested format: a row per "
+                "sequence, a column per feature); pass a list of (T_i, D) arrays: "
+                f"[np.column_stack(row) for row in {name}.itertuples(index=False)].")
+    if isinstance(X.index, pd.MultiIndex):
+        return ("is a DataFrame with a MultiIndex (sktime's and aeon's pd-multiindex: a row per "
+                "sequence and step); pass a list of (T_i, D) arrays, each sorted by step, with "
+                f"the labels in the same order: groups = {name}.sort_index().groupby(level=0); "
+                "X = [g.to_numpy() for _, g in groups]; y = labels.loc[list(groups.groups)] "
+                "for labels indexed by sequence id.")
+    if isinstance(X.columns, pd.MultiIndex):
+        return ("has MultiIndex columns (a pivoted table: a column per feature and step?); "
+                "pass an (N, T, D) array with the steps before the features, e.g. "
+                f"{name}.to_numpy().reshape(N, D, T).transpose(0, 2, 1) when the columns are "
+                "(feature, step) pairs sorted by feature, or a list of (T_i, D) arrays.")
+    return None
 
 
 def per_step_targets(y, lengths: np.ndarray) -> list[np.ndarray]:
