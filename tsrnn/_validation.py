@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import sklearn
 from sklearn.utils import check_scalar
 
 from .networks import CELLS
@@ -155,12 +156,14 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
-    """``warnings.warn`` attributed to the caller's first frame outside tsrnn (a fixed
-    ``stacklevel`` pointed into tsrnn whenever a wrapper such as ``with_autograd`` sat
-    between), so that the warning names the user's line and filters by module work."""
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    """``warnings.warn`` attributed to the caller's first frame outside tsrnn and scikit-learn
+    (a fixed ``stacklevel`` pointed into tsrnn whenever a wrapper such as ``with_autograd`` sat
+    between, and ``score`` is scikit-learn's), so that the warning names the user's line and
+    filters by module work."""
+    packages = tuple(os.path.dirname(os.path.abspath(path)) + os.sep
+                     for path in (__file__, sklearn.__file__))
     frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(package):
+    while frame is not None and frame.f_code.co_filename.startswith(packages):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 

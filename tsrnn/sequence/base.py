@@ -389,6 +389,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self._record_fit_params()
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
+        self._shortest = int(lengths.min())  # predict warns below it (output="last")
         self.__dict__.pop("feature_names_in_", None)
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
@@ -515,6 +516,14 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "
                 f"{self.n_features_in_}; pass sequences with the same features (in the same "
                 "layout: tsrnn reads (N, T, D), aeon and sktime store (N, D, T))."
+            )
+        shortest = getattr(self, "_shortest", None)  # (models saved before it have none)
+        if shortest is not None and self._fitted("output") == "last" and lengths.min() < shortest:
+            warn(
+                f"X has {int((lengths < shortest).sum())} sequence(s) shorter than the shortest "
+                f"seen in fit ({shortest} steps; here {int(lengths.min())}): the network never "
+                "saw such lengths, and its predictions on them can be poor (GunPoint cut from "
+                "150 to 100 steps scored 0.53 instead of 0.95)."
             )
         mask = np.arange(seqs.shape[1]) < lengths[:, None]
         cell = self._module_spec.get("layout", {}).get("cell", self.cell)  # as fitted
