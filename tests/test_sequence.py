@@ -435,7 +435,9 @@ def test_warm_start_continues_training_the_same_network():
     before = {k: v.clone() for k, v in module.state_dict().items()}
     clf.fit(X, y)
     # a copy of the fitted network trained on (so a failed fit leaves the model as it was)
-    assert clf.loss_curve_[0] < first_curve[0] and clf.loss_curve_[0] <= first_curve[-1] * 1.05
+    # the curve goes on from the first fit's (appended, as scikit-learn's MLP does)
+    assert clf.loss_curve_[:5] == first_curve and len(clf.loss_curve_) == 10
+    assert clf.loss_curve_[5] < first_curve[0] and clf.loss_curve_[5] <= first_curve[-1] * 1.05
     assert all(torch.equal(v, before[k]) for k, v in module.state_dict().items())
     module = clf.module_
     with pytest.raises(ValueError, match=r"labels \['new'\] were not seen in the first fit"):

@@ -182,7 +182,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         The features' names, when ``X`` was a list of DataFrames (their columns, by which the
         DataFrames given to ``predict`` are matched).
     loss_curve_, validation_loss_curve_ : list of float
+        The mean training loss (and validation loss, with early stopping) of each epoch. A
+        ``warm_start`` fit appends its epochs, as scikit-learn's MLP does.
     best_epoch_ : int
+        The epoch whose weights were kept, an index into ``loss_curve_``.
     """
 
     _LAYOUT = ("cell", "hidden_size", "num_layers", "dropout", "nonlinearity", "bidirectional",
@@ -389,13 +392,17 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self._record_fit_params()
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
-        self._shortest = int(lengths.min())  # predict warns below it (output="last")
+        # predict warns below the shortest length seen (output="last"), over warm fits too
+        self._shortest = int(min(lengths.min(), self._shortest if warm else np.inf))
         self.__dict__.pop("feature_names_in_", None)
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
-        self.loss_curve_ = result.loss_curve
-        self.validation_loss_curve_ = result.validation_loss_curve
-        self.best_epoch_ = result.best_epoch
+        # a warm fit appends its epochs to the curves, as scikit-learn's MLP does
+        before = len(self.loss_curve_) if warm else 0
+        self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
+        self.validation_loss_curve_ = ((self.validation_loss_curve_ if warm else [])
+                                       + result.validation_loss_curve)
+        self.best_epoch_ = before + result.best_epoch
         return self
 
     def _check_params(self) -> None:
