@@ -192,6 +192,38 @@ def test_the_order_of_a_panels_rows_does_not_change_the_model():
                                   b.set_index(["unique_id", "ds"]).sort_index())
 
 
+@pytest.mark.parametrize("scaling", ["local", "standard"])
+def test_per_series_statistics_of_a_panel_are_those_of_each_series_alone(scaling, monkeypatch):
+    """Series of one length are scaled together, as one array (20,000 series: 17.4 s -> 4.6 s
+    to fit); each series' centre, scale, constancy and MASE scale are those it gets alone, to
+    the last bit, in the chunks the stacking is cut into too."""
+    import tsrnn.evaluation
+
+    df = _panel(n_series=9)
+    equal = df[df.unique_id.isin(["s0", "s1"])].assign(unique_id=lambda f: f.unique_id + "b")
+    flat = df[df.unique_id == "s2"].assign(unique_id="flat", y=5.0)
+    df = pd.concat([df, equal, flat, flat.assign(unique_id="flat, on = 0")], ignore_index=True)
+    X = pd.concat([pd.DataFrame({"unique_id": uid, "ds": pd.date_range(
+        part.ds.iloc[0], periods=len(part) + 3, freq="MS")}) for uid, part in df.groupby(
+        "unique_id")], ignore_index=True)
+    X["promo"] = np.random.default_rng(0).normal(size=len(X))
+    X["on"] = np.where(X.unique_id == "flat, on = 0", 0.0, np.arange(len(X)) % 2)
+    kw = dict(horizon=3, window_length=12, max_steps=1, ensemble_size=1, hidden_size=4,
+              scaling=scaling, random_state=0)
+    together = GRUForecaster(**kw).fit(df, X=X)
+    monkeypatch.setattr(tsrnn.evaluation, "_STACK_VALUES", 1)  # every series alone
+    alone = GRUForecaster(**kw).fit(df, X=X)
+    monkeypatch.setattr(tsrnn.evaluation, "_STACK_VALUES", 600)  # chunks of 2 to 4 series
+    chunked = GRUForecaster(**kw).fit(df, X=X)
+    for fitted in (together, chunked):
+        for name in ("_center", "_scale", "_constant", "mase_scale_"):
+            np.testing.assert_array_equal(getattr(fitted, name), getattr(alone, name))
+    # a constant series is forecast as its constant, unless a covariate of its was constant too
+    ids = np.asarray(together._panel[0])
+    assert ids[together._constant[:, 0]].tolist() == ["flat"]
+    assert together._center.shape == (13, 3) and together.mase_scale_.shape == (13, 1)
+
+
 def test_a_big_panel_is_forecast_in_bounded_batches(monkeypatch):
     # every series went through the network at once: 40,000 series took 1.1 GB to predict
     import tsrnn._training

@@ -59,7 +59,11 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
         One scale per column.
     """
     check_count(season_length, "season_length")
-    y = _as_2d(y_train, "y_train")
+    return _mase_scale(_as_2d(y_train, "y_train"), season_length)
+
+
+def _mase_scale(y: np.ndarray, season_length: int) -> np.ndarray:
+    """:func:`mase_scale` of a float ``y`` of shape (T, ...), unchecked."""
     scale = _naive_error(y, season_length)
     if season_length > 1 and (scale == 0).any():
         scale = np.where(scale == 0, _naive_error(y, 1), scale)
@@ -67,20 +71,50 @@ def mase_scale(y_train, season_length: int = 1) -> np.ndarray:
 
 
 def _naive_error(y: np.ndarray, season_length: int) -> np.ndarray:
-    """In-sample mean absolute error of the seasonal naive forecast per column of a 2-D float
-    ``y`` (lag 1 when ``y`` is not longer than a season; 0 without two observations): 0 where it
-    is rounding noise against the values' size (an exactly repeating sine gave 7e-14)."""
-    m = season_length if len(y) > season_length else 1
-    if len(y) <= m:
-        return np.zeros(y.shape[1])
-    total, peak = np.zeros(y.shape[1]), np.zeros(y.shape[1])
+    """In-sample mean absolute error of the seasonal naive forecast per column of a float
+    ``y`` of shape (..., T, C), along T (lag 1 when ``y`` is not longer than a season; 0
+    without two observations): 0 where it is rounding noise against the values' size (an
+    exactly repeating sine gave 7e-14)."""
+    n = y.shape[-2]
+    m = season_length if n > season_length else 1
+    shape = y.shape[:-2] + y.shape[-1:]
+    if n <= m:
+        return np.zeros(shape)
+    total, peak = np.zeros(shape), np.zeros(shape)
     block = 1 << 16  # a block at a time: no copy of a long series
-    for start in range(m, len(y), block):
-        stop = min(start + block, len(y))
-        total += np.abs(y[start:stop] - y[start - m : stop - m]).sum(axis=0)
-        peak = np.maximum(peak, np.abs(y[start - m : stop]).max(axis=0))
-    scale = total / (len(y) - m)
+    for start in range(m, n, block):
+        stop = min(start + block, n)
+        total += np.abs(y[..., start:stop, :] - y[..., start - m : stop - m, :]).sum(axis=-2)
+        peak = np.maximum(peak, np.abs(y[..., start - m : stop, :]).max(axis=-2))
+    scale = total / (n - m)
     return np.where(scale <= 10 * np.finfo(np.float64).eps * peak, 0.0, scale)
+
+
+_STACK_VALUES = 1 << 22  # values of same-length series stacked at a time by _per_series
+
+
+def _per_series(fn, data: list[np.ndarray]) -> np.ndarray:
+    """``fn`` of every (T_i, C) series in ``data``, stacked (S, ...).
+
+    ``fn`` reduces along axis -2 (time): series of one length are given to it together, as
+    one (n, T, C) array (a few million values at a time; a long series alone, as a view).
+    One call per series took 0.4 ms each on a panel of 20,000. Each series keeps its own
+    memory layout in the stack, so numpy adds its values in the same order either way and the
+    results are the same to the last bit.
+    """
+    lengths = np.array([len(x) for x in data])
+    parts, where = [], []
+    for length in np.unique(lengths):
+        idx = np.flatnonzero(lengths == length)
+        step = max(1, _STACK_VALUES // max(1, length * data[idx[0]].shape[1]))
+        for start in range(0, len(idx), step):
+            chunk = idx[start : start + step]
+            stacked = (data[chunk[0]][None] if len(chunk) == 1
+                       else np.stack([data[i] for i in chunk]))
+            parts.append(fn(stacked))
+            where.append(chunk)
+    out = np.concatenate(parts)
+    return out[np.argsort(np.concatenate(where), kind="stable")]
 
 
 def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:

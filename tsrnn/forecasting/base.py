@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _pandas
 from .._validation import check_count, check_number, unchanged_on_error
-from ..evaluation import mase, mase_scale
+from ..evaluation import _mase_scale, _per_series, mase, mase_scale
 
 
 @contextmanager
@@ -117,7 +117,7 @@ class BaseForecaster(BaseEstimator):
         refused fit restores them all, see ``fit``)."""
         scale_m = _pandas.panel_season_length(panel)  # the data's season, as for a series
         self.season_length_ = self.season_length or scale_m
-        self.mase_scale_ = np.stack([mase_scale(v, scale_m) for v in series])  # (S, 1)
+        self.mase_scale_ = _per_series(lambda v: _mase_scale(v, scale_m), series)  # (S, 1)
         self.n_targets_ = 1
         self.n_covariates_ = 0 if covariates is None else covariates[0].shape[1]
         self._covariate_names = names

@@ -27,7 +27,7 @@ from .._validation import (
     is_constant,
     safe_scale,
 )
-from ..evaluation import _naive_error, _ndiffs
+from ..evaluation import _naive_error, _ndiffs, _per_series
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
 
@@ -63,7 +63,9 @@ def _raise_fraction(windows: int) -> str:
 
 def _last_window(x: np.ndarray, w: int) -> np.ndarray:
     """The last ``w`` rows of ``x``; a shorter series is padded in front with its first row."""
-    return np.vstack([np.repeat(x[:1], max(0, w - len(x)), axis=0), x[-w:]])
+    if len(x) >= w:
+        return x[-w:]
+    return np.vstack([np.repeat(x[:1], w - len(x), axis=0), x])
 
 
 def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
@@ -324,22 +326,26 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             )
         return w
 
-    def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-        center, scale = np.zeros(data.shape[1]), np.ones(data.shape[1])
+    def _scaling_stats(self, data: np.ndarray, d: int, m: int) -> np.ndarray:
+        """Centre and scale of each column of ``data`` (..., T, C), along T, as an array
+        (..., 2, C)."""
+        shape = data.shape[:-2] + data.shape[-1:]
+        center, scale = np.zeros(shape), np.ones(shape)
         if self.scaling == "standard":
-            center, scale = data.mean(axis=0), data.std(axis=0)
+            center, scale = data.mean(axis=-2), data.std(axis=-2)
         elif self.scaling == "local":
             # centred too (in float64, before the float32 cast): windows are shifted by their
             # last value anyway, and a series far from 0 (1e7 + a small signal) keeps its signal
-            center = data.mean(axis=0)
+            center = data.mean(axis=-2)
             # a season that repeats exactly has no naive error: the spread instead (it divided
             # by rounding noise, 7e-14; a constant's spread of 0 becomes 1 in safe_scale)
-            naive = _naive_error(data[:, :d], m)
-            scale[:d] = np.where(naive > 0, naive, data[:, :d].std(axis=0))
-            scale[d:] = data[:, d:].std(axis=0)  # covariates z-scored; no copy of the targets
+            naive = _naive_error(data[..., :d], m)
+            scale[..., :d] = np.where(naive > 0, naive, data[..., :d].std(axis=-2))
+            scale[..., d:] = data[..., d:].std(axis=-2)  # covariates z-scored; targets not copied
         # targets judged relative to their size (forecasts are multiplied back), inputs not
-        return center, np.r_[safe_scale(scale[:d], center[:d], relative=True),
-                             safe_scale(scale[d:], center[d:])]
+        return np.stack([center, np.concatenate(
+            [safe_scale(scale[..., :d], center[..., :d], relative=True),
+             safe_scale(scale[..., d:], center[..., d:])], axis=-1)], axis=-2)
 
     @property
     def anchor_lags_(self) -> list[int]:
@@ -399,8 +405,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         w = self._resolve_window(lengths.max(), m, h, len(series) > 1)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         level_input = self._choose_level_input([series[i] for i in order])
-        center, scale = map(np.stack, zip(*(self._scaling_stats(x, d, m)
-                                             for x in data)))  # (S, C)
+        stats = _per_series(lambda x: self._scaling_stats(x, d, m), data)
+        center, scale = stats[:, 0], stats[:, 1]  # (S, C) each
         device = resolve_device(self.device)
         check_precision(self.precision, device, self._cell)
         seed = draw_seed(self.random_state)
@@ -441,8 +447,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         # forecast as that constant while their window stays flat, not as the network's
         # residual output in the series' own units (1); unless a covariate of theirs was
         # constant too, whose effect is unknown (a product launched later: on = 0 throughout)
-        self._constant = np.stack([_flat(x[:, :d]) & ~_flat(x[:, d:], relative=False).any()
-                                   for x in data])  # (S, D)
+        self._constant = _per_series(lambda x: _flat(x[..., :d], axis=-2) & ~_flat(
+            x[..., d:], axis=-2, relative=False).any(axis=-1, keepdims=True), data)  # (S, D)
         self._history = np.stack([_last_window(x, w) for x in data])  # (S, w, C), unscaled
         self._observed = np.minimum(lengths, w)  # real rows in each history (short: padded)
         self._record_fit_params()
