@@ -250,3 +250,29 @@ def test_arima_covariates_do_not_depend_on_their_units_and_constant_ones_are_lef
     flag = pd.DataFrame({"open": np.ones(n + 6)}, index)
     with_flag = ARIMAForecaster(horizon=6, order=(1, 0, 0)).fit(y, flag[:n])
     np.testing.assert_allclose(with_flag.predict(X=flag[n:]), alone.predict())
+
+
+def test_arima_leaves_out_a_covariate_whose_differences_are_constant():
+    """A time index beside the drift of a differenced model (and its second difference, 0, in
+    a twice-differenced one) cannot be estimated: it got a coefficient of -8e13 and forecast
+    -1.4e15 when its future values jumped by 6. It is left out of that column's model; a
+    covariate beside it that can be estimated keeps its effect, in fit, update and predict."""
+    y = load_airpassengers()
+    index = pd.date_range(y.index[0], periods=148, freq="MS")
+    rng = np.random.default_rng(0)
+    promo = rng.normal(size=148)
+    X = pd.DataFrame({"t": np.arange(148.0), "promo": promo}, index)
+    yp = y + 40 * promo[:144]
+    for order in [(1, 1, 0), (0, 2, 1)]:
+        alone = ARIMAForecaster(order=order, horizon=2).fit(y[:142])
+        timed = ARIMAForecaster(order=order, horizon=2).fit(y[:142], X=X[["t"]][:142])
+        for shift in (0, 6):
+            np.testing.assert_allclose(timed.predict(X=X[["t"]][142:144] + shift),
+                                       alone.predict(), rtol=1e-6)
+        timed.update(y[142:], X=X[["t"]][142:144])
+        alone.update(y[142:])
+        np.testing.assert_allclose(timed.predict(X=X[["t"]][144:]), alone.predict(), rtol=1e-6)
+    both = ARIMAForecaster(order=(1, 1, 0), horizon=4).fit(yp, X=X[:144])
+    forecast = both.predict(X=X[144:])
+    without = both.predict(X=X[144:].assign(promo=0.0))
+    np.testing.assert_allclose(forecast - without, 40 * promo[144:], rtol=0.05)

@@ -17,6 +17,8 @@ from tsrnn import (
     mase,
 )
 
+from tsrnn.datasets import load_airpassengers
+
 FAST = dict(max_epochs=30, hidden_size=16, random_state=0, device="cpu", ensemble_size=1)
 
 
@@ -585,3 +587,27 @@ def test_data_in_tiny_units_keeps_its_signal():
                                rtol=1e-6)
     np.testing.assert_allclose(ARIMAForecaster(horizon=6).fit(y * 1e-15).predict() / 1e-15,
                                ARIMAForecaster(horizon=6).fit(y).predict(), rtol=1e-4)
+
+
+def test_a_direct_forecast_with_covariates_for_fewer_steps_than_its_block_warns():
+    """The head forecasts its trained block at once from all of its covariate rows: with X
+    for 6 of 12 steps, the first 6 forecasts read the 6th row repeated (air passengers: up to
+    20 from those with the real rows). It warns; seq2seq and recursive read only the steps up
+    to each forecast, so they agree with the whole X and do not."""
+    import warnings
+
+    y = load_airpassengers()
+    stamps = pd.date_range(y.index[0], periods=156, freq="MS")
+    X = pd.DataFrame({"promo": np.random.default_rng(0).normal(size=156)}, stamps)
+    kw = dict(horizon=12, max_steps=20, ensemble_size=1, random_state=0)
+    direct = GRUForecaster(**kw).fit(y, X=X[:144])
+    with pytest.warns(UserWarning, match=r"X has 6 row\(s\) of future covariates, but "
+                                         r"GRUForecaster reads 12 to forecast 6.*Pass X for 12"):
+        short = direct.predict(horizon=6, X=X[144:150])
+    assert not np.allclose(short, direct.predict(X=X[144:])[:6])
+    for strategy in ("seq2seq", "recursive"):
+        model = GRUForecaster(strategy=strategy, **kw).fit(y, X=X[:144])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_allclose(model.predict(horizon=6, X=X[144:150]),
+                                       model.predict(X=X[144:])[:6], rtol=1e-6)

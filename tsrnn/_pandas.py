@@ -691,11 +691,12 @@ def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     return cov
 
 
-def panel_future_covariates(X, panel: tuple, names: list, h, n: int) -> np.ndarray:
+def panel_future_covariates(X, panel: tuple, names: list, h, n: int):
     """Covariates (S, n, K) of the ``n`` steps after each series' end, from a long-format
-    ``X``: series ``i`` needs its next ``h`` rows (an int, or one per series: 0 for one whose
-    forecasts are not read, which gets zeros where ``X`` has none); where its rows stop earlier
-    than ``n``, its last one is repeated (as for a single series)."""
+    ``X``, and the rows of them X gave (S,): series ``i`` needs its next ``h`` rows (an int, or
+    one per series: 0 for one whose forecasts are not read, which gets zeros where ``X`` has
+    none); where its rows stop earlier than ``n``, its last one is repeated (as for a single
+    series)."""
     ids = panel[0]
     stamps = _future_stamps(panel, n)
     codes = np.repeat(np.arange(len(ids)), n)
@@ -705,7 +706,8 @@ def panel_future_covariates(X, panel: tuple, names: list, h, n: int) -> np.ndarr
     found = found.reshape(len(ids), n)
     have = np.where(found.all(axis=1), n, np.argmin(found, axis=1))  # consecutive rows (>= h)
     rows = np.minimum(np.arange(n), np.maximum(have, 1)[:, None] - 1)  # the last one repeated
-    return np.nan_to_num(cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows])
+    return (np.nan_to_num(cov.reshape(len(ids), n, -1)[np.arange(len(ids))[:, None], rows]),
+            have)
 
 
 def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:

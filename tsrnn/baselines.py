@@ -92,6 +92,20 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
     return max(0.0, 1.0 - np.var(res.resid) / total)
 
 
+def _identifiable(cov, d: int, big_d: int, m: int):
+    """Which covariates (columns, in model units) a regression with ARIMA errors differenced
+    ``d`` times and ``big_d`` times by season ``m`` can estimate: not those whose differences
+    are constant, which the drift or the diffuse start absorbs (a time index beside a drift
+    got a coefficient of -8e13, and a forecast of -1e15 for the next step but six); None
+    without covariates."""
+    if cov is None:
+        return None
+    diffed = np.diff(cov[m:] - cov[:-m] if big_d else cov, n=d, axis=0)
+    if not (d or big_d) or len(diffed) < 2:
+        return np.ones(cov.shape[1], dtype=bool)
+    return ~is_constant(diffed.std(axis=0), diffed.mean(axis=0))
+
+
 class ARIMAForecaster(BaseForecaster):
     """(Seasonal) ARIMA from statsmodels, with automatic order selection when none is given.
 
@@ -103,7 +117,9 @@ class ARIMAForecaster(BaseForecaster):
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
     enter as regressors, z-scored (one constant over the training series is left out: its
-    effect cannot be estimated). Each column is fit z-scored and its forecasts mapped back, so
+    effect cannot be estimated; so is one whose differences, taken as the model's, are constant,
+    such as a time index beside a drift or month dummies beside a seasonal difference). Each
+    column is fit z-scored and its forecasts mapped back, so
     orders and forecasts do not depend on the series' units (statsmodels' approximate diffuse
     start does, on raw values).
 
@@ -149,7 +165,7 @@ class ARIMAForecaster(BaseForecaster):
                              "automatically.")
 
     def _fit_values(self, values, cov, m):
-        self._results, self.orders_ = [], []
+        self._results, self.orders_, self._cov_kept = [], [], []
         self.__dict__.pop("_cov_stats", None)
         if cov is not None:
             # covariates z-scored too (their units moved the fit: a price in mills lost its
@@ -159,8 +175,9 @@ class ARIMAForecaster(BaseForecaster):
             self._cov_stats = mean, safe_scale(std, mean), ~is_constant(std, mean)
         cov = self._covariates_in_model_units(cov)
         for col in _standardise(self, values).T:
-            result = self._select(col, cov, m)
+            result, kept = self._select(col, cov, m)
             self._results.append(result)
+            self._cov_kept.append(kept)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
 
     def _fit_one(self, y, cov, order, seasonal, constant, m):
@@ -182,7 +199,7 @@ class ARIMAForecaster(BaseForecaster):
             # about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
             model = SARIMAX(y, exog=cov, order=(0, 0, 0), trend="c")
             n_cov = 0 if cov is None else cov.shape[1]
-            return model.smooth(np.r_[y.mean(), np.zeros(n_cov), 1.0])
+            return model.smooth(np.r_[y.mean(), np.zeros(n_cov), 1.0]), _identifiable(cov, 0, 0, m)
         if m < 2 and fixed_seasonal is not None and any(fixed_seasonal):
             raise ValueError(
                 f"seasonal_order={tuple(fixed_seasonal)} needs a season, but the series has "
@@ -199,6 +216,8 @@ class ARIMAForecaster(BaseForecaster):
             else int(_seasonal_strength(y, m) > 0.64)
         )
         d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
+        kept = _identifiable(cov, d, big_d, m)
+        cov = None if cov is None or not kept.any() else cov[:, kept]
         # an undifferenced model has its mean; with one difference in all, a drift is chosen
         # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
         free_constant = d + big_d == 1 and not caller_fixed_both
@@ -212,7 +231,7 @@ class ARIMAForecaster(BaseForecaster):
                             trend="c" if d + big_d == 1 else None)
             n_cov = 0 if cov is None else cov.shape[1]
             drift = [dx.mean()] if d + big_d == 1 else []
-            return model.smooth(np.r_[drift, np.zeros(n_cov), 1.0])
+            return model.smooth(np.r_[drift, np.zeros(n_cov), 1.0]), kept
         fits: dict = {}
 
         def spec(k):  # k = (p, q, P, Q, constant) -> (order, seasonal_order, constant)
@@ -272,7 +291,7 @@ class ARIMAForecaster(BaseForecaster):
                 "no ARIMA model could be fit to this series; pass an explicit order, or check "
                 "the series for constant or extreme values."
             )
-        return fits[spec(best)]
+        return fits[spec(best)], kept
 
     def _covariates_in_model_units(self, cov):
         if cov is None or not hasattr(self, "_cov_stats"):  # (models from before: as given)
@@ -280,16 +299,22 @@ class ARIMAForecaster(BaseForecaster):
         mean, scale, used = self._cov_stats
         return ((cov - mean) / scale)[:, used] if used.any() else None
 
-    def _update_values(self, values, cov):
+    def _column_covariates(self, cov) -> list:
+        """The covariates in model units that each column's model reads."""
         cov = self._covariates_in_model_units(cov)
+        kept = getattr(self, "_cov_kept", [None] * len(self._results))  # (models from before)
+        return [cov if cov is None or k is None else cov[:, k] if k.any() else None
+                for k in kept]
+
+    def _update_values(self, values, cov):
         # extend filters only the new values on from the last state (append re-ran the filter
         # and smoother over the whole history: a walk-forward backtest grew quadratically)
-        self._results = [r.extend(col, exog=cov)
-                         for r, col in zip(self._results, _in_model_units(self, values).T)]
+        self._results = [r.extend(col, exog=c) for r, col, c in zip(
+            self._results, _in_model_units(self, values).T, self._column_covariates(cov))]
 
     def _predict_values(self, h, future_cov):
-        exog = self._covariates_in_model_units(None if future_cov is None else future_cov[:h])
-        cols = [r.forecast(h, exog=exog) for r in self._results]
+        exogs = self._column_covariates(None if future_cov is None else future_cov[:h])
+        cols = [r.forecast(h, exog=exog) for r, exog in zip(self._results, exogs)]
         return _in_data_units(self, np.column_stack(cols))
 
 

@@ -174,6 +174,9 @@ class TransformedTargetForecaster(BaseForecaster):
     def _covariate_rows(self, h: int) -> int:
         return self.forecaster_._covariate_rows(h)
 
+    def _covariates_read(self, h: int) -> int:
+        return self.forecaster_._covariates_read(h)
+
     def _predict_panel(self, h, future_cov):
         z = self.forecaster_._predict_panel(h, future_cov)  # (S, h, 1), transformed
         return np.stack([member._inverse(zi) for member, zi in zip(self._members, z)])

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _pandas
-from .._validation import check_count, check_number, unchanged_on_error
+from .._validation import check_count, check_number, unchanged_on_error, warn
 from ..evaluation import _mase_scale, _per_series, mase, mase_scale
 
 
@@ -156,6 +156,10 @@ class BaseForecaster(BaseEstimator):
         """The future covariate rows that forecasting ``h`` steps reads."""
         return h
 
+    def _covariates_read(self, h: int) -> int:
+        """The future covariate rows that the first ``h`` forecasts depend on."""
+        return h
+
     def _forecast(self, h: int, future_cov: np.ndarray | None) -> np.ndarray:
         """``_predict_values``, its result held to the hook's contract: an (h, D) array."""
         values = np.asarray(self._predict_values(h, future_cov))
@@ -216,12 +220,27 @@ class BaseForecaster(BaseEstimator):
         if self._panel is not None:
             cov = None
             if self._needs_covariates(X, "predict", f"each series' next {h} time stamps"):
-                cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, h,
-                                                      self._covariate_rows(h))
+                cov, have = _pandas.panel_future_covariates(
+                    X, self._panel, self._covariate_names, h, self._covariate_rows(h))
+                self._warn_short_covariates(int(have.min()), h)
             return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
         index = _pandas.future_index(self._format.index, h)
-        values = self._forecast(h, self._future_covariates(X, index))
+        cov = self._future_covariates(X, index)
+        if cov is not None:
+            self._warn_short_covariates(len(cov), h)
+        values = self._forecast(h, cov)
         return _pandas.write_series(values, self._format, index)
+
+    def _warn_short_covariates(self, rows: int, h: int) -> None:
+        """Warn where the first ``h`` forecasts depend on more covariate rows than X has (a
+        direct recurrent forecaster's head reads its whole trained block)."""
+        need = self._covariates_read(h)
+        if rows < need:
+            warn(f"X has {rows} row(s) of future covariates, but {type(self).__name__} reads "
+                 f"{need} to forecast {h} step(s): its head forecasts whole blocks of its trained "
+                 "horizon at once, so each forecast depends on the covariates of its whole block, "
+                 f"and the last row is repeated for the rest. Pass X for {need} steps, or fit with "
+                 "strategy='seq2seq' (forecasts that read only the steps up to their own).")
 
     def update(self, y, X=None):
         """Append new observations without refitting; forecasts then start after them.
@@ -395,7 +414,7 @@ class BaseForecaster(BaseEstimator):
             upto = np.zeros(len(self._panel[0]), dtype=np.int64)  # the rows each series needs
             np.maximum.at(upto, codes, steps)
             cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, upto,
-                                                  self._covariate_rows(n))
+                                                  self._covariate_rows(n))[0]
         forecast = self._predict_panel(n, cov)[codes, steps - 1, 0]
         errors = np.abs(values - forecast) / self.mase_scale_[codes, 0]
         count = np.bincount(codes, minlength=len(self._panel[0]))

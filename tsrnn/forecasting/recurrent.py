@@ -549,6 +549,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         """The future covariate rows that forecasting ``h`` steps reads: whole blocks."""
         return -(-h // self._block) * self._block
 
+    def _covariates_read(self, h: int) -> int:
+        # a direct head reads its whole block at once; seq2seq's decoder only the steps before
+        return self._covariate_rows(h) if self.strategy == "direct" else h
+
     def _predict_arrays(self, h: int, future_cov: np.ndarray | None,
                         window: np.ndarray | None = None,
                         observed: np.ndarray | None = None) -> np.ndarray:
