@@ -276,11 +276,14 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
         return pd.period_range(index[-1] + 1, periods=n, freq=index.freq, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         freq = _datetime_freq(index)
-        if index.tz is not None and not isinstance(freq, pd.offsets.Tick):
+        # pandas < 3 counts Day as a Tick (fixed 24 h); across DST it is a calendar day
+        if index.tz is not None and (not isinstance(freq, pd.offsets.Tick)
+                                     or isinstance(freq, pd.offsets.Day)):
             # wall-clock steps counted from the first stamp: a stamp that a clock change moved
             # (a midnight that does not exist is 01:00) must not move the ones after it
             return extend_index(index, n)[-n:]
-        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name)[1:]
+        return pd.date_range(index[-1], periods=n + 1, freq=freq, name=index.name,
+                             unit=index.unit)[1:]
     step = int(index[1] - index[0]) if len(index) > 1 else 1
     first, last = int(index[-1]) + step, int(index[-1]) + n * step
     if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
@@ -298,7 +301,7 @@ def extend_index(index: pd.Index, n: int) -> pd.Index:
         return pd.period_range(index[0], periods=len(index) + n, freq=index.freq, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         return pd.date_range(index[0], periods=len(index) + n, freq=_datetime_freq(index),
-                             name=index.name, **_WALL_CLOCK)
+                             name=index.name, unit=index.unit, **_WALL_CLOCK)
     return index.append(future_index(index, n))
 
 
@@ -607,12 +610,13 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             delta = pd.Timedelta(freq) // pd.Timedelta(1, unit=stamps.unit)  # in their unit
             steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
         else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
-            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base, **_WALL_CLOCK)
+            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base, unit=stamps.unit,
+                                 **_WALL_CLOCK)  # pandas < 3 makes ns stamps without unit=
             steps, stride = grid.get_indexer(stamps), freq.n
             for s in np.unique(codes[steps < 0]):  # off the panel's grid (another clock
                 rows = slice(first[s], last[s] + 1)  # offset, e.g. :30): on its own grid
                 own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base,
-                                    **_WALL_CLOCK)
+                                    unit=stamps.unit, **_WALL_CLOCK)
                 steps[rows] = own.get_indexer(stamps[rows])
         bad = steps < 0
         bad[1:] |= same & (np.diff(steps) != stride)
@@ -653,7 +657,7 @@ def _after(stamp, n: int, step: str) -> pd.Index:
     """The ``n`` time stamps after ``stamp`` (a Timestamp or Period) at frequency ``step``."""
     if isinstance(stamp, pd.Period):
         return pd.period_range(stamp + 1, periods=n, freq=stamp.freq)
-    return pd.date_range(stamp, periods=n + 1, freq=step, **_WALL_CLOCK)[1:]
+    return pd.date_range(stamp, periods=n + 1, freq=step, unit=stamp.unit, **_WALL_CLOCK)[1:]
 
 
 def panel_season_length(panel: tuple) -> int:

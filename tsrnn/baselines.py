@@ -309,7 +309,9 @@ class ARIMAForecaster(BaseForecaster):
     def _update_values(self, values, cov):
         # extend filters only the new values on from the last state (append re-ran the filter
         # and smoother over the whole history: a walk-forward backtest grew quadratically)
-        self._results = [r.extend(col, exog=c) for r, col, c in zip(
+        # (statsmodels 0.14 re-checks the specification on the new rows alone, and refuses a
+        # constant trend beside covariates that are constant there)
+        self._results = [r.extend(col, exog=c, validate_specification=False) for r, col, c in zip(
             self._results, _in_model_units(self, values).T, self._column_covariates(cov))]
 
     def _predict_values(self, h, future_cov):

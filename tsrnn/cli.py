@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,13 @@ def _stamps(column: pd.Series, dayfirst: bool = False) -> pd.Series:
         column = text.str.split("/").str[0]
     try:
         try:
-            return pd.to_datetime(column, dayfirst=dayfirst)
+            with warnings.catch_warnings():  # pandas 2.1-2.x: FutureWarning, then object dtype
+                warnings.filterwarnings("ignore", "In a future version of pandas, parsing "
+                                        "datetimes with mixed time zones", FutureWarning)
+                parsed = pd.to_datetime(column, dayfirst=dayfirst)
+            if parsed.dtype == object:  # pandas < 3 gives mixed offsets back as objects
+                raise ValueError("mixed UTC offsets")
+            return parsed
         except ValueError:
             wall = pd.to_datetime(column.astype(str).str.replace(r"([+-]\d\d:?\d\d|Z)$", "",
                                                                  regex=True), dayfirst=dayfirst)

@@ -98,8 +98,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
     conv_steps : int or None, default=64
         ``output="last"`` only: a strided convolutional front-end shortens sequences by
         ``ceil(longest training sequence / conv_steps)`` (sequences of zero weight do not
-        count) before the recurrence, to about ``conv_steps`` steps, in blocks of stride ``s``
-        at most 4 (kernel ``2 * s + 1``, ``conv_channels`` channels, BatchNorm, ReLU; one
+        count) before the recurrence, to between about ``conv_steps / 2`` and ``conv_steps``
+        steps (the blocks' strides multiply to at least that shortening), in blocks of stride
+        ``s`` at most 4 (kernel ``2 * s + 1``, ``conv_channels`` channels, BatchNorm, ReLU; one
         block of kernel 3 and stride 1 when the sequences are already shorter). None: the
         recurrence reads the input itself.
     conv_channels : int, default=64
