@@ -98,9 +98,9 @@ def _per_series(fn, data: list[np.ndarray]) -> np.ndarray:
 
     ``fn`` reduces along axis -2 (time): series of one length are given to it together, as
     one (n, T, C) array (a few million values at a time; a long series alone, as a view).
-    One call per series took 0.4 ms each on a panel of 20,000. Each series keeps its own
-    memory layout in the stack, so numpy adds its values in the same order either way and the
-    results are the same to the last bit.
+    Calls series by series made a fit of 20,000 series take 3.7-4.5 s instead of 0.33-0.37 s
+    (one training step). Each series keeps its own memory layout in the stack, so numpy adds
+    its values in the same order either way and the results are the same to the last bit.
     """
     lengths = np.array([len(x) for x in data])
     parts, where = [], []
