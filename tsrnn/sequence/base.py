@@ -394,7 +394,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.device_ = device
         self.n_features_in_ = seqs.shape[2]
         # predict warns below the shortest length seen (output="last"), over warm fits too
-        self._shortest = int(min(lengths.min(), self._shortest if warm else np.inf))
+        self._shortest = int(min(lengths.min(), getattr(self, "_shortest", np.inf) if warm
+                                 else np.inf))  # (models saved before kept no _shortest)
         self.__dict__.pop("feature_names_in_", None)
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
