@@ -436,7 +436,8 @@ def test_a_direct_forecast_of_fewer_steps_reads_the_covariates_given_for_the_blo
                       random_state=0).fit(y, X[:74])
     full = f.predict(X=X[74:])
     np.testing.assert_allclose(f.predict(horizon=2, X=X[74:]).to_numpy(), full.to_numpy()[:2])
-    short = f.predict(horizon=2, X=X[74:76])  # rows 3-6 unknown: the last given one repeats
+    with pytest.warns(UserWarning, match=r"X has 2 row\(s\).*reads 6 to forecast 2"):
+        short = f.predict(horizon=2, X=X[74:76])  # rows 3-6 unknown: the last given one repeats
     assert not np.allclose(short.to_numpy(), full.to_numpy()[:2])
 
 
