@@ -276,3 +276,40 @@ def test_arima_leaves_out_a_covariate_whose_differences_are_constant():
     forecast = both.predict(X=X[144:])
     without = both.predict(X=X[144:].assign(promo=0.0))
     np.testing.assert_allclose(forecast - without, 40 * promo[144:], rtol=0.05)
+
+
+def test_auto_arima_refuses_roots_near_the_unit_circle_as_auto_arima_does():
+    """lynx, less its last 6 years: ARMA(3,3) had an AR root at 1.0026 (an unconverged fit,
+    after statsmodels' 50 iterations); R's auto.arima (statsforecast's port) chooses
+    ARMA(2,2) with a mean there, clear of the circle, converged."""
+    from tsrnn.datasets import load_lynx
+    est = ARIMAForecaster(horizon=6).fit(load_lynx()[:-6])
+    result = est._results[0]
+    assert est.orders_ == [((2, 0, 2), (0, 0, 0))] and result.model.trend == "c"
+    assert np.abs(np.r_[result.arroots, result.maroots]).min() >= 1.01
+    assert result.mle_retvals["converged"]
+    # the caller's orders are taken as they are, a root on the circle or not (an MA(1) of a
+    # twice-differenced trend has its root at 1); with no other model on offer, the best
+    y = load_airpassengers()[:132]
+    fixed = ARIMAForecaster(order=(0, 2, 1), seasonal_order=(0, 1, 0), horizon=2).fit(y)
+    free = ARIMAForecaster(order=(0, 2, 1), horizon=2).fit(y)
+    assert np.abs(fixed._results[0].maroots).min() < 1.01
+    assert np.abs(free._results[0].maroots).min() < 1.01
+    assert np.isfinite(free.predict()).all()
+
+
+def test_the_stepwise_search_moves_p_and_q_together():
+    """M1 yearly series T146 (its first 13 years): ARIMA(1,1,0) has a lower AICc than the
+    (0,1,1) reached by moving one order at a time (no neighbour of it on that path is lower);
+    auto.arima's joint moves of p and q find it. The model kept is the exact fit of the whole
+    series, and no model one move away (each order, or p and q together) beats it."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    y = np.array([814.0, 1074, 1440, 1521, 1515, 1465, 1544, 1521, 1466, 1512, 1583, 1683, 1804])
+    est = ARIMAForecaster(horizon=6).fit(y)
+    result = est._results[0]
+    assert est.orders_ == [((1, 1, 0), (0, 0, 0))] and result.model.trend is None
+    assert result.nobs == 13 and not result.model.simple_differencing
+    z = (y - est._center[0]) / est._scale[0]
+    for p, q, trend in [(0, 1, None), (2, 1, None), (0, 0, None), (1, 0, "c"), (0, 1, "c")]:
+        other = SARIMAX(z, order=(p, 1, q), trend=trend, simple_differencing=True)
+        assert other.fit(disp=False, maxiter=500).aicc > result.aicc - 1e-6, (p, q, trend)

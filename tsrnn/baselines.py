@@ -106,6 +106,22 @@ def _identifiable(cov, d: int, big_d: int, m: int):
     return ~is_constant(diffed.std(axis=0), diffed.mean(axis=0))
 
 
+_MAXITER = 500  # (L-BFGS iterations of each ARIMA fit)
+# the stepwise search's moves of (p, q, P, Q, constant): each by one, and, as auto.arima, p and q
+# together, and P and Q together
+_MOVES = ([tuple(step if j == i else 0 for j in range(5)) for i in range(5) for step in (1, -1)]
+          + [(a, b, 0, 0, 0) for a in (1, -1) for b in (1, -1)]
+          + [(0, 0, a, b, 0) for a in (1, -1) for b in (1, -1)])
+
+
+def _near_unit_root(result) -> bool:
+    """Whether a fitted ARIMA has an AR or MA root within 1.01 of the unit circle, which
+    auto.arima refuses: such a model is on the edge of non-stationarity or non-invertibility,
+    its fit unreliable (lynx got an ARMA(3,3) with a root at 1.0026)."""
+    roots = np.r_[result.arroots, result.maroots]
+    return bool(len(roots)) and np.abs(roots).min() < 1.01
+
+
 class ARIMAForecaster(BaseForecaster):
     """(Seasonal) ARIMA from statsmodels, with automatic order selection when none is given.
 
@@ -180,16 +196,21 @@ class ARIMAForecaster(BaseForecaster):
             self._cov_kept.append(kept)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
 
-    def _fit_one(self, y, cov, order, seasonal, constant, m):
-        # SARIMAX's constant enters the differenced equation: with one difference, a drift
+    def _fit_one(self, y, cov, order, seasonal, constant, m, *, differenced=False, start=None):
+        # SARIMAX's constant enters the differenced equation: with one difference, a drift.
+        # ``differenced`` fits the ARMA of the differenced series (statsmodels' simple
+        # differencing: a state vector d + D m shorter, so several times faster), as auto.arima
+        # searches with an approximation and fits the chosen model exactly
         model = SARIMAX(
             y, exog=cov, order=order, seasonal_order=(*seasonal, m if any(seasonal) else 0),
-            trend="c" if constant else None,
+            trend="c" if constant else None, simple_differencing=differenced,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)
-            return model.fit(disp=False)
+            # (statsmodels' default of 50 iterations left lynx's ARMA(3,3) unconverged, 1.9
+            # above its optimum's AICc, and the search ranked that)
+            return model.fit(disp=False, maxiter=_MAXITER, start_params=start)
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
@@ -233,6 +254,8 @@ class ARIMAForecaster(BaseForecaster):
             drift = [dx.mean()] if d + big_d == 1 else []
             return model.smooth(np.r_[drift, np.zeros(n_cov), 1.0]), kept
         fits: dict = {}
+        ics: dict = {}  # (the specifications fit, by their AICc)
+        search = not caller_fixed_both  # (R's Arima takes the caller's orders as they are)
 
         def spec(k):  # k = (p, q, P, Q, constant) -> (order, seasonal_order, constant)
             order = tuple(fixed_order) if fixed_order is not None else (k[0], d, k[1])
@@ -252,7 +275,7 @@ class ARIMAForecaster(BaseForecaster):
                 return np.inf
             if spec(k) not in fits:
                 try:
-                    fits[spec(k)] = self._fit_one(y, cov, *spec(k), m)
+                    fits[spec(k)] = self._fit_one(y, cov, *spec(k), m, differenced=True)
                 except (np.linalg.LinAlgError, ValueError):
                     fits[spec(k)] = None
             res = fits[spec(k)]
@@ -261,19 +284,24 @@ class ARIMAForecaster(BaseForecaster):
             # AICc is undefined on a series too short for its correction (only ever the model
             # without ARMA terms, which then competes with nothing): AIC
             ic = res.aicc if np.isfinite(res.aicc) or arma else res.aic
-            return ic if np.isfinite(ic) else np.inf
+            ics[spec(k)] = ic if np.isfinite(ic) else np.inf
+            # a root near the unit circle: refused in the search, as by auto.arima (kept only as
+            # a last resort, for orders of the caller's that allow nothing else)
+            return np.inf if search and _near_unit_root(res) else ics[spec(k)]
 
-        # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order
-        # by one while AICc drops; orders that are fixed simply do not move.
+        # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order,
+        # or p and q together, or P and Q together, by one while AICc drops; orders that are
+        # fixed simply do not move.
         upper = (3, 3, 1, 1, 1)
         best = min([(2, 2, 1, 1, 1), (0, 0, 0, 0, 1), (1, 0, 1, 0, 1), (0, 1, 0, 1, 1),
                     (0, 0, 0, 0, 0)], key=aicc)
         improved = True
         while improved:
             improved = False
-            for i, step in itertools.product(range(5), (1, -1)):
-                cand = tuple(v + step if j == i else v for j, v in enumerate(best))
-                if 0 <= cand[i] <= upper[i] and spec(cand) != spec(best) and aicc(cand) < aicc(best):
+            for move in _MOVES:
+                cand = tuple(v + s for v, s in zip(best, move))
+                if (all(0 <= c <= u for c, u in zip(cand, upper)) and spec(cand) != spec(best)
+                        and aicc(cand) < aicc(best)):
                     best, improved = cand, True
         if not fits:  # no candidate had enough observations to be tried
             covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
@@ -286,12 +314,25 @@ class ARIMAForecaster(BaseForecaster):
                 f"{covariates}; pass a longer series, lower orders or fewer covariates, or use "
                 "SeasonalNaiveForecaster."
             )
-        if fits.get(spec(best)) is None:
-            raise ValueError(
-                "no ARIMA model could be fit to this series; pass an explicit order, or check "
-                "the series for constant or extreme values."
-            )
-        return fits[spec(best)], kept
+        # the search's fits are of the differenced series; the model kept is fit exactly (the
+        # differences' first values too), from the search's estimates: the best whose exact fit
+        # is also clear of the unit circle, as auto.arima refits after its approximate search
+        refused = {k for k in ics if search and _near_unit_root(fits[k])}
+        for key in sorted((k for k in ics if np.isfinite(ics[k])),
+                          key=lambda k: (k in refused, ics[k])):
+            if not d + big_d:  # (nothing differenced: the search's fit is exact)
+                return fits[key], kept
+            try:
+                result = self._fit_one(y, cov, *key, m, start=fits[key].params)
+            except (np.linalg.LinAlgError, ValueError):
+                continue
+            if np.isfinite(result.llf) and (
+                    not search or key in refused or not _near_unit_root(result)):
+                return result, kept
+        raise ValueError(
+            "no ARIMA model could be fit to this series; pass an explicit order, or check "
+            "the series for constant or extreme values."
+        )
 
     def _covariates_in_model_units(self, cov):
         if cov is None or not hasattr(self, "_cov_stats"):  # (models from before: as given)
