@@ -605,6 +605,8 @@ def test_a_direct_forecast_with_covariates_for_fewer_steps_than_its_block_warns(
                                          r"GRUForecaster reads 12 to forecast 6.*Pass X for 12"):
         short = direct.predict(horizon=6, X=X[144:150])
     assert not np.allclose(short, direct.predict(X=X[144:])[:6])
+    with pytest.warns(UserWarning, match=r"X has 6 row\(s\).*reads 12 to forecast 6"):
+        direct.score(pd.Series(np.ones(6), stamps[144:150]), X=X[144:150])  # as in a CV fold
     for strategy in ("seq2seq", "recursive"):
         model = GRUForecaster(strategy=strategy, **kw).fit(y, X=X[:144])
         with warnings.catch_warnings():

@@ -385,6 +385,12 @@ def test_a_global_model_learns_a_panel_covariate_and_reads_it_as_for_one_series(
         from_short = fitted.predict(3, X=short)["y"]
     with pytest.warns(UserWarning, match="X has 3 row.*GRUForecaster reads 6 to forecast 3"):
         np.testing.assert_allclose(from_short, alone.predict(3, X=future.iloc[:3]), rtol=1e-5)
+    # and scored on those 3 steps with X for them only: warned too, as alone
+    scored = test[test.ds <= future.index[2]][["unique_id", "ds", "y"]]
+    with pytest.warns(UserWarning, match="X has 3 row.*GRUForecaster reads 6 to forecast 3"):
+        fitted.score(scored[scored.unique_id == "a"], X=short)
+    with pytest.warns(UserWarning, match="X has 3 row.*GRUForecaster reads 6 to forecast 3"):
+        alone.score(_by_series(scored, "a")["y"], X=future.iloc[:3])
 
 
 def test_panel_covariate_errors_name_the_fix():

@@ -129,7 +129,10 @@ class ARIMAForecaster(BaseForecaster):
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
     over p, q ≤ 3, P, Q ≤ 1 and, with one difference in all, a drift by AICc (the mean is in
     every undifferenced model), with at least three observations (after differencing) per
-    parameter. The model without ARMA terms needs only one more than its parameters (AIC
+    parameter. Each step moves one order, or p and q together, or P and Q together, by one;
+    a model with an AR or MA root within 1.01 of the unit circle is refused (unless the caller's
+    orders leave no other). The search fits the ARMA of the differenced series; the model
+    chosen is then fit exactly, on the whole series. The model without ARMA terms needs only one more than its parameters (AIC
     where AICc is undefined), so a short series still gets a model: its mean (a random walk when
     ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
     enter as regressors, z-scored (one constant over the training series is left out: its

@@ -222,7 +222,7 @@ class BaseForecaster(BaseEstimator):
             if self._needs_covariates(X, "predict", f"each series' next {h} time stamps"):
                 cov, have = _pandas.panel_future_covariates(
                     X, self._panel, self._covariate_names, h, self._covariate_rows(h))
-                self._warn_short_covariates(int(have.min()), h)
+                self._warn_short_covariates(have, h)
             return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
         index = _pandas.future_index(self._format.index, h)
         cov = self._future_covariates(X, index)
@@ -231,11 +231,16 @@ class BaseForecaster(BaseEstimator):
         values = self._forecast(h, cov)
         return _pandas.write_series(values, self._format, index)
 
-    def _warn_short_covariates(self, rows: int, h: int) -> None:
-        """Warn where the first ``h`` forecasts depend on more covariate rows than X has (a
-        direct recurrent forecaster's head reads its whole trained block)."""
-        need = self._covariates_read(h)
-        if rows < need:
+    def _warn_short_covariates(self, rows, steps) -> None:
+        """Warn where the first ``steps`` forecasts depend on more covariate rows than X has
+        ``rows`` (ints, or arrays with one of each per series; a direct recurrent forecaster's
+        head reads its whole trained block)."""
+        rows, steps = np.atleast_1d(rows), np.atleast_1d(steps)
+        reads = {s: self._covariates_read(int(s)) for s in np.unique(steps)}
+        short = rows < np.array([reads[s] for s in steps])
+        if short.any():
+            i = int(np.argmax(short))
+            rows, h, need = int(rows[i]), int(steps[i]), reads[steps[i]]
             warn(f"X has {rows} row(s) of future covariates, but {type(self).__name__} reads "
                  f"{need} to forecast {h} step(s): its head forecasts whole blocks of its trained "
                  "horizon at once, so each forecast depends on the covariates of its whole block, "
@@ -413,8 +418,9 @@ class BaseForecaster(BaseEstimator):
         if self._needs_covariates(X, "score", "each scored series' steps up to its last value"):
             upto = np.zeros(len(self._panel[0]), dtype=np.int64)  # the rows each series needs
             np.maximum.at(upto, codes, steps)
-            cov = _pandas.panel_future_covariates(X, self._panel, self._covariate_names, upto,
-                                                  self._covariate_rows(n))[0]
+            cov, have = _pandas.panel_future_covariates(
+                X, self._panel, self._covariate_names, upto, self._covariate_rows(n))
+            self._warn_short_covariates(have[upto > 0], upto[upto > 0])
         forecast = self._predict_panel(n, cov)[codes, steps - 1, 0]
         errors = np.abs(values - forecast) / self.mase_scale_[codes, 0]
         count = np.bincount(codes, minlength=len(self._panel[0]))
@@ -443,5 +449,7 @@ class BaseForecaster(BaseEstimator):
             else _pandas.steps_after(self._format.index, fmt.index)
         )
         index = _pandas.future_index(self._format.index, int(steps[-1]))
-        pred = self._forecast(int(steps[-1]), self._future_covariates(X, index, "score"))
-        return values, pred[steps - 1]
+        cov = self._future_covariates(X, index, "score")
+        if cov is not None:
+            self._warn_short_covariates(len(cov), int(steps[-1]))
+        return values, self._forecast(int(steps[-1]), cov)[steps - 1]
