@@ -263,9 +263,11 @@ def test_arima_leaves_out_a_covariate_whose_differences_are_constant():
     promo = rng.normal(size=148)
     X = pd.DataFrame({"t": np.arange(148.0), "promo": promo}, index)
     yp = y + 40 * promo[:144]
-    for order in [(1, 1, 0), (0, 2, 1)]:
-        alone = ARIMAForecaster(order=order, horizon=2).fit(y[:142])
-        timed = ARIMAForecaster(order=order, horizon=2).fit(y[:142], X=X[["t"]][:142])
+    # ((0, 2, 1) with the seasonal order free: every model has its MA root at 1, and warns)
+    for order, seasonal in [((1, 1, 0), None), ((0, 2, 1), (0, 1, 0))]:
+        kw = dict(order=order, seasonal_order=seasonal, horizon=2)
+        alone = ARIMAForecaster(**kw).fit(y[:142])
+        timed = ARIMAForecaster(**kw).fit(y[:142], X=X[["t"]][:142])
         for shift in (0, 6):
             np.testing.assert_allclose(timed.predict(X=X[["t"]][142:144] + shift),
                                        alone.predict(), rtol=1e-6)
@@ -289,10 +291,17 @@ def test_auto_arima_refuses_roots_near_the_unit_circle_as_auto_arima_does():
     assert np.abs(np.r_[result.arroots, result.maroots]).min() >= 1.01
     assert result.mle_retvals["converged"]
     # the caller's orders are taken as they are, a root on the circle or not (an MA(1) of a
-    # twice-differenced trend has its root at 1); with no other model on offer, the best
+    # twice-differenced trend has its root at 1); with no other model on offer, the best, with
+    # a warning (auto.arima stops)
+    import warnings
+
     y = load_airpassengers()[:132]
-    fixed = ARIMAForecaster(order=(0, 2, 1), seasonal_order=(0, 1, 0), horizon=2).fit(y)
-    free = ARIMAForecaster(order=(0, 2, 1), horizon=2).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fixed = ARIMAForecaster(order=(0, 2, 1), seasonal_order=(0, 1, 0), horizon=2).fit(y)
+    with pytest.warns(UserWarning, match=r"every ARIMA model the given orders allow has an AR "
+                                         r"or MA root.*order=\(0, 2, 1\).*try a lower d"):
+        free = ARIMAForecaster(order=(0, 2, 1), horizon=2).fit(y)
     assert np.abs(fixed._results[0].maroots).min() < 1.01
     assert np.abs(free._results[0].maroots).min() < 1.01
     assert np.isfinite(free.predict()).all()

@@ -10,7 +10,7 @@ import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from ._validation import is_constant, plain, safe_scale
+from ._validation import is_constant, plain, safe_scale, warn
 from .evaluation import _ndiffs
 from .forecasting import BaseForecaster
 
@@ -107,11 +107,19 @@ def _identifiable(cov, d: int, big_d: int, m: int):
 
 
 _MAXITER = 500  # (L-BFGS iterations of each ARIMA fit)
-# the stepwise search's moves of (p, q, P, Q, constant): each by one, and, as auto.arima, p and q
-# together, and P and Q together
-_MOVES = ([tuple(step if j == i else 0 for j in range(5)) for i in range(5) for step in (1, -1)]
-          + [(a, b, 0, 0, 0) for a in (1, -1) for b in (1, -1)]
-          + [(0, 0, a, b, 0) for a in (1, -1) for b in (1, -1)])
+
+
+def _moves(i: int, j: int) -> list:
+    """auto.arima's stepwise moves of orders ``i`` and ``j`` of (p, q, P, Q, constant): each
+    down, each up, then both together."""
+    def move(*steps):
+        return tuple(dict(steps).get(k, 0) for k in range(5))
+    return ([move((i, -1)), move((j, -1)), move((i, 1)), move((j, 1))]
+            + [move((i, a), (j, b)) for a in (-1, 1) for b in (-1, 1)])
+
+
+# in auto.arima's order: the seasonal orders, the non-seasonal ones, the constant
+_MOVES = _moves(2, 3) + _moves(0, 1) + [(0, 0, 0, 0, 1), (0, 0, 0, 0, -1)]
 
 
 def _near_unit_root(result) -> bool:
@@ -129,18 +137,19 @@ class ARIMAForecaster(BaseForecaster):
     seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
     over p, q ≤ 3, P, Q ≤ 1 and, with one difference in all, a drift by AICc (the mean is in
     every undifferenced model), with at least three observations (after differencing) per
-    parameter. Each step moves one order, or p and q together, or P and Q together, by one;
-    a model with an AR or MA root within 1.01 of the unit circle is refused (unless the caller's
-    orders leave no other). The search fits the ARMA of the differenced series; the model
-    chosen is then fit exactly, on the whole series. The model without ARMA terms needs only one more than its parameters (AIC
-    where AICc is undefined), so a short series still gets a model: its mean (a random walk when
-    ``order`` fixes d = 1). Each column of a multivariate series gets its own model; covariates
-    enter as regressors, z-scored (one constant over the training series is left out: its
-    effect cannot be estimated; so is one whose differences, taken as the model's, are constant,
-    such as a time index beside a drift or month dummies beside a seasonal difference). Each
-    column is fit z-scored and its forecasts mapped back, so
-    orders and forecasts do not depend on the series' units (statsmodels' approximate diffuse
-    start does, on raw values).
+    parameter. Each step moves one order, or p and q together, or P and Q together, by one
+    (auto.arima's moves, in its order); a model with an AR or MA root within 1.01 of the unit
+    circle is refused (unless the caller's orders leave no other: it is kept with a warning).
+    The search fits the ARMA of the differenced series, whose likelihood is the whole series'
+    (and faster to compute). The model without ARMA terms needs only one more than its
+    parameters (AIC where AICc is undefined), so a short series still gets a model: its mean (a
+    random walk when ``order`` fixes d = 1). Each column of a multivariate series gets its own
+    model; covariates enter as regressors, z-scored (one constant over the training series is
+    left out: its effect cannot be estimated; so is one whose differences, taken as the model's,
+    are constant, such as a time index beside a drift or month dummies beside a seasonal
+    difference). Each column is fit z-scored and its forecasts mapped back, so orders and
+    forecasts do not depend on the series' units (statsmodels' approximate diffuse start does,
+    on raw values).
 
     Parameters
     ----------
@@ -199,21 +208,26 @@ class ARIMAForecaster(BaseForecaster):
             self._cov_kept.append(kept)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
 
-    def _fit_one(self, y, cov, order, seasonal, constant, m, *, differenced=False, start=None):
-        # SARIMAX's constant enters the differenced equation: with one difference, a drift.
-        # ``differenced`` fits the ARMA of the differenced series (statsmodels' simple
-        # differencing: a state vector d + D m shorter, so several times faster), as auto.arima
-        # searches with an approximation and fits the chosen model exactly
+    def _fit_one(self, y, cov, order, seasonal, constant, m, *, differenced=False,
+                 params=None):
+        """SARIMAX fit by maximum likelihood, or at ``params``. ``differenced`` models the ARMA
+        of the differenced series (statsmodels' simple differencing): the same likelihood, with
+        a state vector d + D m shorter (a weekly seasonal model searched 50 times faster; 1.3
+        times for a monthly one), so the search fits that, and the model kept is the whole
+        series' at the same estimates."""
+        # SARIMAX's constant enters the differenced equation: with one difference, a drift
         model = SARIMAX(
             y, exog=cov, order=order, seasonal_order=(*seasonal, m if any(seasonal) else 0),
             trend="c" if constant else None, simple_differencing=differenced,
         )
+        if params is not None:
+            return model.smooth(params)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)
             # (statsmodels' default of 50 iterations left lynx's ARMA(3,3) unconverged, 1.9
             # above its optimum's AICc, and the search ranked that)
-            return model.fit(disp=False, maxiter=_MAXITER, start_params=start)
+            return model.fit(disp=False, maxiter=_MAXITER)
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
@@ -306,6 +320,7 @@ class ARIMAForecaster(BaseForecaster):
                 if (all(0 <= c <= u for c, u in zip(cand, upper)) and spec(cand) != spec(best)
                         and aicc(cand) < aicc(best)):
                     best, improved = cand, True
+                    break  # (auto.arima starts its list of moves again from the new best)
         if not fits:  # no candidate had enough observations to be tried
             covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
             fixed = [f"{name}={plain(tuple(value))}" for name, value in
@@ -317,20 +332,22 @@ class ARIMAForecaster(BaseForecaster):
                 f"{covariates}; pass a longer series, lower orders or fewer covariates, or use "
                 "SeasonalNaiveForecaster."
             )
-        # the search's fits are of the differenced series; the model kept is fit exactly (the
-        # differences' first values too), from the search's estimates: the best whose exact fit
-        # is also clear of the unit circle, as auto.arima refits after its approximate search
         refused = {k for k in ics if search and _near_unit_root(fits[k])}
         for key in sorted((k for k in ics if np.isfinite(ics[k])),
                           key=lambda k: (k in refused, ics[k])):
-            if not d + big_d:  # (nothing differenced: the search's fit is exact)
+            if key in refused:  # (the caller's orders allow nothing else)
+                warn(f"every ARIMA model the given orders allow has an AR or MA root within "
+                     f"1.01 of the unit circle (auto.arima refuses such models); the best, "
+                     f"order={key[0]} seasonal_order={key[1]}, is kept. A root at 1 often "
+                     "means a series differenced once too often: try a lower d (or D), or "
+                     "order=None.")
+            if not d + big_d:  # (nothing differenced: the search's fit is the model)
                 return fits[key], kept
-            try:
-                result = self._fit_one(y, cov, *key, m, start=fits[key].params)
+            try:  # the whole series' model at the search's estimates
+                result = self._fit_one(y, cov, *key, m, params=fits[key].params)
             except (np.linalg.LinAlgError, ValueError):
                 continue
-            if np.isfinite(result.llf) and (
-                    not search or key in refused or not _near_unit_root(result)):
+            if np.isfinite(result.llf):
                 return result, kept
         raise ValueError(
             "no ARIMA model could be fit to this series; pass an explicit order, or check "
