@@ -218,8 +218,9 @@ class ARIMAForecaster(BaseForecaster):
                  params=None):
         """SARIMAX fit by maximum likelihood, or at ``params``. ``differenced`` models the ARMA
         of the differenced series (statsmodels' simple differencing): the same likelihood, with
-        a state vector d + D m shorter (a weekly seasonal model searched 50 times faster; 1.3
-        times for a monthly one), so the search fits that, and the model kept is the whole
+        a state vector d + D m shorter (a weekly seasonal model of 200 points took 0.2 s, and
+        10 s for the whole series' model started at the same optimum; a monthly airline model
+        fit 1.3 times faster), so the search fits that, and the model kept is the whole
         series' at the same estimates."""
         # SARIMAX's constant enters the differenced equation: with one difference, a drift
         model = SARIMAX(
@@ -308,8 +309,8 @@ class ARIMAForecaster(BaseForecaster):
             # without ARMA terms, which then competes with nothing): AIC
             ic = res.aicc if np.isfinite(res.aicc) or arma else res.aic
             ics[spec(k)] = ic if np.isfinite(ic) else np.inf
-            # a root near the unit circle: refused in the search, as by auto.arima (kept only as
-            # a last resort, for orders of the caller's that allow nothing else)
+            # an AR root near the unit circle: refused in the search, as by auto.arima (kept
+            # only as a last resort, for orders of the caller's that allow nothing else)
             return np.inf if search and _near_unit_root(res) else ics[spec(k)]
 
         # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order,
