@@ -123,14 +123,17 @@ _MOVES = _moves(2, 3) + _moves(0, 1) + [(0, 0, 0, 0, 1), (0, 0, 0, 0, -1)]
 
 
 def _near_unit_root(result) -> bool:
-    """Whether a fitted ARIMA has an AR root within 1.01 of the unit circle: a model on the
-    edge of non-stationarity, its fit unreliable (lynx got an ARMA(3,3) with a root at 1.0026),
-    which auto.arima refuses. auto.arima refuses MA roots there too; an MA root at 1 is the
-    likelihood's own answer for a deterministic season or trend (a seasonal MA of -1 after a
-    seasonal difference), statsmodels fits it (invertibility is enforced up to the circle), and
-    refusing it worsened the benchmark's auto-ARIMA (mean MASE over 3 origins, US gasoline 1.154
-    → 1.527, El Niño 0.524 → 0.663), so it is kept."""
-    roots = result.arroots
+    """Whether a fitted ARIMA has an AR root, or a non-seasonal MA root, within 1.01 of the
+    unit circle, which auto.arima refuses: an AR root there is a model on the edge of
+    non-stationarity (lynx got an ARMA(3,3) with a root at 1.0026, unconverged), an MA root a
+    difference taken to be undone (a random walk with drift got ARIMA(1,1,1) with its MA root at
+    1.0033 instead of its own model). auto.arima refuses seasonal MA roots there too; a seasonal
+    MA of -1 after a seasonal difference is the fit's answer for a fixed seasonal pattern, and
+    refusing it worsened the benchmark's auto-ARIMA (mean MASE over 3 origins, US gasoline
+    1.154 → 1.527, El Niño 0.524 → 0.663), so it is kept."""
+    ma = result.maparams  # (the non-seasonal MA polynomial, 1 + θ1 z + ... + θq z^q)
+    roots = np.r_[result.arroots, np.polynomial.polynomial.polyroots(np.r_[1.0, ma])
+                  if len(ma) else []]
     return bool(len(roots)) and np.abs(roots).min() < 1.01
 
 
@@ -142,10 +145,11 @@ class ARIMAForecaster(BaseForecaster):
     over p, q ≤ 3, P, Q ≤ 1 and, with one difference in all, a drift by AICc (the mean is in
     every undifferenced model), with at least three observations (after differencing) per
     parameter. Each step moves one order, or p and q together, or P and Q together, by one
-    (auto.arima's moves, in its order); a model with an AR root within 1.01 of the unit circle
-    is refused, as by auto.arima (unless the caller's orders leave no other: it is kept with a
-    warning; MA roots are not checked, unlike auto.arima's: an MA root at 1 is the fit's
-    answer for a deterministic season or trend, and refusing it worsened the benchmark).
+    (auto.arima's moves, in its order); a model with an AR or non-seasonal MA root within 1.01
+    of the unit circle is refused, as by auto.arima (unless the caller's orders leave no other:
+    it is kept with a warning; seasonal MA roots are not checked, unlike auto.arima's: a
+    seasonal MA of -1 is the fit's answer for a fixed seasonal pattern, and refusing it
+    worsened the benchmark).
     The search fits the ARMA of the differenced series, whose likelihood is the whole series'
     (and faster to compute). The model without ARMA terms needs only one more than its
     parameters (AIC where AICc is undefined), so a short series still gets a model: its mean (a
@@ -343,11 +347,11 @@ class ARIMAForecaster(BaseForecaster):
         for key in sorted((k for k in ics if np.isfinite(ics[k])),
                           key=lambda k: (k in refused, ics[k])):
             if key in refused:  # (the caller's orders allow nothing else)
-                warn(f"every ARIMA model the given orders allow has an AR root within 1.01 of "
-                     f"the unit circle (auto.arima refuses such models); the best, "
+                warn(f"every ARIMA model the given orders allow has an AR or MA root within "
+                     f"1.01 of the unit circle (auto.arima refuses such models); the best, "
                      f"order={key[0]} seasonal_order={key[1]}, is kept. An AR root at 1 means "
-                     "the series needs one more difference: try a higher d (or D), or "
-                     "order=None.")
+                     "the series needs one more difference, an MA root at 1 one fewer: try "
+                     "another d (or D), or order=None.")
             if not d + big_d:  # (nothing differenced: the search's fit is the model)
                 return fits[key], kept
             try:  # the whole series' model at the search's estimates
