@@ -313,8 +313,9 @@ class ARIMAForecaster(BaseForecaster):
             # without ARMA terms, which then competes with nothing): AIC
             ic = res.aicc if np.isfinite(res.aicc) or arma else res.aic
             ics[spec(k)] = ic if np.isfinite(ic) else np.inf
-            # an AR root near the unit circle: refused in the search, as by auto.arima (kept
-            # only as a last resort, for orders of the caller's that allow nothing else)
+            # an AR or non-seasonal MA root near the unit circle: refused in the search, as by
+            # auto.arima (kept only as a last resort, for orders of the caller's that allow
+            # nothing else)
             return np.inf if search and _near_unit_root(res) else ics[spec(k)]
 
         # stepwise search (Hyndman & Khandakar 2008): best of four starts, then move one order,
