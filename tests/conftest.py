@@ -1,10 +1,20 @@
-import numpy as np
-import pandas as pd
-import pytest
-import torch
+import os
 
-# One thread: on a small shared machine it is faster and makes timings of the suite stable.
+# One thread for torch and for the BLAS libraries, set before numpy and scipy load theirs (the
+# benchmarks the tests run inherit it): on a small shared machine it is faster and makes timings
+# of the suite stable. With one test process per core (pytest -n auto), BLAS threads on top made
+# statsmodels' small matrix products far slower (a 0.5 s auto-ARIMA test took 36 s).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 torch.set_num_threads(1)
+_ONE_THREAD = threadpool_limits(1)  # libraries a plugin loaded before this file
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from tsrnn import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster, mase
 from tsrnn.datasets import load_airpassengers
@@ -332,3 +333,31 @@ def test_the_stepwise_search_moves_p_and_q_together():
     for p, q, trend in [(0, 1, None), (2, 1, None), (0, 0, None), (1, 0, "c"), (0, 1, "c")]:
         other = SARIMAX(z, order=(p, 1, q), trend=trend, simple_differencing=True)
         assert other.fit(disp=False, maxiter=500).aicc > result.aicc - 1e-6, (p, q, trend)
+
+
+@pytest.mark.parametrize("cls", [ARIMAForecaster, ETSForecaster])
+def test_the_statistical_baselines_fit_with_one_blas_thread_and_restore_the_callers(
+        cls, monkeypatch):
+    # statsmodels' small matrix products gain nothing from more BLAS threads, which spin
+    # beside other busy processes (a 0.5 s auto-ARIMA test took 36 s in the test suite)
+    import statsmodels.tsa.exponential_smoothing.ets as ets
+
+    import tsrnn.baselines
+
+    seen = []
+
+    def spy(model):
+        def build(*args, **kwargs):  # the threads each statsmodels model is built under
+            seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+            return model(*args, **kwargs)
+        return build
+
+    monkeypatch.setattr(tsrnn.baselines, "SARIMAX", spy(tsrnn.baselines.SARIMAX))
+    monkeypatch.setattr(ets, "ETSModel", spy(ets.ETSModel))
+    y = load_airpassengers().to_numpy()[:48]
+    with threadpool_limits(2, user_api="blas"):
+        f = cls(horizon=3, season_length=12).fit(y)
+        f.update(y[-2:])
+        after = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    assert seen and all(s == {1} for s in seen)
+    assert after == {2}
