@@ -338,8 +338,8 @@ def test_the_stepwise_search_moves_p_and_q_together():
 @pytest.mark.parametrize("cls", [ARIMAForecaster, ETSForecaster])
 def test_the_statistical_baselines_fit_with_one_blas_thread_and_restore_the_callers(
         cls, monkeypatch):
-    # statsmodels' small matrix products gain nothing from more BLAS threads, which spin
-    # beside other busy processes (a 0.5 s auto-ARIMA test took 36 s in the test suite)
+    # statsmodels' small matrix products gain nothing from more BLAS threads, which fight for
+    # the cores beside other busy processes (a 0.5 s auto-ARIMA test took 36 s in the suite)
     import statsmodels.tsa.exponential_smoothing.ets as ets
 
     import tsrnn.baselines
