@@ -479,9 +479,13 @@ def test_misaligned_covariates_are_told_what_differs():
     with pytest.raises(ValueError, match=r"convert it, e.g. X.tz_convert\('UTC'\)"):
         f.fit(y.tz_localize("UTC"), berlin)
     f.fit(y, X[:100])
-    with pytest.raises(ValueError, match=r"it starts at 2024-01-01 00:00:00, before the first of "
-                                         r"them; pass the rows from there on: X.loc\['2024-04-10"):
-        f.predict(X=X)  # history and future together, as some libraries take them
+    with pytest.raises(ValueError, match=r"the 7 time stamps it must align with \(2024-04-10 "
+                                         r"00:00:00 .. 2024-04-16 00:00:00, then one per further "
+                                         r"row of X\): it starts at 2024-01-01 00:00:00, before "
+                                         r"the first of them; pass the rows from there on: "
+                                         r"X.loc\['2024-04-10"):
+        f.predict(X=X)  # history and future together, as some libraries take them (the count
+        # and span named were those of 107 steps, stretched to X's length)
     with pytest.raises(TypeError, match=r"y has its time stamps in column 'ds'; make it the "
                                         r"index: y.set_index\('ds'\)"):
         f.fit(y.rename_axis("ds").reset_index())  # "drop the non-numeric column" lost the dates

@@ -176,14 +176,21 @@ def stamps(fmt: SeriesFormat, index: pd.Index | None = None) -> pd.Index | None:
     return None if fmt.kind == "ndarray" else fmt.index if index is None else index
 
 
-def read_covariates(X, n: int, index: pd.Index | None, name: str = "X") -> np.ndarray:
+def read_covariates(X, n: int, index: pd.Index | None, name: str = "X",
+                    required: int | None = None) -> np.ndarray:
     """A float64 (n, K) copy of covariates ``X`` aligned with a series of ``n`` steps, whose
-    time stamps (``index``; None for a numpy series, which has none) a pandas ``X`` must share."""
+    time stamps (``index``; None for a numpy series, which has none) a pandas ``X`` must share.
+
+    ``required``: how many of those stamps the caller needs (the forecast's steps), the rest
+    being rows ``X`` may add after them; an error names those, not the ones ``X`` added.
+    """
     if isinstance(X, (pd.Series, pd.DataFrame)) and index is not None:
         if not X.index.equals(index):
+            required = len(index) if required is None else required
+            more = (f", then one per further row of {name}" if required < len(index) else "")
             raise ValueError(
-                f"{name}'s index does not match the {len(index)} time stamps it must align with "
-                f"({_span(index)}): {_difference(X, index)}."
+                f"{name}'s index does not match the {required} time stamps it must align with "
+                f"({_span(index[:required])}{more}): {_difference(X, index)}."
             )
     # stamps equal to ``index`` need no frequency of their own (e.g. semi-monthly stamps
     # built from a list, which pandas cannot infer one for)

@@ -353,7 +353,8 @@ class BaseForecaster(BaseEstimator):
             )
         fmt_index = index if n == len(index) else _pandas.future_index(self._format.index, n)
         X = _pandas.match_covariates(X, getattr(self, "_covariate_names", None))
-        cov = _pandas.read_covariates(X, n, _pandas.stamps(self._format, fmt_index))
+        cov = _pandas.read_covariates(X, n, _pandas.stamps(self._format, fmt_index),
+                                      required=len(index))
         if cov.shape[1] != self.n_covariates_:
             raise ValueError(
                 f"X has {cov.shape[1]} columns but the forecaster was fit with "
