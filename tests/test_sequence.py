@@ -264,6 +264,23 @@ def test_class_weight_zero_removes_a_class_and_balanced_matches_its_dict():
         SequenceRegressor(class_weight="balanced").fit(X, np.zeros(60))
 
 
+def test_weights_keep_their_meaning_in_mini_batches():
+    # every sequence the same: the weighted cross-entropy is least at the weighted class shares,
+    # P(rare) = 0.5 under "balanced", as scikit-learn's LogisticRegression gives; each batch's
+    # loss divided by its own weights gave 0.21 with batches of 16 (a heavy sample weighed at
+    # most one batch)
+    X = np.ones((85, 5, 1))
+    y = np.array(["rare"] * 5 + ["common"] * 80)
+    kw = dict(hidden_size=4, conv_steps=None, scaling=None, label_smoothing=0, average_last=None,
+              learning_rate=1e-2, max_steps=300, max_epochs=10000, random_state=0, device="cpu")
+    for batch_size in (85, 16):
+        model = SequenceClassifier(class_weight="balanced", batch_size=batch_size, **kw).fit(X, y)
+        rare = list(model.classes_).index("rare")
+        assert model.predict_proba(X[:1])[0, rare] == pytest.approx(0.5, abs=0.03)
+    unweighted = SequenceClassifier(batch_size=16, **kw).fit(X, y)
+    assert unweighted.predict_proba(X[:1])[0, rare] == pytest.approx(5 / 85, abs=0.03)
+
+
 def test_zero_weights_drop_samples_as_if_they_were_not_passed():
     X, y = _two_classes(33)
     w = np.ones(33)

@@ -272,8 +272,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         y : array-like of shape (N,) (or (N, k) for the regressor)
         sample_weight : array-like of shape (N,), optional
             Weight of each sequence in the loss (of each of its steps, ``output="sequence"``)
-            and in the "global" input scaling. The front-end's BatchNorm statistics count
-            every real step of a batch alike, unweighted.
+            and in the "global" input scaling. A mini-batch's weighted loss is divided by its
+            size times the mean weight of a sample, not by its own weights, so a weight means
+            the same at any ``batch_size`` (a step is an unbiased estimate of the full weighted
+            loss). The front-end's BatchNorm statistics count every real step of a batch
+            alike, unweighted.
 
         Returns
         -------
@@ -340,13 +343,20 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
         order = torch.as_tensor(np.concatenate([train_idx, val_idx]), device=device)
+        # each batch's weighted loss is divided by its size times the mean weight of a sample
+        # (of the training or validation samples), not by its own weights: per batch, a heavy
+        # sample (class_weight="balanced" on a rare class) could weigh at most one batch
+        totals = weights.reshape(len(weights), -1).sum(axis=1)
+        unit = torch.as_tensor(np.concatenate([
+            np.full(len(part), totals[part].mean() if len(part) else 0.0)
+            for part in (train_idx, val_idx)]), dtype=torch.float32, device=device)  # by number
 
         def batch_loss(module: torch.nn.Module, number: torch.Tensor) -> tuple:
             idx = order[number]  # training samples first
             n = None if len_all is None else len_all[idx]
             loss = self._loss(module(x_all[idx], n), y_all[idx])  # (B, [T])
-            w = w_all[idx]
-            return (loss * w).sum() / w.sum(), w.sum()
+            expected = unit[number].sum()  # the batch's weight if it were typical
+            return (loss * w_all[idx]).sum() / expected, expected
 
         if warm:  # train the fitted network(s) further
             spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
