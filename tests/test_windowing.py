@@ -21,6 +21,12 @@ def test_a_list_of_numbers_is_one_series_and_a_list_of_lists_several():
     X, _ = make_windows([[1.0, 2.0, 3.0], [7.0, 8.0, 9.0]], window_length=2, horizon=1)
     assert X[:, :, 0].tolist() == [[1, 2], [7, 8]]
     assert SlidingWindowTransformer(2).fit_transform([1.0, 2.0, 3.0, 4.0]).shape == (2, 2, 1)
+    rows = [[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]  # meant as one series of 2 columns:
+    with pytest.raises(ValueError, match=r"y was read as 5 series of at most 2 steps: a list of "
+                                         r"lists or arrays is several series; for one series "
+                                         r"with columns, pass np.asarray\(y\)\)"):
+        make_windows(rows, window_length=2)  # the error told only of steps the series lack
+    assert make_windows(np.asarray(rows), window_length=2)[0].shape == (3, 2, 2)
     # a missing number (None) is a missing value of the one series, not a second series ("y[0]
     # is a single value (1.0)")
     with pytest.raises(ValueError, match=r"y contains NaN .* \(first: \[2\]\)"):

@@ -79,9 +79,13 @@ def _panel_starts(y, window_length, horizon, stride, names=None, arg: str = "y")
     arrays, names = _read_panel(y, names, arg)
     starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
     if starts.size == 0:
+        several = (f" ({arg} was read as {len(arrays)} series of at most "
+                   f"{max(len(a) for a in arrays)} steps: a list of lists or arrays is several "
+                   f"series; for one series with columns, pass np.asarray({arg}))"
+                   if len(arrays) > 1 else "")
         raise ValueError(
             f"no series has the {window_length + horizon} steps that window_length={window_length}"
-            f" and horizon={horizon} need; pass longer series or lower window_length."
+            f" and horizon={horizon} need{several}; pass longer series or lower window_length."
         )
     return arrays, starts, names
 
