@@ -772,8 +772,17 @@ def test_a_list_of_dataframes_is_matched_by_column_name():
     mixed = SequenceClassifier(max_steps=60, hidden_size=8, random_state=0).fit(
         frames[:20] + swapped[20:], labels)  # in fit too, by the first one's columns
     np.testing.assert_array_equal(mixed.predict_proba(frames), clf.predict_proba(frames))
+    # arrays to a model fit on frames, and frames to one fit on arrays: read by position, with
+    # scikit-learn's warnings (the swapped arrays moved probabilities silently)
+    with pytest.warns(UserWarning, match=r"X has sequences without feature names, but "
+                                         r"SequenceClassifier was fitted with feature names "
+                                         r"\['a', 'b'\]: their columns are read in that order"):
+        clf.predict([f.to_numpy() for f in frames])
     refit = clf.fit([f.to_numpy() for f in frames], labels)  # arrays: no names kept
     assert not hasattr(refit, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but SequenceClassifier was fitted "
+                                         "without feature names: the columns are read by position"):
+        refit.predict(swapped)
 
 
 @pytest.mark.parametrize("labels", [

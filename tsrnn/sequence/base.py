@@ -35,6 +35,7 @@ from .._validation import (
 from ..networks import SequenceNetwork, combine
 from .inputs import (
     _sample_weight,
+    check_feature_names,
     holds_sequences,
     per_step_targets,
     read_sequences,
@@ -528,6 +529,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
+        check_feature_names(X, names, type(self).__name__)
         seqs, lengths = read_sequences(X, dtype=np.float64,
                                        names=None if names is None else list(names))
         if seqs.shape[2] != self.n_features_in_:

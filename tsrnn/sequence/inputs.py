@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .._pandas import match_columns
-from .._validation import as_float_array
+from .._validation import as_float_array, warn
 
 _IGNORE = -100  # label of padded steps, skipped by the loss
 
@@ -34,6 +34,18 @@ def sequence_columns(X) -> list | None:
     if not holds_sequences(X):
         return None
     return next((list(s.columns) for s in X if isinstance(s, pd.DataFrame)), None)
+
+
+def check_feature_names(X, names, owner: str) -> None:
+    """scikit-learn's warnings where ``X`` has feature names and the fit had none (``names``
+    None), or the other way round: such columns are read by position, unchecked."""
+    framed = [isinstance(s, pd.DataFrame) for s in X] if holds_sequences(X) else [False]
+    if names is not None and not all(framed):
+        warn(f"X has sequences without feature names, but {owner} was fitted with feature "
+             f"names {list(names)}: their columns are read in that order.")
+    elif names is None and any(framed):
+        warn(f"X has feature names, but {owner} was fitted without feature names: the "
+             "columns are read by position.")
 
 
 def read_sequences(X, name: str = "X", dtype=np.float32,
