@@ -226,6 +226,11 @@ def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
     np.testing.assert_allclose(forecast.loc[forecast.unique_id == "none", "y"], 0.0, atol=1e-12)
     alone = cls(horizon=3).fit(panel[panel.unique_id == "sold"]).predict()
     np.testing.assert_allclose(forecast.loc[forecast.unique_id == "sold", "y"], alone.y)
+    if cls is ARIMAForecaster:  # with the caller's orders too (zeros forecast as -3e-6)
+        for order, seasonal in [((1, 0, 0), (0, 0, 0)), ((0, 1, 1), (0, 1, 1)), ((1, 0, 1), None)]:
+            fixed = cls(horizon=3, order=order, seasonal_order=seasonal, season_length=4)
+            np.testing.assert_array_equal(fixed.fit(np.zeros(20)).predict(), 0.0)
+            assert fixed.orders_[0] == (order, seasonal or (0, 0, 0))
 
 
 def test_arima_covariates_do_not_depend_on_their_units_and_constant_ones_are_left_out():
@@ -281,6 +286,33 @@ def test_arima_leaves_out_a_covariate_whose_differences_are_constant():
     forecast = both.predict(X=X[144:])
     without = both.predict(X=X[144:].assign(promo=0.0))
     np.testing.assert_allclose(forecast - without, 40 * promo[144:], rtol=0.05)
+
+
+def test_arima_with_both_orders_fixed_keeps_a_time_index_as_its_drift():
+    """With both orders given there is no drift (as R's Arima), so a covariate whose one
+    difference is constant is the drift and can be estimated: it was left out, and a series
+    rising by 2 a month was forecast flat (statsmodels' SARIMAX estimates 2.04)."""
+    import warnings
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    rng = np.random.default_rng(0)
+    t = np.arange(132.0)
+    noise = np.zeros(120)
+    for i in range(1, 120):
+        noise[i] = 0.5 * noise[i - 1] + rng.normal()
+    index = pd.period_range("2000-01", periods=132, freq="M")
+    y = pd.Series(10 + 2 * t[:120] + 0.3 * np.cumsum(noise), index=index[:120])
+    X = pd.DataFrame({"t": t}, index=index)
+    for order, seasonal in [((0, 1, 1), (0, 0, 0)), ((0, 0, 1), (0, 1, 1))]:
+        f = ARIMAForecaster(horizon=12, order=order, seasonal_order=seasonal).fit(y, X[:120])
+        with warnings.catch_warnings():  # (its starting MA parameters)
+            warnings.simplefilter("ignore")
+            expected = SARIMAX(y.to_numpy(), exog=t[:120], order=order,
+                               seasonal_order=seasonal + (12 if seasonal[1] else 0,)).fit(
+                disp=False).forecast(12, exog=t[120:])
+        np.testing.assert_allclose(f.predict(X=X[120:]).to_numpy(), expected, rtol=2e-3)
+        assert np.diff(f.predict(X=X[120:]).to_numpy()).mean() == pytest.approx(2, abs=0.1)
 
 
 def test_auto_arima_refuses_ar_roots_near_the_unit_circle_as_auto_arima_does():

@@ -211,3 +211,39 @@ def test_day_first_dates_are_read_with_dayfirst(tmp_path, capsys):
                  "seasonal_naive"]) == 0
     out = capsys.readouterr().out
     assert "2023-01-01" in out and "2023-02-01" in out
+
+
+def test_spreadsheet_csv_quirks_are_read(tmp_path, capsys):
+    """Files the command line could not forecast: dates written 20240131 (read as whole steps:
+    20240132 came after 20240131, and the week's pattern was lost), monthly stamps on the 15th
+    (no frequency pandas infers, and --freq MS refused them), a trailing separator on each row
+    (the values moved into the time column: "30 empty values"), decimal commas (the hint
+    pointed at --value-column), and -o into a missing folder (a traceback, after the fit)."""
+    days = pd.date_range("2024-01-01", periods=60, freq="D")
+    week = np.tile([10.0, 20, 30, 40, 50, 5, 5], 9)[:60]
+
+    def forecast(name, rows, *args):
+        (tmp_path / name).write_text(rows)
+        assert main(["forecast", str(tmp_path / name), "--model", "seasonal_naive", *args]) == 0
+        return [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+
+    compact = "ds,y\n" + "".join(f"{d:%Y%m%d},{v}\n" for d, v in zip(days, week))
+    assert forecast("compact.csv", compact, "--horizon", "3") == [
+        ["2024-03-01", "50.0"], ["2024-03-02", "5.0"], ["2024-03-03", "5.0"]]
+    mid = pd.date_range("2018-01-15", periods=30, freq=pd.DateOffset(months=1))
+    monthly = "ds,y\n" + "".join(f"{d.date()},{i}\n" for i, d in enumerate(mid))
+    assert forecast("mid.csv", monthly, "--horizon", "2") == [
+        ["2020-07-15", "18.0"], ["2020-08-15", "19.0"]]  # (12 months back: 18, 19)
+    trailing = "ds,y\n" + "".join(f"{d.date()},{v},\n" for d, v in zip(days, week))
+    assert forecast("trail.csv", trailing, "--horizon", "1") == [["2024-03-01", "50.0"]]
+    comma = "ds;y\n" + "".join(f"{d.date()};{str(v).replace('.', ',')}\n"
+                               for d, v in zip(days, week + 0.5))
+    (tmp_path / "comma.csv").write_text(comma)
+    with pytest.raises(SystemExit, match=r"holds text that is not a number \('10,5' in data row "
+                                         r"1\); .*; if its decimal separator is a comma, pass "
+                                         r"--decimal ','"):
+        main(["forecast", str(tmp_path / "comma.csv"), "--sep", ";"])
+    assert forecast("comma.csv", comma, "--sep", ";", "--decimal", ",", "--horizon", "1") == [
+        ["2024-03-01", "50.5"]]
+    with pytest.raises(SystemExit, match="the folder of -o .* does not exist; create it first"):
+        main(["forecast", str(tmp_path / "trail.csv"), "-o", str(tmp_path / "no" / "f.csv")])

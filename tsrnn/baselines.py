@@ -109,18 +109,22 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
     return max(0.0, 1.0 - np.var(res.resid) / total)
 
 
-def _identifiable(cov, d: int, big_d: int, m: int):
+def _identifiable(cov, d: int, big_d: int, m: int, drift: bool = False):
     """Which covariates (columns, in model units) a regression with ARIMA errors differenced
     ``d`` times and ``big_d`` times by season ``m`` can estimate: not those whose differences
-    are constant, which the drift or the diffuse start absorbs (a time index beside a drift
-    got a coefficient of -8e13, and a forecast of -1e15 for the next step but six); None
-    without covariates."""
+    vanish, which the diffuse start absorbs, nor, beside a possible drift (``drift``), those
+    whose differences are constant, which the drift absorbs (a time index beside a drift got a
+    coefficient of -8e13, and a forecast of -1e15 for the next step but six). Without a drift
+    such a column is one (as R's Arima fits it): it was dropped too, and a trend forecast
+    flat. None without covariates."""
     if cov is None:
         return None
     diffed = np.diff(cov[m:] - cov[:-m] if big_d else cov, n=d, axis=0)
     if not (d or big_d) or len(diffed) < 2:
         return np.ones(cov.shape[1], dtype=bool)
-    return ~is_constant(diffed.std(axis=0), diffed.mean(axis=0))
+    vanish = is_constant(np.abs(diffed).max(axis=0), np.abs(cov).max(axis=0))
+    steady = is_constant(diffed.std(axis=0), diffed.mean(axis=0)) if drift else False
+    return ~(vanish | steady)
 
 
 _MAXITER = 500  # (L-BFGS iterations of each ARIMA fit)
@@ -260,19 +264,26 @@ class ARIMAForecaster(BaseForecaster):
 
     def _select(self, y, cov, m):
         fixed_order, fixed_seasonal = self.order, self.seasonal_order
-        if fixed_order is None and fixed_seasonal is None and len(y) > 1 and np.ptp(y) < 1e-8:
-            # a constant series (all ones in model units): the mean model with its constant fixed
-            # at the value, as auto.arima does; fitted, statsmodels' optimiser left it off by
-            # about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
-            model = SARIMAX(y, exog=cov, order=(0, 0, 0), trend="c")
-            n_cov = 0 if cov is None else cov.shape[1]
-            return model.smooth(np.r_[y.mean(), np.zeros(n_cov), 1.0]), _identifiable(cov, 0, 0, m)
         if m < 2 and fixed_seasonal is not None and any(fixed_seasonal):
             raise ValueError(
                 f"seasonal_order={tuple(fixed_seasonal)} needs a season, but the series has "
                 f"season_length={m}; pass season_length (e.g. 12 for monthly data), or a pandas "
                 "series with a frequency, or leave seasonal_order out."
             )
+        if len(y) > 1 and np.ptp(y) < 1e-8:
+            # a constant series (all ones in model units): the mean model with its constant fixed
+            # at the value, as auto.arima does (or the caller's orders, every coefficient 0 and
+            # the constant only when undifferenced); fitted, statsmodels' optimiser left it off
+            # by about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
+            order, seasonal = tuple(fixed_order or (0, 0, 0)), tuple(fixed_seasonal or (0, 0, 0))
+            differences = order[1] + seasonal[1]
+            model = SARIMAX(y, exog=cov, order=order,
+                            seasonal_order=(*seasonal, m if any(seasonal) else 0),
+                            trend=None if differences else "c")
+            n_zero = (0 if cov is None else cov.shape[1]) + sum(order) + sum(seasonal) - differences
+            mean = [] if differences else [y.mean()]
+            return (model.smooth(np.r_[mean, np.zeros(n_zero), 1.0]),
+                    _identifiable(cov, order[1], seasonal[1], m))
         # (the caller's orders: a seasonal order fixed here for want of a season leaves the
         # drift free, as for a seasonal series)
         caller_fixed_both = fixed_order is not None and fixed_seasonal is not None
@@ -283,11 +294,11 @@ class ARIMAForecaster(BaseForecaster):
             else int(_seasonal_strength(y, m) > 0.64)
         )
         d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
-        kept = _identifiable(cov, d, big_d, m)
-        cov = None if cov is None or not kept.any() else cov[:, kept]
         # an undifferenced model has its mean; with one difference in all, a drift is chosen
         # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
         free_constant = d + big_d == 1 and not caller_fixed_both
+        kept = _identifiable(cov, d, big_d, m, drift=free_constant)
+        cov = None if cov is None or not kept.any() else cov[:, kept]
         dx = np.diff(y[m:] - y[:-m] if big_d else y, n=d)
         if (self.order is None and self.seasonal_order is None and d + big_d and len(dx) > 1
                 and np.ptp(dx) <= 1e-8 * max(np.abs(dx).max(), 1.0)):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 import warnings
@@ -91,7 +92,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
         raise SystemExit(f"error: no file {args.csv!r}; pass a CSV file or --dataset NAME")
     # a panel's ids are names, as written ("001" stays "001", so that the forecast joins back
     # to the file; "NA" is Namibia); an empty cell is missing
-    frame = pd.read_csv(args.csv, sep=args.sep, converters={"unique_id": lambda v: v or None})
+    # (index_col=False: a trailing separator on each row, as spreadsheets export, moved the
+    # time column into the index, and the values into the time column)
+    frame = pd.read_csv(args.csv, sep=args.sep, decimal=args.decimal, index_col=False,
+                        converters={"unique_id": lambda v: v or None})
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"
@@ -115,6 +119,9 @@ def read_input(args) -> pd.Series | pd.DataFrame:
             fix = ("fix that cell in the file (a thousands separator, a placeholder such as "
                    "'-'?)" if args.value_column else "name the columns to forecast with "
                    "--value-column (repeatable), or fix that cell in the file")
+            if args.decimal == "." and re.fullmatch(r"\s*[-+]?\d*,\d+\s*",
+                                                     str(frame[column].iloc[row])):
+                fix += "; if its decimal separator is a comma, pass --decimal ','"
             raise SystemExit(f"error: column {column!r} of {args.csv} holds text that is not a "
                              f"number ({frame[column].iloc[row]!r} in data row {row + 1}); {fix}")
     _check_filled(frame[values], args.csv)  # rows as numbered in the file
@@ -127,6 +134,11 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     if pd.api.types.is_float_dtype(stamps) and (stamps % 1 == 0).all():  # a year as 1900.0
         frame[args.time_column] = stamps = stamps.astype(np.int64)
     integer = pd.api.types.is_integer_dtype(stamps)  # e.g. a year: kept as is
+    if integer and stamps.between(1000_01_01, 9999_12_31).all():  # dates written 20240131
+        compact = pd.to_datetime(stamps.astype(str), format="%Y%m%d", errors="coerce")
+        if compact.notna().all():
+            frame[args.time_column] = stamps = compact
+            integer = False
     if not integer and pd.api.types.is_numeric_dtype(stamps):  # read as nanoseconds since 1970
         raise SystemExit(f"error: the time column {args.time_column!r} holds numbers that are "
                          "not whole (or empty cells); give whole steps (e.g. a year) or dates")
@@ -156,7 +168,7 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                              f"{args.time_column!r} holds whole numbers (steps, e.g. years), "
                              "which need none; leave --freq out or write the stamps as dates")
         return y  # an evenly spaced integer index needs no frequency
-    freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq
+    freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq or _monthly_on_a_day(y.index)
     if freq is None:
         raise SystemExit(
             "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h), "
@@ -169,6 +181,16 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                          f"{[str(t) for t in gaps[:3]]}) or stamps fall between them; fill the "
                          "gaps in the file or pass another --freq")
     return regular
+
+
+def _monthly_on_a_day(index: pd.DatetimeIndex) -> pd.DateOffset | None:
+    """A month's step for stamps on one day of the month other than the first or last (the
+    15th), which pandas cannot infer a frequency for; None for other stamps."""
+    months = index.year * 12 + index.month
+    if (len(index) > 2 and index.day.nunique() == 1 and (index.normalize() == index).all()
+            and (np.diff(months) == 1).all()):
+        return pd.DateOffset(months=1)
+    return None
 
 
 def _positive(text: str) -> int:
@@ -187,6 +209,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("csv", nargs="?", help="CSV file with a time column and value column(s); "
                        "with a unique_id column, a long-format panel of many series")
         p.add_argument("--sep", default=",", help="the CSV's separator (default ',')")
+        p.add_argument("--decimal", default=".",
+                       help="the CSV's decimal separator (default '.'; e.g. ',' with --sep ';')")
         p.add_argument("--dayfirst", action="store_true",
                        help="dates written day first: 01/02/2020 is 1 February")
         p.add_argument("--dataset", choices=sorted(datasets.DATASETS), help="a bundled dataset")
@@ -216,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     torch.set_num_threads(args.threads)  # this process is ours: the library never does this
     threadpool_limits(args.threads)
+    output = getattr(args, "output", None)
+    if output and not Path(output).resolve().parent.is_dir():  # before the fit, not after
+        raise SystemExit(f"error: the folder of -o {output} does not exist; create it first")
     try:
         return _run(args, read_input(args))
     except (ValueError, TypeError) as exc:  # the library's refusals name the problem and fix
