@@ -402,7 +402,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         d = series[0].shape[1]
         lengths = np.array([len(v) for v in series])
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
-        w = self._resolve_window(lengths.max(), m, h, len(series) > 1)
+        w = self._resolve_window(int(lengths.max()), m, h, len(series) > 1)  # (an int, not numpy's)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         level_input = self._choose_level_input([series[i] for i in order])
         stats = _per_series(lambda x: self._scaling_stats(x, d, m), data)
