@@ -147,7 +147,7 @@ def test_a_panel_csv_is_forecast_series_by_series(tmp_path, capsys):
     panel.sample(frac=1, random_state=0).to_csv(csv, index=False, sep=";")
     assert main(["forecast", str(csv), "--sep", ";", "--horizon", "2", "--model",
                  "seasonal_naive", "-o", str(out)]) == 0
-    forecast = pd.read_csv(out, parse_dates=["ds"])
+    forecast = pd.read_csv(out, parse_dates=["ds"], sep=";")  # the input's separator
     assert list(forecast.columns) == ["unique_id", "ds", "y"] and len(forecast) == 2 * 181
     named = tmp_path / "named.csv"  # the forecast keeps the file's column names
     panel.rename(columns={"ds": "date", "y": "sales"}).to_csv(named, index=False)
@@ -245,5 +245,9 @@ def test_spreadsheet_csv_quirks_are_read(tmp_path, capsys):
         main(["forecast", str(tmp_path / "comma.csv"), "--sep", ";"])
     assert forecast("comma.csv", comma, "--sep", ";", "--decimal", ",", "--horizon", "1") == [
         ["2024-03-01", "50.5"]]
+    out = tmp_path / "f.csv"  # written back as it was read
+    assert main(["forecast", str(tmp_path / "comma.csv"), "--sep", ";", "--decimal", ",",
+                 "--horizon", "1", "--model", "seasonal_naive", "-o", str(out)]) == 0
+    assert out.read_text().splitlines() == ["ds;y", "2024-03-01;50,5"]
     with pytest.raises(SystemExit, match="the folder of -o .* does not exist; create it first"):
         main(["forecast", str(tmp_path / "trail.csv"), "-o", str(tmp_path / "no" / "f.csv")])

@@ -256,7 +256,9 @@ def _run(args, y) -> int:
         if panel:  # the file's own column names
             forecast = forecast.rename(columns=y.attrs.get("names", {}))
         if args.output:
-            forecast.to_csv(args.output, index=not panel)  # a panel's rows have no index
+            # in the input's separators (a ';' file came back ','-separated); a panel's rows
+            # have no index
+            forecast.to_csv(args.output, index=not panel, sep=args.sep, decimal=args.decimal)
         else:
             # (a Series' to_string has no header for its values: a frame's names them)
             print(forecast.to_frame().to_string() if forecast.ndim == 1
