@@ -1,5 +1,7 @@
 """Forecasters and sequence estimators inside scikit-learn's model selection and pipelines."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -223,6 +225,12 @@ def test_diff_transform_turns_a_naive_forecaster_into_a_trend_follower():
         logged.update(pd.Series([5.0, 0.0], index=pd.RangeIndex(20, 22)))
     # the refused update changed nothing
     np.testing.assert_allclose(logged.predict().to_numpy(), y.iloc[-1])
+    # nor does an update of a copy: the inner model was shared and moved on (the original
+    # went on from its own last value, 62, by the copy's last difference, 10)
+    copied = copy.copy(f)
+    copied.update(pd.Series([70.0, 80.0], index=pd.RangeIndex(20, 22)))
+    np.testing.assert_allclose(copied.predict().to_numpy(), 80.0 + 10.0 * np.arange(1, 5))
+    np.testing.assert_allclose(f.predict().to_numpy(), 3.0 * np.arange(20, 24) + 5)
 
 
 def test_log1p_takes_counts_with_zeros_and_keeps_forecasts_above_minus_one():

@@ -106,3 +106,20 @@ def test_a_vocabulary_larger_than_the_window_is_not_taken_for_channels_first():
         warnings.simplefilter("error")
         lm = CharLanguageModel(seq_length=4, hidden_size=8, max_epochs=1, random_state=0)
         assert len(lm.fit("abcdefgh" * 3).vocabulary_) == 8
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path):
+    # sample and per_character_loss read seq_length live: the context the network was trained
+    # with changed under it (and a saved file carried the new value)
+    import tsrnn
+
+    text = "the rabbit ran down the rabbit-hole and alice went after it. " * 6
+    lm = CharLanguageModel(seq_length=16, hidden_size=8, max_epochs=3, random_state=0,
+                           device="cpu").fit(text)
+    sample, loss = lm.sample(30, "the rabbit ran d", random_state=0), lm.per_character_loss(text)
+    lm.set_params(seq_length=2)
+    assert lm.seq_length_ == 16
+    assert lm.sample(30, "the rabbit ran d", random_state=0) == sample
+    assert lm.per_character_loss(text) == loss
+    lm.save(tmp_path / "lm.tsrnn")
+    assert tsrnn.load(tmp_path / "lm.tsrnn").sample(30, "the rabbit ran d", random_state=0) == sample

@@ -182,6 +182,9 @@ class TransformedTargetForecaster(BaseForecaster):
         return np.stack([member._inverse(zi) for member, zi in zip(self._members, z)])
 
     def _update_values(self, values, cov):
+        # the inner model copied first, as in the base class: updating a copy of this
+        # forecaster moved the inner model it shared with the original
+        self.forecaster_ = copy(self.forecaster_)
         self.forecaster_.update(self._moved_on(values), cov)
 
     def _moved_on(self, values):

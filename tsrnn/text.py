@@ -52,6 +52,9 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         The characters of the training text, sorted; inputs are one-hot over them.
     classifier_ : SequenceClassifier
         The fitted network (``output="sequence"``), whose classes are vocabulary positions.
+    seq_length_ : int
+        The ``seq_length`` it was trained on, which ``sample`` and ``per_character_loss``
+        read (a ``set_params`` since changes nothing until the next fit).
 
     Examples
     --------
@@ -143,7 +146,13 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
                 # channels-first array: the windows are (N, seq_length, V) by construction
                 warnings.filterwarnings("ignore", "X has sequences of at most", UserWarning)
                 self.classifier_.fit(X, y)  # causal: each step sees only the characters so far
+            self.seq_length_ = int(L)
         return self
+
+    def _context(self) -> int:
+        """Characters the model reads: the fit's ``seq_length`` (the parameter for models saved
+        before it was recorded)."""
+        return getattr(self, "seq_length_", self.seq_length)
 
     def _next_proba(self, text: str) -> np.ndarray:
         """Probabilities over the vocabulary of the character after each one of ``text``."""
@@ -171,7 +180,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         if len(text) < 2:
             raise ValueError(f"text has {len(text)} character(s); the loss needs at least 2 (one "
                              "to read, one to predict).")
-        L = self.seq_length
+        L = self._context()
         losses = []
         for start in range(0, len(text) - 1, L):
             chunk = text[start : start + L + 1]
@@ -186,7 +195,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
 
         Each character is drawn from the model's next-character distribution sharpened
         (temperature < 1) or flattened (temperature > 1) as ``p^(1/temperature)``, then fed back
-        as the next input. The model reads the last ``seq_length`` characters.
+        as the next input. The model reads the last ``seq_length_`` characters.
 
         Parameters
         ----------
@@ -210,7 +219,7 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
         rng = np.random.default_rng(random_state)
         text = prompt or str(rng.choice(self.vocabulary_))
         for _ in range(n_chars):
-            p = self._next_proba(text[-self.seq_length :])[-1]
+            p = self._next_proba(text[-self._context() :])[-1]
             with np.errstate(divide="ignore"):
                 logp = np.log(p) / temperature  # -inf stays -inf: impossible stays impossible
             p = np.exp(logp - logp.max())
