@@ -434,6 +434,17 @@ def test_warm_start_of_an_ensemble_cut_short_trains_its_members_further(monkeypa
     assert not hasattr(clf.module_, "members") and clf._module_spec["n_members"] == 1
 
 
+def test_warm_start_with_early_stopping_after_epochs_without_keeps_the_curves_in_step():
+    # the validation curve began at the warm fit, so best_epoch_ (8) indexed past its end (5)
+    X, y = _two_classes(40)
+    clf = SequenceClassifier(max_epochs=4, warm_start=True, random_state=0).fit(X, y)
+    clf.set_params(early_stopping=True, max_epochs=3, n_iter_no_change=10).fit(X, y)
+    assert len(clf.validation_loss_curve_) == len(clf.loss_curve_) == 7
+    assert np.isnan(clf.validation_loss_curve_[:4]).all()
+    assert np.isfinite(clf.validation_loss_curve_[4:]).all()
+    assert clf.validation_loss_curve_[clf.best_epoch_] == np.nanmin(clf.validation_loss_curve_)
+
+
 def test_warm_start_refuses_a_changed_scaling():
     # "series" and "global" read as many channels, so the change slipped through: the network
     # went on training (and predicting) on the other view with the first fit's statistics

@@ -377,13 +377,16 @@ def train(
                 if config.max_steps and steps >= config.max_steps:
                     break
             train_loss = float(total / weight)
-            result.loss_curve.append(train_loss)
             monitored = train_loss
             if config.early_stopping:
                 module.eval()
                 with torch.inference_mode(), precision():
                     monitored = _mean_loss(batch_loss, n, n_val, max(batch_size, 1024), device)
                 module.train()
+            # both curves at once: an interrupt while the validation loss was measured left the
+            # training curve an epoch longer
+            result.loss_curve.append(train_loss)
+            if config.early_stopping:
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
                 _progress(epoch, config.max_epochs, train_loss, result, started)
@@ -486,6 +489,7 @@ def train_members(
     device: torch.device,
     n_members: int = 1,
     reduce: str = "median",
+    keep_unreached: bool = False,
 ) -> tuple[nn.Module, TrainResult]:
     """Build (``build(i)``) and :func:`train` ``n_members`` networks, member ``i`` under seed
     ``seed + i``.
@@ -493,15 +497,20 @@ def train_members(
     ``batch_loss(module, idx)`` is the loss of ``module`` on the samples numbered ``idx`` (as in
     :func:`train`). Returns the one
     network, or an :class:`~tsrnn.networks.Ensemble` of them, and the first member's result. An
-    interrupted member ends the loop: the ensemble keeps the members trained so far.
+    interrupted member ends the loop: the ensemble keeps the members trained so far, and with
+    ``keep_unreached`` (a warm start, whose ``build`` gives the fitted members) the others as
+    ``build`` gives them.
     """
     members, results = [], []
     for i in range(n_members):
         with contextlib.ExitStack() as rng:
             rng.enter_context(seeded(seed + i, device))
             # float32 whatever torch's default dtype (the inputs are float32: under
-            # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch)
-            module = build(i).to(device, torch.float32)
+            # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch),
+            # and drawn in float32 too: drawn in float64 and cast, the same seed gave other
+            # weights (forecasts moved by 4%)
+            with _default_dtype(torch.float32):
+                module = build(i).to(device, torch.float32)
             if not _draws_at_random(module):  # training reads no global generator: let
                 rng.close()  # fits and loads in other threads use it meanwhile
             generator = torch.Generator(device).manual_seed(seed + i)
@@ -511,16 +520,34 @@ def train_members(
             except KeyboardInterrupt:
                 if not members:
                     raise
-                warn(
-                    f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
-                    f"the estimator keeps the {len(members)} member(s) trained so far.",
-                    RuntimeWarning,
-                )
+                kept = (f"the {len(members)} member(s) trained so far, and the others as they "
+                        "were" if keep_unreached else f"the {len(members)} member(s) trained "
+                        "so far")
+                warn(f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
+                     f"the estimator keeps {kept}.", RuntimeWarning)
                 break
         members.append(module)
         if results[-1].interrupted:
             break
+    if keep_unreached:  # (a warm start interrupted: its members not reached stay as they were)
+        with _default_dtype(torch.float32):
+            members += [build(i).to(device, torch.float32) for i in range(len(members), n_members)]
     return combine(members, reduce).eval(), results[0]
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """torch's default dtype set to ``dtype`` inside, the caller's restored after; untouched
+    when it is already ``dtype`` (the setting is global: other threads see it meanwhile)."""
+    before = torch.get_default_dtype()
+    if before == dtype:
+        yield
+        return
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
 
 
 def _draws_at_random(module: nn.Module) -> bool:

@@ -185,9 +185,13 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         DataFrames given to ``predict`` are matched).
     loss_curve_, validation_loss_curve_ : list of float
         The mean training loss (and validation loss, with early stopping) of each epoch. A
-        ``warm_start`` fit appends its epochs, as scikit-learn's MLP does.
+        ``warm_start`` fit appends its epochs, as scikit-learn's MLP does; one with early
+        stopping after epochs without it pads the validation curve with NaN for those, so
+        that both curves share their indices.
     best_epoch_ : int
-        The epoch whose weights were kept, an index into ``loss_curve_``.
+        The epoch (an index into ``loss_curve_``) with the lowest monitored loss: the
+        validation loss with early stopping, whose weights are then kept; else the training
+        loss (the weights kept are the last ones, or their average with ``average_last``).
     """
 
     _LAYOUT = ("cell", "hidden_size", "num_layers", "dropout", "nonlinearity", "bidirectional",
@@ -395,7 +399,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
 
         module, result = train_members(
             build, batch_loss, len(train_idx), len(val_idx), self._train_config(), seed, device,
-            spec["n_members"], reduce="mean",
+            spec["n_members"], reduce="mean", keep_unreached=warm,
         )
         # an interrupted ensemble keeps the members trained so far
         spec = dict(spec, n_members=len(getattr(module, "members", [module])))
@@ -413,8 +417,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         # a warm fit appends its epochs to the curves, as scikit-learn's MLP does
         before = len(self.loss_curve_) if warm else 0
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
-        self.validation_loss_curve_ = ((self.validation_loss_curve_ if warm else [])
-                                       + result.validation_loss_curve)
+        earlier = list(self.validation_loss_curve_) if warm else []
+        if result.validation_loss_curve:  # epochs of earlier fits without it: NaN
+            earlier += [math.nan] * (before - len(earlier))
+        self.validation_loss_curve_ = earlier + result.validation_loss_curve
         self.best_epoch_ = before + result.best_epoch
         return self
 
