@@ -265,7 +265,8 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
     def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         if not self.training or (keep is None and x.size(0) * x.size(2) > 1):
             return super().forward(x)
-        if keep is None:  # one value per channel: torch's BatchNorm refuses, this gives 0
+        if keep is None:  # one value per channel, which torch's BatchNorm refuses: the
+            # running statistics normalise it (below)
             keep = x.new_ones(x.size(0), 1, x.size(2))
         n = keep.sum().clamp(min=1)
         mean = (x * keep).sum((0, 2)) / n  # (C,)
