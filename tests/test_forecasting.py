@@ -401,6 +401,13 @@ def test_anchor_lags_show_each_members_anchor(seasonal_series):
         seasonal_series).anchor_lags_ == [0]
     # a window shorter than the season: the seasonal members fall back to the last value
     assert RNNForecaster(**fast, window_length=6).fit(seasonal_series).anchor_lags_ == [1] * 4
+    # None under the local scaling, which shifts each window by its last value, is "last" (as
+    # documented); under another scaling it is a model of its own
+    one = dict(fast, ensemble_size=1, max_steps=30)
+    for scaling, same in (("local", True), ("standard", False)):
+        none, last = (RNNForecaster(**one, anchor=a, scaling=scaling).fit(
+            seasonal_series).predict().to_numpy() for a in (None, "last"))
+        assert np.array_equal(none, last) == same
 
 
 def _ar1(n: int, phi: float, seed: int = 0) -> np.ndarray:

@@ -135,16 +135,17 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         deviation. None: raw values. Covariates are z-scored unless ``scaling=None``. Every
         scaling is inverted on the forecast.
     anchor : {"both", "seasonal", "last", None}, default="both"
-        What the network's output is added to: the window's seasonal naive forecast
-        ("seasonal"; the naive one when the window, or a panel's series, is shorter than a
-        season), its last value ("last"), or nothing (None). With an anchor the network learns
-        only the correction to a strong baseline (as in ES-RNN, the M4 winner). "both": the
-        ensemble's members alternate between the seasonal anchor (even members) and the last
-        value (odd members), so the median forecast is not tied to one baseline; with
-        ``ensemble_size=1`` it is "seasonal". The season comes from the index's frequency (or
-        ``season_length``), not from the data: on a series without a season (a random walk, a
-        level shift) indexed monthly, half the members anchor 12 months back; pass
-        ``anchor="last"`` there. ``anchor_lags_`` shows each member's anchor.
+        What the network's output is added to: the window's seasonal naive forecast ("seasonal";
+        the naive one when the window, or a panel's series, is shorter than a season), its last
+        value ("last"), or nothing (None; but ``scaling="local"`` shifts each window by its last
+        value and adds it back, so there None gives the same model as "last"). With an anchor
+        the network learns only the correction to a strong baseline (as in ES-RNN, the M4
+        winner). "both": the ensemble's members alternate between the seasonal anchor (even
+        members) and the last value (odd members), so the median forecast is not tied to one
+        baseline; with ``ensemble_size=1`` it is "seasonal". The season comes from the index's
+        frequency (or ``season_length``), not from the data: on a series without a season (a
+        random walk, a level shift) indexed monthly, half the members anchor 12 months back;
+        pass ``anchor="last"`` there. ``anchor_lags_`` shows each member's anchor.
     level_input : {False, True, "auto"}, default=False
         Also give the network each series' level, centred on its training mean and divided by
         the MASE scale, so that it can learn mean reversion (the "local" scaling otherwise shows
