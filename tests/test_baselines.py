@@ -149,6 +149,14 @@ def test_auto_arima_differences_a_short_trend():
     # an exact line is differenced once (its differences are constant up to rounding), as R's
     # is.constant stops; the rounding noise of standardising gave d = 2
     assert ARIMAForecaster().fit(10.0 * np.arange(1, 9)).orders_[0][0][1] == 1
+    # and forecast as that line, its drift fixed at the differences' mean (not fitted: a line of
+    # 50 points got ARIMA(2,1,2)); a season that repeats exactly, as that season
+    line = ARIMAForecaster(horizon=3).fit(10.0 * np.arange(1, 51))
+    assert line.orders_ == [((0, 1, 0), (0, 0, 0))]
+    np.testing.assert_allclose(line.predict(), [510.0, 520.0, 530.0], rtol=1e-12)
+    season = ARIMAForecaster(horizon=3, season_length=4).fit(np.tile([1.0, 5.0, 3.0, 2.0], 12))
+    assert season.orders_ == [((0, 0, 0), (0, 1, 0))]
+    np.testing.assert_allclose(season.predict(), [1.0, 5.0, 3.0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("params, message", [

@@ -240,6 +240,15 @@ class ARIMAForecaster(BaseForecaster):
             self._cov_kept.append(kept)
             self.orders_.append((result.model.order, result.model.seasonal_order[:3]))
 
+    def _at_zero(self, y, cov, order, seasonal, m, constant=None):
+        """The model of these orders at fixed parameters, not fitted: every covariate and ARMA
+        coefficient 0, the variance 1 (model units), and ``constant`` (a mean or a drift;
+        None: no constant)."""
+        n_zero = ((0 if cov is None else cov.shape[1]) + sum(order) + sum(seasonal)
+                  - order[1] - seasonal[1])
+        params = np.r_[[] if constant is None else [constant], np.zeros(n_zero), 1.0]
+        return self._fit_one(y, cov, order, seasonal, constant is not None, m, params=params)
+
     def _fit_one(self, y, cov, order, seasonal, constant, m, *, differenced=False,
                  params=None):
         """SARIMAX fit by maximum likelihood, or at ``params``. ``differenced`` models the ARMA
@@ -276,13 +285,8 @@ class ARIMAForecaster(BaseForecaster):
             # the constant only when undifferenced); fitted, statsmodels' optimiser left it off
             # by about 1e-6 (zeros forecast as -5e-6) and picked MA terms beside covariates
             order, seasonal = tuple(fixed_order or (0, 0, 0)), tuple(fixed_seasonal or (0, 0, 0))
-            differences = order[1] + seasonal[1]
-            model = SARIMAX(y, exog=cov, order=order,
-                            seasonal_order=(*seasonal, m if any(seasonal) else 0),
-                            trend=None if differences else "c")
-            n_zero = (0 if cov is None else cov.shape[1]) + sum(order) + sum(seasonal) - differences
-            mean = [] if differences else [y.mean()]
-            return (model.smooth(np.r_[mean, np.zeros(n_zero), 1.0]),
+            mean = None if order[1] + seasonal[1] else y.mean()
+            return (self._at_zero(y, cov, order, seasonal, m, mean),
                     _identifiable(cov, order[1], seasonal[1], m))
         # (the caller's orders: a seasonal order fixed here for want of a season leaves the
         # drift free, as for a seasonal series)
@@ -304,12 +308,8 @@ class ARIMAForecaster(BaseForecaster):
                 and np.ptp(dx) <= 1e-8 * max(np.abs(dx).max(), 1.0)):
             # constant differences (an exact line): their likelihood is degenerate (a line of 50
             # points got ARIMA(2,1,2)); as auto.arima, fix the drift at their mean
-            model = SARIMAX(y, exog=cov, order=(0, d, 0),
-                            seasonal_order=(0, big_d, 0, m if big_d else 0),
-                            trend="c" if d + big_d == 1 else None)
-            n_cov = 0 if cov is None else cov.shape[1]
-            drift = [dx.mean()] if d + big_d == 1 else []
-            return model.smooth(np.r_[drift, np.zeros(n_cov), 1.0]), kept
+            drift = dx.mean() if d + big_d == 1 else None
+            return self._at_zero(y, cov, (0, d, 0), (0, big_d, 0), m, drift), kept
         fits: dict = {}
         ics: dict = {}  # (the specifications fit, by their AICc)
         search = not caller_fixed_both  # (R's Arima takes the caller's orders as they are)
