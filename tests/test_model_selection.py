@@ -362,6 +362,30 @@ def test_backtest_gives_a_direct_model_the_covariates_past_y():
         np.testing.assert_allclose(result.forecasts["forecast"], by_hand, rtol=1e-6)
 
 
+def test_metrics_match_pandas_objects_by_their_labels():
+    from tsrnn.evaluation import rmse, smape
+
+    stamps = pd.date_range("2024-01", periods=4, freq="MS")
+    actual = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [10.0, 30.0, 20.0, 40.0]}, stamps)
+    train = pd.DataFrame({"a": [0.0, 1.0, 0.0], "b": [0.0, 5.0, 0.0]})
+    forecast = actual + [1.0, 2.0]  # errors 1 on "a", 2 on "b"
+    shuffled = forecast.iloc[[2, 0, 3, 1], ::-1]  # the same forecast, rows and columns reordered
+    for metric in (smape, rmse):
+        assert metric(actual, shuffled) == pytest.approx(metric(actual, forecast))
+    assert mase(actual, shuffled, train) == pytest.approx((1 / 1 + 2 / 5) / 2)
+    assert mase(actual, forecast, train[["b", "a"]]) == pytest.approx((1 / 1 + 2 / 5) / 2)
+    assert rmse(actual["b"], forecast["b"].iloc[::-1]) == pytest.approx(2.0)
+    assert rmse(actual["b"], forecast["b"].to_numpy()[::-1]) > 2.0  # arrays: by position
+    assert rmse(actual["b"], forecast["b"][::-1].reset_index(drop=True)) > 2.0  # no stamps
+    late = forecast["a"].shift(1, freq="MS")  # a forecast one month off
+    with pytest.raises(ValueError, match=r"different time stamps: y_true \[2024-01-01"):
+        smape(actual["a"], late)
+    with pytest.raises(ValueError, match=r"different columns: y_true \[a, b\], y_pred \[a, c"):
+        rmse(actual, forecast.rename(columns={"b": "c"}))
+    with pytest.raises(ValueError, match=r"y_true and y_train have different columns"):
+        mase(actual, forecast, train.rename(columns={"b": "c"}))
+
+
 def test_metrics_refuse_mismatched_shapes_and_propagate_nan():
     from tsrnn.evaluation import mase_scale, rmse, smape
 

@@ -373,7 +373,8 @@ def test_panels_metrics_and_scorers_never_mutate_the_caller_data():
     SeasonalNaiveForecaster(horizon=2).fit(panel).predict()
     _assert_unchanged(panel, snap)
     y, _ = _series()
-    truth, pred = y[:5].copy(), y[5:10].copy()
+    # the forecast's rows in another order: the metrics reorder them, on a copy
+    truth, pred = y[:5].copy(), y[5:10].set_axis(y.index[:5]).iloc[::-1].copy()
     snaps = [_snapshot(truth), _snapshot(pred), _snapshot(y)]
     tsrnn.mase(truth, pred, y, 12), tsrnn.smape(truth, pred), tsrnn.rmse(truth, pred)
     tsrnn.make_forecast_scorer("smape")(SeasonalNaiveForecaster(horizon=3).fit(y[:40]), y[40:43])

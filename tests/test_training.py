@@ -356,7 +356,12 @@ def test_verbose_prints_progress(capsys, seasonal_series):
     LSTMForecaster(window_length=12, max_epochs=2, early_stopping=True, verbose=True,
                    random_state=0).fit(seasonal_series)
     err = capsys.readouterr().err
-    assert "epoch 2/2 train" in err and "valid" in err
+    assert "epoch 2/2 step " in err and "valid" in err
+    # a fit that max_steps ends before max_epochs: the bar counts the steps, and ends full
+    SequenceClassifier(max_epochs=200, max_steps=6, batch_size=4, verbose=True,
+                       random_state=0).fit(np.zeros((8, 5, 1)), [0, 1] * 4)
+    last = capsys.readouterr().err.strip().split("\r")[-1]
+    assert last.startswith("[" + "#" * 20 + "] epoch 3/200 step 6/6 train"), last
 
 
 def test_device_errors_name_the_choices():

@@ -389,7 +389,7 @@ def train(
             if config.early_stopping:
                 result.validation_loss_curve.append(monitored)
             if config.verbose:
-                _progress(epoch, config.max_epochs, train_loss, result, started)
+                _progress(epoch, steps, config, train_loss, result, started)
             diverged = _divergence(train_loss, monitored, module)
             if diverged:
                 clip = ("lower gradient_clip" if config.gradient_clip
@@ -557,10 +557,17 @@ def _draws_at_random(module: nn.Module) -> bool:
                for m in module.modules())
 
 
-def _progress(epoch: int, max_epochs: int, train_loss: float, result: TrainResult, started: float):
-    width = 20
-    done = int(width * (epoch + 1) / max_epochs)
-    line = f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch + 1}/{max_epochs} train {train_loss:.4g}"
+def _progress(epoch: int, steps: int, config: TrainConfig, train_loss: float,
+              result: TrainResult, started: float):
+    """One line of the ``verbose`` bar: the share of the budget spent, ``max_epochs`` or
+    ``max_steps``, whichever ends the fit first."""
+    width, max_steps = 20, config.max_steps
+    share = max((epoch + 1) / config.max_epochs, steps / max_steps if max_steps else 0.0)
+    done = int(width * min(share, 1.0))
+    line = f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch + 1}/{config.max_epochs}"
+    if max_steps:
+        line += f" step {steps}/{max_steps}"
+    line += f" train {train_loss:.4g}"
     if result.validation_loss_curve:
         line += f" valid {result.validation_loss_curve[-1]:.4g}"
     line += f" {time.perf_counter() - started:.1f}s"

@@ -25,10 +25,45 @@ def _as_2d(a, name: str = "y_true") -> np.ndarray:
     return a.reshape(len(a), -1)
 
 
+def _labels(axis: pd.Index) -> str:
+    shown = ", ".join(map(str, axis[:3])) + (", ..." if len(axis) > 3 else "")
+    return f"[{shown}]"
+
+
+def _aligned(y_true, other, name: str = "y_pred", *, rows: bool = True):
+    """``other`` in ``y_true``'s order of time stamps (``rows``) and columns, where both are
+    pandas objects that label them; a ValueError where their labels differ, since comparing
+    such objects by position would score a forecast against the wrong steps or series. pandas'
+    default index (0, 1, 2, ...: a column of a tidy table, a Series made from an array) labels
+    no time stamps, and such rows are compared by position."""
+    pandas = (pd.Series, pd.DataFrame)
+    if not isinstance(y_true, pandas) or not isinstance(other, pandas):
+        return other
+    stamped = not any(isinstance(a.index, pd.RangeIndex) and a.index.start == 0
+                      and a.index.step == 1 for a in (y_true, other))
+    axes = [("index", "time stamps")] if rows and stamped else []
+    if isinstance(y_true, pd.DataFrame) and isinstance(other, pd.DataFrame):
+        axes.append(("columns", "columns"))
+    for axis, what in axes:
+        want, have = getattr(y_true, axis), getattr(other, axis)
+        if have.equals(want):
+            continue
+        if want.has_duplicates or have.has_duplicates or len(want) != len(have) or not (
+                have.isin(want).all()):
+            raise ValueError(
+                f"y_true and {name} have different {what}: y_true {_labels(want)}, {name} "
+                f"{_labels(have)}; pass {name} for the same {what} (or both as numpy arrays "
+                "to compare them by position)."
+            )
+        other = other.reindex(**{axis: want})
+    return other
+
+
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     """Actual and forecast values as (T, D) arrays of one shape; a ValueError if they differ
-    (numpy would broadcast one forecast column, or one value, against all of them)."""
-    t, p = _as_2d(y_true), _as_2d(y_pred, "y_pred")
+    (numpy would broadcast one forecast column, or one value, against all of them). pandas
+    objects are matched by their labels (:func:`_aligned`)."""
+    t, p = _as_2d(y_true), _as_2d(_aligned(y_true, y_pred), "y_pred")
     if t.shape != p.shape:
         raise ValueError(
             f"y_true has shape {np.shape(y_true)} but y_pred has shape {np.shape(y_pred)}; pass "
@@ -147,9 +182,11 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
     Parameters
     ----------
     y_true, y_pred : array-like of shape (h,) or (h, D)
-        Actual values and forecasts.
+        Actual values and forecasts. Two pandas objects are matched by their time stamps
+        (unless one has pandas' default index 0, 1, ...) and a DataFrame's columns by name;
+        other labels are refused. Arrays are compared by position.
     y_train : array-like of shape (T,) or (T, D), optional
-        The training series, for the scale.
+        The training series, for the scale (DataFrames' columns matched by name).
     season_length : int, default=1
         The seasonal naive lag of the scale.
     scale : float or array-like of shape (D,), optional
@@ -171,7 +208,7 @@ def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) ->
         if y_train is None:
             raise ValueError("mase needs the training series y_train (for its scale) or scale= "
                              "(from mase_scale).")
-        scale = mase_scale(y_train, season_length)
+        scale = mase_scale(_aligned(y_true, y_train, "y_train", rows=False), season_length)
         if len(scale) != t.shape[1]:
             raise ValueError(
                 f"y_train has {len(scale)} column(s) but y_true has {t.shape[1]}; pass the "
@@ -196,7 +233,9 @@ def smape(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array-like of shape (h,) or (h, D)
-        Actual values and forecasts.
+        Actual values and forecasts. Two pandas objects are matched by their time stamps
+        (unless one has pandas' default index 0, 1, ...) and a DataFrame's columns by name;
+        other labels are refused. Arrays are compared by position.
 
     Returns
     -------
@@ -222,7 +261,9 @@ def rmse(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array-like of shape (h,) or (h, D)
-        Actual values and forecasts.
+        Actual values and forecasts. Two pandas objects are matched by their time stamps
+        (unless one has pandas' default index 0, 1, ...) and a DataFrame's columns by name;
+        other labels are refused. Arrays are compared by position.
 
     Returns
     -------
