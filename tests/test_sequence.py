@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tsrnn import SequenceClassifier, SequenceRegressor, SequenceScaler
+from tsrnn import SequenceClassifier, SequenceRegressor, SequenceScaler, make_windows
 from tsrnn.sequence import read_sequences
 
 
@@ -837,6 +837,16 @@ def test_per_step_targets_in_the_wrong_form_are_named():
                                          r"\(8,\); pass them all as \(T_i,\) arrays"):
         SequenceRegressor(output="sequence", max_epochs=1).fit(
             X, [X[0]] + [x[:, 0] for x in X[1:]])
+    # per-step targets of different widths k: it was numpy's "all the input array dimensions"
+    with pytest.raises(ValueError, match=r"y\[1\] has targets of shape \(1,\) per step but "
+                                         r"y\[0\] \(2,\); pass the same k targets"):
+        SequenceRegressor(output="sequence", max_epochs=1).fit(
+            X, [np.c_[X[0], X[0]]] + list(X[1:]))
+    # make_windows' targets are (N, horizon, D): the error says how to pass them
+    windows, targets = make_windows(np.sin(np.arange(40.0)), window_length=6, horizon=3)
+    with pytest.raises(ValueError, match=r"got \(32, 3, 1\) \(targets of shape \(N, horizon, "
+                                         r"D\), as make_windows .*y.reshape\(32, -1\)"):
+        SequenceRegressor(max_epochs=1).fit(windows, targets)
 
 
 def test_nan_advice_fits_weights_and_regression_targets():

@@ -101,8 +101,49 @@ def test_inputs_and_targets_are_arrays_of_their_own():
 
 
 def test_too_short_series_error_names_the_fix():
-    with pytest.raises(ValueError, match="need; pass longer series or lower window_length"):
+    with pytest.raises(ValueError, match="need; pass longer series or lower window_length or "
+                                         r"horizon \(for the window that ends at a series' last "
+                                         r"step, .* pass horizon=0\)"):
         make_windows(np.arange(5.0), window_length=5, horizon=1)
+    latest, _ = make_windows(np.arange(5.0), window_length=5, horizon=0)
+    np.testing.assert_array_equal(latest[:, :, 0], [np.arange(5.0)])
+
+
+def test_an_object_array_or_series_of_arrays_is_several_series():
+    parts = [np.arange(6.0), 10 + np.arange(4.0)]  # what groupby(...).apply(np.array) gives
+    held = np.empty(2, dtype=object)
+    held[:] = parts
+    expected = make_windows(parts, window_length=3, horizon=1)
+    for y in (held, pd.Series(held, index=["a", "b"])):
+        X, Y = make_windows(y, window_length=3, horizon=1)
+        np.testing.assert_array_equal(X, expected[0])
+        np.testing.assert_array_equal(Y, expected[1])
+        assert len(X) == 3 + 1  # no window crosses from one series into the next
+
+
+def test_transformers_warn_where_feature_names_appear_or_vanish():
+    """Columns read by position without a word: a swapped pair was scaled with each other's
+    statistics (channel means 1241 and -1222 instead of 0)."""
+    from tsrnn import SequenceScaler
+
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"a": rng.normal(0, 1, 20), "b": rng.normal(1000, 1, 20)})
+              for _ in range(3)]
+    cases = [(SequenceScaler(), frames, [f[["b", "a"]].to_numpy() for f in frames]),
+             (SlidingWindowTransformer(window_length=4), frames[0], frames[0].to_numpy()),
+             (SequenceScaler(), frames, np.stack([f.to_numpy() for f in frames])),
+             (SequenceScaler(), frames[0].T, frames[0].T.to_numpy())]  # 2-D: columns are steps
+    for est, named, plain in cases:
+        name = type(est).__name__
+        with pytest.warns(UserWarning, match=f"without feature names, but {name} was fitted"):
+            est.fit(named).transform(plain)
+        with pytest.warns(UserWarning, match=f"X has feature names, but {name} was fitted "
+                                             "without"):
+            est.fit(plain).transform(named)
+    assert list(SlidingWindowTransformer(window_length=4).fit(frames[0]).feature_names_in_) == [
+        "a", "b"]
+    assert not hasattr(SlidingWindowTransformer(window_length=4).fit(frames[0])
+                       .fit(frames[0].to_numpy()), "feature_names_in_")
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])

@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice, safe_scale, unchanged_on_error
-from .sequence.inputs import holds_sequences, read_sequences, sequence_columns
+from .sequence.inputs import (check_feature_names, holds_sequences, read_sequences,
+                              sequence_columns)
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -107,6 +108,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         channels = getattr(self, "_channels", None)
+        check_feature_names(X, getattr(self, "feature_names_in_", None), "SequenceScaler",
+                            whole=channels is None)
         seqs, lengths, mask = self._read(X, channels)
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(

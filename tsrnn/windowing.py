@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._pandas import PANEL_COLUMNS, match_columns, read_series
 from ._validation import check_number
+from .sequence.inputs import check_feature_names, holds_sequences
 
 
 def window_starts(lengths, window_length: int, horizon: int = 0, stride: int = 1) -> np.ndarray:
@@ -59,8 +60,11 @@ def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list |
             "series on its own when they come as a list: [g.sort_values('ds')['y'].to_numpy() "
             f"for _, g in {arg}.groupby('unique_id')]."
         )
-    several = isinstance(y, (list, tuple)) and not (
-        y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))
+    # a list of numbers is one series; an object array or Series of arrays (what
+    # groupby(...).apply(np.array) gives) is several, as the sequence estimators read it
+    several = (isinstance(y, (list, tuple)) and not (
+        y and all(v is None or np.isscalar(v) or np.ndim(v) == 0 for v in y))) or (
+        not isinstance(y, (list, tuple)) and holds_sequences(y))
     series = list(y) if several else [y]  # a list of numbers is one series
     if not series:
         raise ValueError("no series given; pass a series or a non-empty list of series.")
@@ -83,9 +87,13 @@ def _panel_starts(y, window_length, horizon, stride, names=None, arg: str = "y")
                    f"{max(len(a) for a in arrays)} steps: a list of lists or arrays is several "
                    f"series; for one series with columns, pass np.asarray({arg}))"
                    if len(arrays) > 1 else "")
+        latest = (f" (for the window that ends at a series' last step, with nothing after it "
+                  "to predict, pass horizon=0)" if horizon and
+                  max(len(a) for a in arrays) >= window_length else "")
         raise ValueError(
             f"no series has the {window_length + horizon} steps that window_length={window_length}"
-            f" and horizon={horizon} need{several}; pass longer series or lower window_length."
+            f" and horizon={horizon} need{several}; pass longer series or lower window_length or "
+            f"horizon{latest}."
         )
     return arrays, starts, names
 
@@ -173,6 +181,9 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Columns (D) of the series seen in ``fit``.
+    feature_names_in_ : ndarray of object
+        Their names, when ``fit`` saw a DataFrame (later DataFrames are matched to them by
+        name; series without names warn, as in scikit-learn, and are read by position).
 
     Examples
     --------
@@ -205,13 +216,19 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         arrays, _, self._columns = _panel_starts(X, self.window_length, self.horizon,
                                                  self.stride, arg="X")
         self.n_features_in_ = arrays[0].shape[1]
+        if self._columns is not None:
+            self.feature_names_in_ = np.asarray(self._columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):  # a refit without names has none
+            del self.feature_names_in_
         return self
 
     def _windows(self, series, targets: bool = False) -> np.ndarray:
         """The input windows of ``series``, or with ``targets`` the blocks after them."""
         check_is_fitted(self)
+        names = getattr(self, "_columns", None)
+        check_feature_names(series, names, type(self).__name__, whole=True)
         arrays, starts, _ = _panel_starts(series, self.window_length, self.horizon, self.stride,
-                                          getattr(self, "_columns", None), arg="X")
+                                          names, arg="X")
         if arrays[0].shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {arrays[0].shape[1]} features, but SlidingWindowTransformer is expecting "

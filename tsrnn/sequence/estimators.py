@@ -264,8 +264,12 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
     def _encode_targets(self, y, n, sample_weight):
         y = as_float_array(y, "y", fill=_FILL_TARGETS)
         if y.ndim not in (1, 2) or len(y) != n:
+            blocks = (f" (targets of shape (N, horizon, D), as make_windows gives them: pass "
+                      f"y.reshape({n}, -1), and reshape predict's output back)"
+                      if y.ndim == 3 and len(y) == n else "")
             raise ValueError(
-                f"y must have shape ({n},) or ({n}, k), one row per sequence; got {y.shape}."
+                f"y must have shape ({n},) or ({n}, k), one row per sequence; got "
+                f"{y.shape}{blocks}."
             )
         self._squeeze = y.ndim == 1  # one value per sequence: predict returns (N,)
         y2 = y.reshape(n, -1)
@@ -291,6 +295,12 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
     def _encode_steps(self, steps, lengths, sample_weight):
         steps = [as_float_array(v, f"y[{i}]", fill=f"fill them, or drop sequence {i} from X and "
                                 "y together.") for i, v in enumerate(steps)]
+        wrong = next((i for i, v in enumerate(steps) if v.shape[1:] != steps[0].shape[1:]), None)
+        if wrong is not None:
+            raise ValueError(
+                f"y[{wrong}] has targets of shape {steps[wrong].shape[1:]} per step but y[0] "
+                f"{steps[0].shape[1:]}; pass the same k targets per step for every sequence."
+            )
         self._squeeze = steps[0].ndim == 1  # one value per step: predict returns (N, T)
         flat = self._standardise(np.concatenate(steps).reshape(int(lengths.sum()), -1),
                                  np.repeat(sample_weight, lengths))

@@ -36,12 +36,18 @@ def sequence_columns(X) -> list | None:
     return next((list(s.columns) for s in X if isinstance(s, pd.DataFrame)), None)
 
 
-def check_feature_names(X, names, owner: str) -> None:
+def check_feature_names(X, names, owner: str, *, whole: bool = False) -> None:
     """scikit-learn's warnings where ``X`` has feature names and the fit had none (``names``
-    None), or the other way round: such columns are read by position, unchecked."""
-    framed = [isinstance(s, pd.DataFrame) for s in X] if holds_sequences(X) else [False]
+    None), or the other way round: such columns are read by position, unchecked. ``whole``:
+    an ``X`` that is not a list may be a DataFrame with names of its own (one series, or 2-D
+    sequences whose columns are steps)."""
+    if holds_sequences(X):
+        framed = [isinstance(s, pd.DataFrame) for s in X]
+    else:
+        framed = [whole and isinstance(X, pd.DataFrame)]
     if names is not None and not all(framed):
-        warn(f"X has sequences without feature names, but {owner} was fitted with feature "
+        what = "sequences" if holds_sequences(X) or not whole else "data"
+        warn(f"X has {what} without feature names, but {owner} was fitted with feature "
              f"names {list(names)}: their columns are read in that order.")
     elif names is None and any(framed):
         warn(f"X has feature names, but {owner} was fitted without feature names: the "
