@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import os
+import re
 import joblib
 import pickle
 import warnings
@@ -237,6 +238,12 @@ def test_truncated_altered_foreign_and_newer_files_give_clear_errors(tmp_path):
     torch.save(dict(blob, format_version=99), tmp_path / "newer")
     with pytest.raises(ValueError, match="format version 99, newer than this tsrnn reads"):
         tsrnn.load(tmp_path / "newer")
+    # the same errors from file objects (each was a TypeError from os.fspath)
+    with pytest.raises(ValueError, match="^the file is not a readable tsrnn model file"):
+        tsrnn.load(io.BytesIO(data[: len(data) // 2]))
+    with open(tmp_path / "newer", "rb") as file, pytest.raises(
+            ValueError, match=f"^{re.escape(repr(str(tmp_path / 'newer')))} has format version"):
+        tsrnn.load(file)
 
 
 @pytest.mark.parametrize(

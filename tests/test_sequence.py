@@ -796,6 +796,32 @@ def test_a_list_of_dataframes_is_matched_by_column_name():
         refit.predict(swapped)
 
 
+def test_a_2d_dataframe_of_steps_is_matched_by_its_columns():
+    """One sequence per row, one step per column: reversed columns reversed time at predict,
+    without a word (16 of 40 labels changed)."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 20)
+    rows = np.cumsum(rng.normal(0, 1, (40, 12)), axis=1) * np.where(labels, 1, -1)[:, None]
+    frame = pd.DataFrame(rows, columns=[f"t{i}" for i in range(12)])
+    for est in (SequenceClassifier(max_steps=20, hidden_size=8, random_state=0),
+                SequenceRegressor(max_steps=20, hidden_size=8, random_state=0)):
+        est.fit(frame, labels)
+        name = type(est).__name__
+        with pytest.raises(ValueError, match=rf"X has columns \[t11, t10, t9, t8, ...\] but "
+                                             rf"{name} was fit on \[t0, t1, t2, t3, ...\]; pass "
+                                             "the same columns in the same order"):
+            est.predict(frame.iloc[:, ::-1])
+        with pytest.warns(UserWarning, match=f"X has data without feature names, but {name} "
+                                             r"was fitted with feature names \['t0'"):
+            np.testing.assert_array_equal(est.predict(frame.to_numpy()), est.predict(frame))
+        est.fit(frame.to_numpy(), labels)
+        with pytest.warns(UserWarning, match=f"X has feature names, but {name} was fitted "
+                                             "without"):
+            est.predict(frame)
+    with pytest.raises(ValueError, match=r"X has columns \[t11, .* but the scaler was fit on"):
+        SequenceScaler().fit(frame).transform(frame.iloc[:, ::-1])
+
+
 @pytest.mark.parametrize("labels", [
     pd.Series(["a", "b", np.nan, "a"] * 5),                 # a blank cell of a CSV
     np.array(["a", "b", None, "a"] * 5, dtype=object),

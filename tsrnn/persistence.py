@@ -58,7 +58,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     ----------
     estimator : fitted RNNForecaster, LSTMForecaster, GRUForecaster, SequenceClassifier,
         SequenceRegressor or CharLanguageModel
-    path : str or path-like
+    path : str, path-like or binary file object
         The model file.
 
     Raises
@@ -84,6 +84,13 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     )
 
 
+def _name(path) -> str:
+    """How errors name a model file: its path, or a file object's name ("the file" without)."""
+    if hasattr(path, "read"):
+        return repr(path.name) if isinstance(getattr(path, "name", None), str) else "the file"
+    return repr(os.fspath(path))
+
+
 def _refuse_pickle(path: str | os.PathLike) -> None:
     """Name a pickle (``pickle.dump``, ``joblib.dump``) for what it is: torch.load called it
     corrupted or crafted, and quoted torch's advice to unpickle it."""
@@ -98,12 +105,8 @@ def _refuse_pickle(path: str | os.PathLike) -> None:
     except (OSError, TypeError, ValueError):
         return  # torch.load reports it
     if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:  # a pickle's protocol opcode
-        if hasattr(path, "read"):
-            name = repr(path.name) if isinstance(getattr(path, "name", None), str) else "the file"
-        else:
-            name = repr(os.fspath(path))
         raise ValueError(
-            f"{name} is a pickle (written by pickle.dump or joblib.dump), not a "
+            f"{_name(path)} is a pickle (written by pickle.dump or joblib.dump), not a "
             "file written by save; read it with joblib.load or pickle.load, and only if you "
             "trust where it came from: unpickling can run code. Nothing in it was run."
         )
@@ -118,8 +121,8 @@ def load(path: str | os.PathLike) -> BaseEstimator:
 
     Parameters
     ----------
-    path : str or path-like
-        The model file.
+    path : str, path-like or binary file object
+        The model file (a file object, e.g. ``io.BytesIO``, is read from its position).
 
     Returns
     -------
@@ -137,7 +140,7 @@ def load(path: str | os.PathLike) -> BaseEstimator:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ValueError(
-            f"{os.fspath(path)!r} was refused: it is corrupted, or holds objects other than "
+            f"{_name(path)} was refused: it is corrupted, or holds objects other than "
             "tensors and plain data, which tsrnn never writes (a file crafted to run code on "
             f"load looks like this). Nothing in it was run. Details: {str(exc).splitlines()[0]}"
         ) from None
@@ -145,32 +148,32 @@ def load(path: str | os.PathLike) -> BaseEstimator:
         raise
     except Exception as exc:  # torch raises RuntimeError, EOFError, zip errors, ... here
         raise ValueError(
-            f"{os.fspath(path)!r} is not a readable tsrnn model file (truncated or corrupted?): "
+            f"{_name(path)} is not a readable tsrnn model file (truncated or corrupted?): "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not a tsrnn model file (no {FORMAT!r} header).")
+        raise ValueError(f"{_name(path)} is not a tsrnn model file (no {FORMAT!r} header).")
     version = blob.get("format_version")
     if type(version) is not int or version > FORMAT_VERSION:
         raise ValueError(
-            f"{os.fspath(path)!r} has format version {version!r}, newer than this tsrnn reads "
+            f"{_name(path)} has format version {version!r}, newer than this tsrnn reads "
             f"({FORMAT_VERSION}); it was written by tsrnn {blob.get('tsrnn_version')}: upgrade "
             "tsrnn to load it."
         )
     meta, tensors = blob.get("meta"), blob.get("tensors")
     if not (isinstance(meta, str) and isinstance(tensors, dict)
             and all(isinstance(t, torch.Tensor) for t in tensors.values())):
-        raise ValueError(f"{os.fspath(path)!r} is incomplete: its content was altered.")
+        raise ValueError(f"{_name(path)} is incomplete: its content was altered.")
     if _digest(meta, tensors) != blob.get("sha256"):
         raise ValueError(
-            f"{os.fspath(path)!r} was altered after it was saved (its SHA-256 digest does not "
+            f"{_name(path)} was altered after it was saved (its SHA-256 digest does not "
             "match); save the model again from its source."
         )
     try:
         return _decode_estimator(json.loads(meta), tensors)
     except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
         raise ValueError(
-            f"{os.fspath(path)!r} is malformed: its content does not describe a fitted tsrnn "
+            f"{_name(path)} is malformed: its content does not describe a fitted tsrnn "
             f"estimator ({type(exc).__name__}: {exc}). It was not written by tsrnn's save, or "
             "was edited; save the model again from its source."
         ) from None

@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice, safe_scale, unchanged_on_error
-from .sequence.inputs import (check_feature_names, holds_sequences, read_sequences,
-                              sequence_columns)
+from .sequence.inputs import (check_feature_names, check_step_columns, holds_sequences,
+                              read_sequences, sequence_columns)
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -141,12 +141,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         """2-D input names its columns (time steps) in the output: a DataFrame must have the
         fit's names in the fit's order, and pandas output needs 2-D input of the fit's number of
         columns."""
-        fitted = getattr(self, "feature_names_in_", None)
-        if isinstance(X, pd.DataFrame) and fitted is not None and list(X.columns) != list(fitted):
-            raise ValueError(
-                f"X has columns {list(X.columns)} but the scaler was fit on {list(fitted)}; "
-                "pass the same columns in the same order (they are time steps)."
-            )
+        check_step_columns(X, getattr(self, "feature_names_in_", None), "the scaler")
         output = getattr(self, "_sklearn_output_config", {}).get(
             "transform", get_config()["transform_output"])
         if output != "default" and not _is_2d(X):

@@ -36,10 +36,12 @@ from ..networks import SequenceNetwork, combine
 from .inputs import (
     _sample_weight,
     check_feature_names,
+    check_step_columns,
     holds_sequences,
     per_step_targets,
     read_sequences,
     sequence_columns,
+    step_columns,
 )
 
 _BLOCK_VALUES = PREDICT_STEPS  # _inputs prepares its float64 views in blocks of this many values
@@ -414,6 +416,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self.__dict__.pop("feature_names_in_", None)
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
+        self._steps = step_columns(X)  # a 2-D DataFrame's columns: its time steps
         # a warm fit appends its epochs to the curves, as scikit-learn's MLP does
         before = len(self.loss_curve_) if warm else 0
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
@@ -534,8 +537,10 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         of (T_i, out) arrays when ``X`` is a list of sequences.
         """
         check_is_fitted(self)
-        names = getattr(self, "feature_names_in_", None)
-        check_feature_names(X, names, type(self).__name__)
+        names, steps = getattr(self, "feature_names_in_", None), getattr(self, "_steps", None)
+        check_feature_names(X, steps if names is None else names, type(self).__name__,
+                            whole=names is None)
+        check_step_columns(X, steps, type(self).__name__)
         seqs, lengths = read_sequences(X, dtype=np.float64,
                                        names=None if names is None else list(names))
         if seqs.shape[2] != self.n_features_in_:

@@ -54,6 +54,27 @@ def check_feature_names(X, names, owner: str, *, whole: bool = False) -> None:
              "columns are read by position.")
 
 
+def step_columns(X) -> np.ndarray | None:
+    """The columns of ``X`` where it is one 2-D DataFrame (N sequences x T steps, D = 1: its
+    columns are time steps); None otherwise."""
+    if isinstance(X, pd.DataFrame) and not holds_sequences(X):
+        return np.asarray(X.columns, dtype=object)
+    return None
+
+
+def check_step_columns(X, fitted, owner: str) -> None:
+    """Refuse a 2-D DataFrame whose columns (time steps) differ from the fit's, ``fitted``
+    (None: the fit had none), in names or order: read by position, reordered columns reorder
+    time, and other names are other steps."""
+    if fitted is not None and isinstance(X, pd.DataFrame) and list(X.columns) != list(fitted):
+        shown = [str(c) for c in X.columns[:4]] + (["..."] if X.shape[1] > 4 else [])
+        fit = [str(c) for c in fitted[:4]] + (["..."] if len(fitted) > 4 else [])
+        raise ValueError(
+            f"X has columns [{', '.join(shown)}] but {owner} was fit on [{', '.join(fit)}]; "
+            "pass the same columns in the same order (they are time steps)."
+        )
+
+
 def read_sequences(X, name: str = "X", dtype=np.float32,
                    names: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
