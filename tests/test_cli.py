@@ -234,6 +234,11 @@ def test_spreadsheet_csv_quirks_are_read(tmp_path, capsys):
     monthly = "ds,y\n" + "".join(f"{d.date()},{i}\n" for i, d in enumerate(mid))
     assert forecast("mid.csv", monthly, "--horizon", "2") == [
         ["2020-07-15", "18.0"], ["2020-08-15", "19.0"]]  # (12 months back: 18, 19)
+    panel = "unique_id,ds,y\n" + "".join(f"{u},{d.date()},{k * i}\n" for u, k in (("a", 1),
+                                          ("b", 2)) for i, d in enumerate(mid))
+    # a panel was refused (no frequency to infer); it prints one header line, so the helper's
+    # cut of two leaves series b's row
+    assert forecast("mid_panel.csv", panel, "--horizon", "1") == [["b", "2020-07-15", "36.0"]]
     trailing = "ds,y\n" + "".join(f"{d.date()},{v},\n" for d, v in zip(days, week))
     assert forecast("trail.csv", trailing, "--horizon", "1") == [["2024-03-01", "50.0"]]
     comma = "ds;y\n" + "".join(f"{d.date()};{str(v).replace('.', ',')}\n"

@@ -5,6 +5,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from tsrnn import (
     ARIMAForecaster,
@@ -94,6 +95,29 @@ def test_an_integer_index_keeps_its_type(dtype):
         later = forecaster.update(new).predict()
         assert later.index.tolist() == [s + 2 for s in stamps]
         assert later.index.dtype == index.dtype
+
+
+@pytest.mark.parametrize("dtype", ["timestamp[us][pyarrow]", "date32[pyarrow]",
+                                   "timestamp[ns, tz=Europe/Paris][pyarrow]"])
+def test_pyarrow_backed_time_stamps_are_read_as_datetimes(dtype):
+    """What read_parquet(dtype_backend="pyarrow") gives: fit crashed ("mod not implemented"),
+    a panel's ds column was refused as not datetimes."""
+    stamps = pd.date_range("2020-01", periods=43, freq="MS",
+                           tz="Europe/Paris" if "tz" in dtype else None)
+    arrow = pd.Index(pd.Series(stamps.date if "date32" in dtype else stamps).astype(dtype))
+    y = pd.Series(np.arange(40.0) % 12 + np.arange(40.0), index=arrow[:40])
+    X = pd.DataFrame({"x": np.sin(np.arange(43.0))}, index=arrow)
+    plain_y, plain_X = (v.set_axis(pd.DatetimeIndex(arrow[: len(v)])) for v in (y, X))
+    model = ARIMAForecaster(horizon=3, order=(1, 0, 0), seasonal_order=(0, 0, 0))
+    fit = clone(model).fit(y[:36], X[:36])
+    pd.testing.assert_series_equal(fit.predict(X=X[36:39]), clone(model).fit(
+        plain_y[:36], plain_X[:36]).predict(X=plain_X[36:39]))
+    fit.update(y[36:38], X[36:38])
+    assert fit.cutoff_ == plain_y.index[37]
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40), "ds": arrow[:40].append(arrow[:40]),
+                          "y": np.r_[y, 2 * y]})
+    forecast = SeasonalNaiveForecaster(horizon=2).fit(panel).predict()
+    assert forecast["y"].tolist() == [y.iloc[28], y.iloc[29], 2 * y.iloc[28], 2 * y.iloc[29]]
 
 
 def test_new_stamps_need_no_frequency_of_their_own():

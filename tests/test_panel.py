@@ -192,6 +192,45 @@ def test_the_order_of_a_panels_rows_does_not_change_the_model():
                                   b.set_index(["unique_id", "ds"]).sort_index())
 
 
+def test_the_frequency_of_tied_longest_series_does_not_depend_on_row_order():
+    """A Mon-Thu series first made the panel daily and refused a Thu-Tue one; the other order
+    fitted it business-daily."""
+    a = pd.DataFrame({"unique_id": "a", "y": [1.0, 2, 3, 4],
+                      "ds": pd.to_datetime(["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11"])})
+    b = pd.DataFrame({"unique_id": "b", "y": [5.0, 6, 7, 8],
+                      "ds": pd.to_datetime(["2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"])})
+    for rows in (pd.concat([a, b]), pd.concat([b, a])):
+        model = SeasonalNaiveForecaster(horizon=2).fit(rows)
+        days = model.predict().set_index("unique_id")["ds"].dt.strftime("%a %d")
+        assert days["a"].tolist() == ["Fri 12", "Mon 15"] and days["b"].tolist() == [
+            "Wed 10", "Thu 11"]
+        assert model.season_length_ == 5
+
+
+def test_monthly_stamps_on_the_15th_step_by_months():
+    """pandas infers no frequency for them: a panel was refused with advice to resample (which
+    moves every value to the 1st), a single series with advice to index by period."""
+    stamps = pd.date_range("2020-01-15", periods=40, freq=pd.DateOffset(months=1))
+    values = np.arange(40.0) % 12 + np.arange(40.0) / 10
+    df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], [40, 30]),
+                       "ds": np.r_[stamps, stamps[:30]], "y": np.r_[values, 2 * values[:30]]})
+    model = SeasonalNaiveForecaster(horizon=2).fit(df)
+    forecast = model.predict().set_index("unique_id")
+    assert model.season_length_ == 12
+    assert forecast.loc["a", "ds"].tolist() == [pd.Timestamp("2023-05-15"),
+                                                pd.Timestamp("2023-06-15")]
+    assert forecast.loc["b", "y"].tolist() == (2 * values[18:20]).tolist()  # 12 months back
+    model.update(pd.DataFrame({"unique_id": ["b"], "ds": [stamps[30]], "y": [0.0]}))
+    assert model.predict().set_index("unique_id").loc["b", "ds"].iloc[0] == stamps[31]
+    single = SeasonalNaiveForecaster(horizon=3).fit(pd.Series(values, index=stamps.values))
+    assert single.predict().index[0] == pd.Timestamp("2023-05-15")
+    quarterly = pd.Series(values[:12], index=pd.date_range(  # on the 10th, 3 months apart
+        "2020-01-10", periods=12, freq=pd.DateOffset(months=3)).values)
+    forecast = SeasonalNaiveForecaster(horizon=2).fit(quarterly).predict()
+    assert forecast.index.tolist() == [pd.Timestamp("2023-01-10"), pd.Timestamp("2023-04-10")]
+    assert forecast.tolist() == values[8:10].tolist()  # 4 quarters back
+
+
 @pytest.mark.parametrize("scaling", ["local", "standard"])
 def test_per_series_statistics_of_a_panel_are_those_of_each_series_alone(scaling, monkeypatch):
     """Series of one length are scaled together, as one array (20,000 series of 60 months, one

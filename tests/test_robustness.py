@@ -490,6 +490,13 @@ def test_misaligned_covariates_are_told_what_differs():
     with pytest.raises(TypeError, match=r"y has its time stamps in column 'ds'; make it the "
                                         r"index: y.set_index\('ds'\)"):
         f.fit(y.rename_axis("ds").reset_index())  # "drop the non-numeric column" lost the dates
+    as_text = y.rename_axis("ds").reset_index().astype({"ds": str})  # read_csv, no parse_dates
+    with pytest.raises(TypeError, match=r"y has its time stamps as text in column 'ds'; parse "
+                                        r"them and make them the index: y.set_index\(pd.to_datetime"
+                                        r"\(y\['ds'\]\)\)"):  # it said pd.to_numeric
+        f.fit(as_text)
+    with pytest.raises(TypeError, match=r"y has non-numeric column\(s\) \['code'\]"):
+        f.fit(pd.DataFrame({"code": ["a1"] * len(y), "y": y.to_numpy()}, index=y.index))
     years = pd.Index(np.arange(2000, 2024, 2))  # against string labels: crashed in numpy
     # (pandas 3's string dtype; object before)
     with pytest.raises(ValueError,

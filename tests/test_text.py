@@ -124,3 +124,15 @@ def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path):
     lm.save(tmp_path / "lm.tsrnn")
     loaded = tsrnn.load(tmp_path / "lm.tsrnn")
     assert loaded.sample(30, "the rabbit ran d", random_state=0) == sample
+
+
+def test_the_device_is_read_at_each_prediction_as_by_the_estimators():
+    """set_params(device="cpu") moves a model fit on a GPU off it (README, training
+    controls); the language model kept the fit's device in its inner classifier for good."""
+    lm = CharLanguageModel(seq_length=8, hidden_size=8, max_epochs=2, random_state=0,
+                           device="cpu").fit("abcabcabcabc" * 4)
+    lm.set_params(device="gpu0")
+    with pytest.raises(ValueError, match="'gpu0' is not a device"):
+        lm.sample(5, "abc", random_state=0)
+    lm.set_params(device="cpu")
+    assert lm.sample(5, "abc", random_state=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,15 @@ class SeriesFormat:
     index: pd.Index  # the input's time index (a RangeIndex for arrays)
     columns: pd.Index | None = None
     name: object = None
+
+
+def as_stamps(index: pd.Index) -> pd.Index:
+    """pandas' pyarrow-backed dates and timestamps (``read_parquet(dtype_backend="pyarrow")``
+    gives them) as a DatetimeIndex of the same unit and time zone, which every time stamp
+    operation here reads (they crashed in a modulo); other indexes unchanged."""
+    if isinstance(index.dtype, pd.ArrowDtype) and index.dtype.kind == "M":
+        return pd.DatetimeIndex(index, name=index.name)
+    return index
 
 
 def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> None:
@@ -70,7 +80,7 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
             f"time stamps); if stamps are missing, set it, e.g. {name} = {name}.asfreq('MS') for "
             f"month starts, and fill the gaps that creates ({name}.interpolate()); if monthly or "
-            "quarterly stamps fall on other days (e.g. the 15th), index by period: "
+            "quarterly stamps fall on different days, index by period: "
             f"{name}.to_period('M')."
         )
     if isinstance(index, pd.PeriodIndex):
@@ -108,11 +118,31 @@ def check_continuable(index: pd.Index, name: str = "y") -> None:
         )
 
 
+def _dates_as_text(column: pd.Series) -> bool:
+    """Whether a column of text holds dates (its first values all parse as such)."""
+    head = column.dropna().head(5)
+    if not len(head) or not all(isinstance(v, str) for v in head):
+        return False
+    with warnings.catch_warnings():  # pandas' "could not infer format" for each guess
+        warnings.simplefilter("ignore")
+        return bool(pd.to_datetime(head, errors="coerce").notna().all())
+
+
 def _datetime_freq(index: pd.DatetimeIndex):
-    """The index's frequency as an offset, inferred when not set (None when irregular)."""
+    """The index's frequency as an offset, inferred when not set (None when irregular); stamps
+    on one day of the month other than the first or last (the 15th), ``k`` months apart, which
+    pandas infers no frequency for, step by ``DateOffset(months=k)``."""
     if index.freq is not None or len(index) < 3:
         return index.freq
-    return pd.DatetimeIndex(index, freq="infer").freq
+    return pd.DatetimeIndex(index, freq="infer").freq or _months_on_a_day(index)
+
+
+def _months_on_a_day(index: pd.DatetimeIndex) -> pd.DateOffset | None:
+    months = np.diff(index.year * 12 + index.month)
+    if (index.day.nunique() == 1 and (index.normalize() == index).all() and months[0] > 0
+            and (months == months[0]).all()):
+        return pd.DateOffset(months=int(months[0]))
+    return None
 
 
 def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
@@ -120,10 +150,11 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
     """A float64 (T, D) copy of ``y`` (a read-only view where possible with ``copy=False``) and
     its :class:`SeriesFormat`. ``stamped=False``: a pandas index is not checked as time stamps
     (for uses that never read them); ``regular``: as in :func:`check_time_index`."""
-    if stamped and isinstance(y, (pd.Series, pd.DataFrame)):
-        check_time_index(y.index, name, regular)
+    index = as_stamps(y.index) if isinstance(y, (pd.Series, pd.DataFrame)) else None
+    if stamped and index is not None:
+        check_time_index(index, name, regular)
     if isinstance(y, pd.Series):
-        fmt = SeriesFormat("series", 1, y.index, name=y.name)
+        fmt = SeriesFormat("series", 1, index, name=y.name)
     elif isinstance(y, pd.DataFrame):
         if y.columns.has_duplicates:
             raise ValueError(
@@ -139,11 +170,17 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
                 f"{name} has its time stamps in column {times[0]!r}; make it the index: "
                 f"{name}.set_index({times[0]!r})."
             )
+        text = next((c for c in bad if _dates_as_text(y[c])), None)
+        if text is not None:  # read_csv without parse_dates
+            raise TypeError(
+                f"{name} has its time stamps as text in column {text!r}; parse them and make "
+                f"them the index: {name}.set_index(pd.to_datetime({name}[{text!r}]))."
+            )
         if bad:
             raise TypeError(
                 f"{name} has non-numeric column(s) {bad}; convert them (pd.to_numeric) or drop them."
             )
-        fmt = SeriesFormat("frame", 2, y.index, columns=y.columns)
+        fmt = SeriesFormat("frame", 2, index, columns=y.columns)
     else:
         if isinstance(y, (list, tuple)) and any(isinstance(v, (pd.Series, pd.DataFrame))
                                                 for v in y):
@@ -185,7 +222,7 @@ def read_covariates(X, n: int, index: pd.Index | None, name: str = "X",
     being rows ``X`` may add after them; an error names those, not the ones ``X`` added.
     """
     if isinstance(X, (pd.Series, pd.DataFrame)) and index is not None:
-        if not X.index.equals(index):
+        if not as_stamps(X.index).equals(index):
             required = len(index) if required is None else required
             more = (f", then one per further row of {name}" if required < len(index) else "")
             raise ValueError(
@@ -206,7 +243,7 @@ def _span(index: pd.Index) -> str:
 
 def _difference(X, index: pd.Index) -> str:
     """How ``X``'s index differs from ``index``, and the fix."""
-    have = X.index
+    have = as_stamps(X.index)
     frames = [c for c in getattr(X, "columns", []) if pd.api.types.is_datetime64_any_dtype(X[c])]
     if frames and not isinstance(have, (pd.DatetimeIndex, pd.PeriodIndex)):
         return (f"its time stamps are in column {frames[0]!r}; make it the index: "
@@ -504,7 +541,7 @@ def _panel_covariates(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,
     if "y" in X.columns:
         raise ValueError("X has a column y, the target; pass the covariates only: "
                          "X.drop(columns='y').")
-    x_stamps = pd.Index(X["ds"])
+    x_stamps = as_stamps(pd.Index(X["ds"]))
     same_kind(x_stamps, stamps, "X's ds values", "the panel's")
     x_stamps, stamps = _in_common_unit(x_stamps, stamps)
     series = ids.get_indexer(X["unique_id"])
@@ -580,7 +617,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
             f"the panel's unique_id column is missing at row(s) {np.flatnonzero(codes < 0)[:5]}"
             "; fill or drop those rows first."
         )
-    stamps = pd.Index(y["ds"])
+    stamps = as_stamps(pd.Index(y["ds"]))
     if stamps.hasnans:
         raise ValueError(
             f"the panel's ds column is missing at row(s) {np.flatnonzero(stamps.isna())[:5]}; "
@@ -602,13 +639,20 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
         refuse(dup[0], f"has duplicated time stamps (e.g. {stamps[dup[0]]}); aggregate them "
                        "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index().")
     if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
-        longest = np.argmax(last - first)  # the frequency is inferred from the longest series
+        # the frequency is inferred from the longest series; among those of most rows, the one
+        # spanning the longest time, then starting first (the first in the rows' order made a
+        # panel of Mon-Thu and Thu-Tue series daily or business-daily by its row order)
+        rows, span = last - first, keys[last] - keys[first]
+        tied = np.flatnonzero(rows == rows.max())
+        longest = tied[np.lexsort((keys[first[tied]], -span[tied]))[0]]
         freq = stamps.freq if isinstance(stamps, pd.PeriodIndex) else _datetime_freq(
             stamps[first[longest] : last[longest] + 1])
         if freq is None:
             raise ValueError(
                 "the frequency of the panel's ds column cannot be inferred; make every series "
-                "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS'))."
+                "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS')), or, if "
+                "monthly or quarterly stamps fall on different days, use periods: df['ds'] = "
+                "df['ds'].dt.to_period('M')."
             )
         if isinstance(stamps, pd.PeriodIndex):
             steps, stride = keys, freq.n
@@ -642,7 +686,8 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
                                    f"{_shown(ids[codes[first[longest]]])}"
                                    "; every series must follow it): "
                                    "fill or resample its missing time stamps.")
-        step = freq.freqstr
+        step = f"{_MONTHS}{freq.n * freq.kwds['months']})" if type(freq) is pd.DateOffset \
+            else freq.freqstr  # (a DateOffset's freqstr, "<DateOffset: months=1>", is no alias)
     else:
         spacing, multi = np.diff(keys), last > first
         step = np.ones(len(first), dtype=np.int64)
@@ -660,11 +705,16 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
     return series, covariates, (pd.Index(ids), stamps[last], step)
 
 
+_MONTHS = "DateOffset(months="  # a panel's step on one day of the month (_months_on_a_day)
+
+
 def _after(stamp, n: int, step: str) -> pd.Index:
-    """The ``n`` time stamps after ``stamp`` (a Timestamp or Period) at frequency ``step``."""
+    """The ``n`` time stamps after ``stamp`` (a Timestamp or Period) at frequency ``step`` (a
+    pandas alias, or ``DateOffset(months=k)``)."""
     if isinstance(stamp, pd.Period):
         return pd.period_range(stamp + 1, periods=n, freq=stamp.freq)
-    return pd.date_range(stamp, periods=n + 1, freq=step, unit=stamp.unit, **_WALL_CLOCK)[1:]
+    freq = pd.DateOffset(months=int(step[len(_MONTHS):-1])) if step.startswith(_MONTHS) else step
+    return pd.date_range(stamp, periods=n + 1, freq=freq, unit=stamp.unit, **_WALL_CLOCK)[1:]
 
 
 def panel_season_length(panel: tuple) -> int:
@@ -739,7 +789,7 @@ def panel_steps(panel: tuple, y: pd.DataFrame, gaps: bool) -> tuple:
         unknown = [plain(v) for v in pd.unique(y["unique_id"][codes < 0])[:3]]
         raise ValueError(f"y has series the forecaster was not fit on (e.g. {unknown}); pass "
                          "rows of the fitted series only.")
-    stamps = pd.Index(y["ds"])
+    stamps = as_stamps(pd.Index(y["ds"]))
     same_kind(stamps, last, "y's ds values", "the fitted panel's")
     stamps, _ = _in_common_unit(stamps, last)  # compared in the finer unit: nothing cut off
     keys = _stamp_keys(stamps, "y's ds column")

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from . import datasets
 from .baselines import ARIMAForecaster, ETSForecaster, SeasonalNaiveForecaster
-from ._pandas import is_panel
+from ._pandas import _datetime_freq, is_panel
 from .forecasting import GRUForecaster, LSTMForecaster, RNNForecaster
 
 MODELS = {
@@ -168,7 +168,7 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                              f"{args.time_column!r} holds whole numbers (steps, e.g. years), "
                              "which need none; leave --freq out or write the stamps as dates")
         return y  # an evenly spaced integer index needs no frequency
-    freq = args.freq or pd.DatetimeIndex(y.index, freq="infer").freq or _monthly_on_a_day(y.index)
+    freq = args.freq or _datetime_freq(y.index)
     if freq is None:
         raise SystemExit(
             "error: the time column's frequency cannot be inferred; pass --freq (e.g. MS, D, h), "
@@ -181,16 +181,6 @@ def read_input(args) -> pd.Series | pd.DataFrame:
                          f"{[str(t) for t in gaps[:3]]}) or stamps fall between them; fill the "
                          "gaps in the file or pass another --freq")
     return regular
-
-
-def _monthly_on_a_day(index: pd.DatetimeIndex) -> pd.DateOffset | None:
-    """A month's step for stamps on one day of the month other than the first or last (the
-    15th), which pandas cannot infer a frequency for; None for other stamps."""
-    months = index.year * 12 + index.month
-    if (len(index) > 2 and index.day.nunique() == 1 and (index.normalize() == index).all()
-            and (np.diff(months) == 1).all()):
-        return pd.DateOffset(months=1)
-    return None
 
 
 def _positive(text: str) -> int:

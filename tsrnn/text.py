@@ -156,6 +156,9 @@ class CharLanguageModel(SaveMixin, BaseEstimator):
 
     def _next_proba(self, text: str) -> np.ndarray:
         """Probabilities over the vocabulary of the character after each one of ``text``."""
+        # the device now, as every estimator's predict reads it (set_params(device="cpu")
+        # moves a model fit on a GPU off it; the inner classifier kept the fit's)
+        self.classifier_.set_params(device=self.device)
         proba = self.classifier_.predict_proba([self._one_hot(text)])[0]  # (len, n_classes)
         full = np.zeros((len(text), len(self.vocabulary_)))
         full[:, self.classifier_.classes_] = proba
