@@ -910,6 +910,11 @@ def test_a_pipeline_of_scaler_and_classifier_matches_dataframe_columns_by_name()
     assert list(pipe[0].feature_names_in_) == ["acc", "temp"]
     scaled = pipe[0].transform(swapped)[0]  # frames stay frames, in the fit's column order
     assert list(scaled.columns) == ["acc", "temp"] and scaled.index.equals(X_test[0].index)
+    series = [x["acc"].set_axis(x.index + 100) for x in X_test]  # Series stay Series (arrays)
+    out = SequenceScaler().fit(series).transform(series)
+    assert isinstance(out[0], pd.Series) and out[0].name == "acc"
+    assert out[0].index.equals(series[0].index)
+    np.testing.assert_allclose(np.concatenate(out).mean(), 0.0, atol=1e-12)
     with pytest.raises(ValueError, match=r"X\[0\] has columns \['acc', 't'\] but the features "
                                          r"are \['acc', 'temp'\]"):
         pipe.predict([x.rename(columns={"temp": "t"}) for x in X_test])

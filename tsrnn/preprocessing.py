@@ -127,7 +127,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         out = (seqs - mean) / scale * mask[..., None]
         if holds_sequences(X):  # each sequence in its own form, (T_i,) or (T_i, D)
             parts = [pd.DataFrame(o[:n], index=x.index, columns=channels or x.columns)
-                     if isinstance(x, pd.DataFrame) else o[:n, 0] if np.ndim(x) == 1 else o[:n]
+                     if isinstance(x, pd.DataFrame) else
+                     pd.Series(o[:n, 0], index=x.index, name=x.name) if isinstance(x, pd.Series)
+                     else o[:n, 0] if np.ndim(x) == 1 else o[:n]
                      for o, n, x in zip(out, lengths, X)]  # frames in the fit's column order
             if isinstance(X, (list, tuple)):
                 return parts
