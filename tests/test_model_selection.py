@@ -165,7 +165,7 @@ def test_scaler_set_output_pandas_and_feature_names():
         scaler.get_feature_names_out(["a", "b"])
     # the output's columns are the fit's names: other names, or another length, are refused
     # (they were relabelled silently, or failed inside pandas)
-    with pytest.raises(ValueError, match=r"has columns \['T0', 'T1', 'T2', 'T3'\] but the scaler"):
+    with pytest.raises(ValueError, match=r"has columns \[T0, T1, T2, T3\] but the scaler"):
         scaler.transform(X.rename(columns=str.upper))
     with pytest.raises(ValueError, match="X has 6 columns .time steps. but the scaler was fit"):
         arrays.transform(np.ones((3, 6)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import warnings
 from numbers import Integral
 
@@ -97,16 +98,34 @@ def _in_data_units(est, z: np.ndarray) -> np.ndarray:
 
 def _seasonal_strength(y: np.ndarray, m: int) -> float:
     """Strength of seasonality of the series from an STL decomposition (the heuristic of R's
-    nsdiffs), from 0 to 1."""
+    nsdiffs), from 0 to 1.
+
+    The decomposition is R's ``mstl(x)`` for one season: ``stl`` with ``s.window = 13`` and
+    R's other defaults (a locally constant seasonal fit, smoothers evaluated every
+    ``ceiling(window / 10)`` points). statsmodels' defaults (seasonal window 7, locally linear)
+    let the seasonal part follow a level shift: a flat series that jumps 8 months before its
+    end scored 0.72-0.84, above the 0.64 cut, and auto-ARIMA forecast the jump again a year on;
+    with R's settings 0.28-0.38."""
     from statsmodels.tsa.seasonal import STL
 
     if m < 2 or len(y) < 2 * m + 1:
         return 0.0
-    res = STL(y, period=m).fit()
+    seasonal = 13
+    trend = _next_odd(1.5 * m / (1 - 1.5 / seasonal))  # R's (and statsmodels') t.window
+    low_pass = _next_odd(m)
+    res = STL(y, period=m, seasonal=seasonal, trend=trend, low_pass=low_pass, seasonal_deg=0,
+              seasonal_jump=math.ceil(seasonal / 10), trend_jump=math.ceil(trend / 10),
+              low_pass_jump=math.ceil(low_pass / 10)).fit()
     total = np.var(res.resid + res.seasonal)
     if total <= 1e-20 * max(np.var(y), np.mean(np.square(y)), np.finfo(float).tiny):
         return 0.0  # no seasonal or irregular variation at all (a constant or a pure trend)
     return max(0.0, 1.0 - np.var(res.resid) / total)
+
+
+def _next_odd(x: float) -> int:
+    """R's ``nextodd(ceiling(x))``: the smallest odd integer at least ``x``."""
+    n = math.ceil(x)
+    return n + 1 - n % 2
 
 
 def _identifiable(cov, d: int, big_d: int, m: int, drift: bool = False):
