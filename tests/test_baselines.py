@@ -253,7 +253,11 @@ def test_the_statistical_baselines_do_not_depend_on_the_series_units(cls):
                           "ds": np.tile(pd.date_range("2020-01-01", periods=30, freq="MS"), 2),
                           "y": np.r_[y[:30], np.zeros(30)]})
     forecast = cls(horizon=3).fit(panel).predict()
-    np.testing.assert_allclose(forecast.loc[forecast.unique_id == "none", "y"], 0.0, atol=1e-12)
+    np.testing.assert_array_equal(forecast.loc[forecast.unique_id == "none", "y"], 0.0)
+    # exactly, at any size: the constant went through mean - 1 and back (ETS: zeros as
+    # -4.4e-16, 1e-15 as 5.6e-16, 1e-20 as -4.4e-16; ARIMA: 1e-20 as 0)
+    for value in (1e-9, 1e-15, 3e-17, 1e-20, -2.5, 1e6):
+        np.testing.assert_array_equal(cls(horizon=2).fit(np.full(30, value)).predict(), value)
     alone = cls(horizon=3).fit(panel[panel.unique_id == "sold"]).predict()
     np.testing.assert_allclose(forecast.loc[forecast.unique_id == "sold", "y"], alone.y)
     if cls is ARIMAForecaster:  # with the caller's orders too (zeros forecast as -3e-6)

@@ -586,7 +586,7 @@ def test_a_list_of_series_given_to_a_forecaster_points_to_the_long_format():
         "a", "a", "b", "b"]
 
 
-def test_values_too_large_to_scale_are_refused_with_the_power_of_ten_to_divide_by():
+def test_values_too_large_or_small_to_scale_are_refused_with_the_power_of_ten():
     """Beyond about 1e154 squares overflow: ARIMA forecast -inf and the classifier predicted
     0.5 for every sequence, silently. Values up to the limit are forecast in their units."""
     index = pd.date_range("2000-01-01", periods=60, freq="MS")
@@ -606,6 +606,17 @@ def test_values_too_large_to_scale_are_refused_with_the_power_of_ten_to_divide_b
         SequenceClassifier(**TINY).fit(X, np.arange(8) % 2)
     with pytest.raises(ValueError, match=r"X\[0\] holds values .* divide all of X by one power"):
         SequenceClassifier(**TINY).fit(list(X), np.arange(8) % 2)  # not "X[0] / 1e160"
+    # below 1e-150 squares underflow: a seasonal series of 1e-200 was taken for a constant
+    # (ETS forecast -4.4e184 times its units, ARIMA 0, the GRU its last value)
+    for forecaster in (ETSForecaster(horizon=3), GRUForecaster(**TINY)):
+        with pytest.raises(ValueError, match=r"y holds values only up to 1.1e-199, below the "
+                                             r"1e-150 that float64 can scale .* multiply all of y "
+                                             r"by one power of ten first, e.g. 1e199, and divide"):
+            forecaster.fit(pd.Series(1e-200 * shape, index=index))
+    tiny = pd.Series(1e-140 * shape, index=index)  # up to the limit: forecast in their units
+    np.testing.assert_allclose(arima.fit(tiny).predict().to_numpy() * 1e140,
+                               arima.fit(tiny * 1e140).predict().to_numpy(), rtol=1e-4)
+    assert SequenceClassifier(**TINY).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])  # zeros: no scale
 
 
 def test_messages_show_numpy_values_as_written():

@@ -143,14 +143,19 @@ def as_float_array(values, name: str, copy: bool = True, fill: str | None = None
             + (fill or f"fill or drop them first, e.g. {name}.interpolate() or {name}.dropna().")
         )
     largest = float(max(arr.max(), -arr.min()))  # (no temporary copy of |arr|)
-    if largest > LARGEST:  # their squares overflow: spreads became inf, forecasts NaN or -inf
+    # their squares overflow (spreads became inf, forecasts NaN or -inf) or underflow to 0 (a
+    # seasonal series of 1e-200 was taken for a constant: ETS forecast -4e184 x its units)
+    if largest > LARGEST or 0 < largest < 1 / LARGEST:
         power = int(np.floor(np.log10(largest)))
         whole = re.sub(r"\[.*\]$", "", name)  # X[3]: one sequence of X; y['y']: a panel's y
+        big = largest > LARGEST
+        bound, side, act, back = ((LARGEST, "beyond", "divide", "multiply") if big else
+                                  (1 / LARGEST, "below", "multiply", "divide"))
         raise ValueError(
-            f"{name} holds values up to {largest:.3g}, beyond the {LARGEST:.0e} that float64 "
-            f"can scale (squares overflow); divide all of {whole} by one power of ten first, "
-            f"e.g. 1e{power}" + (", and multiply the predictions back by as much."
-                                 if whole == "y" else ".")
+            f"{name} holds values {'up' if big else 'only up'} to {largest:.3g}, {side} the "
+            f"{bound:.0e} that float64 can scale (squares {'over' if big else 'under'}flow); "
+            f"{act} all of {whole} by one power of ten first, e.g. 1e{abs(power)}"
+            + (f", and {back} the predictions back by as much." if whole == "y" else ".")
         )
     return arr
 

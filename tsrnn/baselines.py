@@ -80,10 +80,15 @@ def _standardise(est, values: np.ndarray) -> np.ndarray:
     approximate diffuse initialisation has a variance fixed in absolute units, so a series in
     thousandths picked other orders and forecasts than the same series in units)."""
     mean, std = values.mean(axis=0), values.std(axis=0)
-    est._scale = safe_scale(std, mean, relative=True)
+    constant = is_constant(std, mean, relative=True)
     # a constant column becomes ones (all zeros, a product without sales, gave ETS an AICc of
-    # -inf for every form, so no model could be fit)
-    est._center = np.where(est._scale == std, mean, mean - 1.0)
+    # -inf for every form, so no model could be fit): divided by its last value, so that no
+    # digit of a small one is lost (as mean - 1 + 1, 1e-15 came back as 5.6e-16, and the mean
+    # of thirty 1e-9 is 9.999999999999999e-10); zeros shifted by 1
+    last = values[-1]
+    est._scale = np.where(constant, np.where(last == 0, 1.0, np.abs(last)), std)
+    est._center = np.where(constant & (last == 0), -1.0, np.where(constant, 0.0, mean))
+    est._ones = np.where(constant, np.where(last < 0, -1.0, 1.0), np.nan)  # their model values
     return _in_model_units(est, values)
 
 
@@ -93,6 +98,12 @@ def _in_model_units(est, values: np.ndarray) -> np.ndarray:
 
 
 def _in_data_units(est, z: np.ndarray) -> np.ndarray:
+    """Forecasts ``z`` in data units; those of a column constant in training that are its
+    model value (±1) up to rounding are that value exactly, so a constant series is forecast
+    as itself (ETS forecast ones as 1 - 4.4e-16, so zeros as -4.4e-16)."""
+    ones = getattr(est, "_ones", None)  # (models saved before it have none)
+    if ones is not None:
+        z = np.where(np.abs(z - ones) <= 64 * np.finfo(float).eps, ones, z)
     return z * getattr(est, "_scale", 1.0) + getattr(est, "_center", 0.0)
 
 
