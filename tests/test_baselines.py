@@ -203,7 +203,8 @@ def test_a_level_shift_is_not_taken_for_a_season():
     """The strength came from STL at statsmodels' defaults (seasonal window 7, locally
     linear), whose seasonal part follows a jump: 0.72-0.84 on a flat monthly series that jumps 8
     months before its end, so auto-ARIMA took a seasonal difference and forecast the jump again
-    a year on (30 -> 50, MASE 3.0 against the naive forecast's 0.35). R's mstl settings: 0.28-0.42."""
+    a year on (30 -> 50, MASE 3.0 against the naive forecast's 0.35). R's mstl settings:
+    0.28-0.42."""
     from tsrnn.baselines import _seasonal_strength
 
     rng = np.random.default_rng(0)

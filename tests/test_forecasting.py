@@ -114,7 +114,8 @@ def test_pyarrow_backed_time_stamps_are_read_as_datetimes(dtype):
         plain_y[:36], plain_X[:36]).predict(X=plain_X[36:39]))
     fit.update(y[36:38], X[36:38])
     assert fit.cutoff_ == plain_y.index[37]
-    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40), "ds": arrow[:40].append(arrow[:40]),
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40),
+                          "ds": arrow[:40].append(arrow[:40]),
                           "y": np.r_[y, 2 * y]})
     forecast = SeasonalNaiveForecaster(horizon=2).fit(panel).predict()
     assert forecast["y"].tolist() == [y.iloc[28], y.iloc[29], 2 * y.iloc[28], 2 * y.iloc[29]]

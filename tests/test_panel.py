@@ -195,10 +195,11 @@ def test_the_order_of_a_panels_rows_does_not_change_the_model():
 def test_the_frequency_of_tied_longest_series_does_not_depend_on_row_order():
     """A Mon-Thu series first made the panel daily and refused a Thu-Tue one; the other order
     fitted it business-daily."""
-    a = pd.DataFrame({"unique_id": "a", "y": [1.0, 2, 3, 4],
-                      "ds": pd.to_datetime(["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11"])})
-    b = pd.DataFrame({"unique_id": "b", "y": [5.0, 6, 7, 8],
-                      "ds": pd.to_datetime(["2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"])})
+    def series(uid, days):
+        return pd.DataFrame({"unique_id": uid, "y": np.arange(4.0),
+                             "ds": pd.to_datetime([f"2024-01-{d:02d}" for d in days])})
+
+    a, b = series("a", [8, 9, 10, 11]), series("b", [4, 5, 8, 9])
     for rows in (pd.concat([a, b]), pd.concat([b, a])):
         model = SeasonalNaiveForecaster(horizon=2).fit(rows)
         days = model.predict().set_index("unique_id")["ds"].dt.strftime("%a %d")
