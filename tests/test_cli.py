@@ -241,6 +241,9 @@ def test_spreadsheet_csv_quirks_are_read(tmp_path, capsys):
     assert forecast("mid_panel.csv", panel, "--horizon", "1") == [["b", "2020-07-15", "36.0"]]
     trailing = "ds,y\n" + "".join(f"{d.date()},{v},\n" for d, v in zip(days, week))
     assert forecast("trail.csv", trailing, "--horizon", "1") == [["2024-03-01", "50.0"]]
+    # the header's too: "column(s) without a header ['Unnamed: 2'] (a saved pandas index?"
+    assert forecast("trail2.csv", "ds,y," + trailing[4:], "--horizon", "1") == [
+        ["2024-03-01", "50.0"]]
     comma = "ds;y\n" + "".join(f"{d.date()};{str(v).replace('.', ',')}\n"
                                for d, v in zip(days, week + 0.5))
     (tmp_path / "comma.csv").write_text(comma)

@@ -1,6 +1,7 @@
 """The forecaster battery, one line per forecaster, and proof that it can fail."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tsrnn import (
@@ -125,7 +126,49 @@ class UpdateNotSelf(SeasonalNaiveForecaster):
         super().update(y, X)
 
 
+class Mean(BaseForecaster):  # BaseForecaster's documented contract, nothing more
+    def __init__(self, horizon=1, *, season_length=None):
+        self.horizon, self.season_length = horizon, season_length
+
+    def _fit_values(self, values, cov, m):
+        self.mean_ = values.mean(axis=0)
+
+    def _predict_values(self, h, future_cov):
+        return np.tile(self.mean_, (h, 1))
+
+
+class FreqDropping(SeasonalNaiveForecaster):
+    def fit(self, y, X=None):
+        super().fit(y, X)
+        y.index.freq = None  # the copy the check kept shared the index's array: it passed
+        return self
+
+
+class MAEScore(SeasonalNaiveForecaster):
+    def fit(self, y, X=None):
+        super().fit(y, X)
+        self.mase_scale_ = np.ones_like(self.mase_scale_)  # score is minus the MAE: it passed
+        return self
+
+
+class DeafSetParams(SeasonalNaiveForecaster):
+    def set_params(self, **params):  # a no-op passed the round trip
+        return self
+
+
+class XMutating(Mean):
+    def fit(self, y, X=None):
+        super().fit(y, X)
+        if X is not None:  # a write to a slice of the check's X never reached it: it passed
+            X.iloc[0, 0] = -999.0
+        return self
+
+
 @pytest.mark.parametrize("broken, check", [
+    (FreqDropping, "check_data_not_mutated"),
+    (MAEScore, "check_score_is_negative_mase"),
+    (DeafSetParams, "check_params_round_trip"),
+    (XMutating, "check_covariates"),
     (NoopUpdate, "check_update_moves_the_origin"),
     (UpdateNotSelf, "check_update_moves_the_origin"),
     (Renaming, "check_data_not_mutated"),
@@ -133,7 +176,7 @@ class UpdateNotSelf(SeasonalNaiveForecaster):
     (FrameOnRange, "check_dataframe_columns"),
     (PositiveScore, "check_score_is_negative_mase"),
 ])
-def test_battery_catches_renamed_input_ignored_horizon_frame_index_and_score_sign(broken, check):
+def test_battery_catches_each_broken_promise(broken, check):
     with pytest.raises(AssertionError, match=f"{broken.__name__} fails {check}"):
         check_forecaster(broken(horizon=3))
 
@@ -144,15 +187,13 @@ def test_battery_passes_a_forecaster_with_an_array_parameter():
                                      seasonal_order=(0, 1, 0)))
 
 
-class Mean(BaseForecaster):  # BaseForecaster's documented contract, nothing more
-    def __init__(self, horizon=1, *, season_length=None):
-        self.horizon, self.season_length = horizon, season_length
+def test_battery_compares_series_and_dict_parameters_by_content():
+    """clone copies them, and they were compared by identity: "parameters that differ:
+    weights (0 1.0 ... vs 0 1.0 ...)"."""
+    from tsrnn.estimator_checks import check_clone_is_unfitted_and_equal
 
-    def _fit_values(self, values, cov, m):
-        self.mean_ = values.mean(axis=0)
-
-    def _predict_values(self, h, future_cov):
-        return np.tile(self.mean_, (h, 1))
+    for weights in (pd.Series([1.0, 2.0]), {"w": np.array([1.0, 2.0, 3.0])}):
+        check_clone_is_unfitted_and_equal(Weighted(horizon=3, steps=weights))
 
 
 def test_a_subclass_written_to_the_documented_contract_passes_the_battery():

@@ -844,6 +844,12 @@ def test_per_step_targets_in_the_wrong_form_are_named():
     (len() of unsized object; a torch size mismatch; numpy's concatenate)."""
     X = np.random.default_rng(0).normal(size=(20, 8, 1))
     steps = (X[:, :, 0] > 0).astype(int)
+    # one label per sequence, too few: it said "y must be 1-D" of a 1-D y
+    with pytest.raises(ValueError, match=r"y has 15 labels but X has 20 sequences; pass one"):
+        SequenceClassifier(max_epochs=1).fit(X, np.arange(15) % 2)
+    with pytest.raises(ValueError, match=r"y must be 1-D with one label per sequence \(20\); got "
+                                         r"shape \(20, 2\)"):
+        SequenceClassifier(max_epochs=1).fit(X, np.zeros((20, 2)))
     with pytest.raises(ValueError, match=r"y needs one target per step, but y\[0\] is a single "
                                          r"value \('a'\); .* output='last'"):
         SequenceClassifier(output="sequence", max_epochs=1).fit(X, list("ab" * 10))

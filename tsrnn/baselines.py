@@ -113,17 +113,18 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
 
     The decomposition is R's ``mstl(x)`` for one season: ``stl`` with ``s.window = 13`` and
     R's other defaults (a locally constant seasonal fit, smoothers evaluated every
-    ``ceiling(window / 10)`` points). statsmodels' defaults (seasonal window 7, locally linear)
-    let the seasonal part follow a level shift: a flat series that jumps 8 months before its
-    end scored 0.72-0.84, above the 0.64 cut, and auto-ARIMA forecast the jump again a year on;
-    with R's settings 0.28-0.42."""
+    ``ceiling(window / 10)`` points; an odd season's low-pass window is one odd number
+    longer than R's, the shortest statsmodels takes). statsmodels' defaults (seasonal window
+    7, locally linear) let the seasonal part follow a level shift: a flat series that jumps 8
+    months before its end scored 0.72-0.84, above the 0.64 cut, and auto-ARIMA forecast the
+    jump again a year on; with R's settings 0.28-0.42."""
     from statsmodels.tsa.seasonal import STL
 
     if m < 2 or len(y) < 2 * m + 1:
         return 0.0
     seasonal = 13
     trend = _next_odd(1.5 * m / (1 - 1.5 / seasonal))  # R's (and statsmodels') t.window
-    low_pass = _next_odd(m)
+    low_pass = _next_odd(m + 1)  # R's nextodd(m), except that statsmodels needs one above m
     res = STL(y, period=m, seasonal=seasonal, trend=trend, low_pass=low_pass, seasonal_deg=0,
               seasonal_jump=math.ceil(seasonal / 10), trend_jump=math.ceil(trend / 10),
               low_pass_jump=math.ceil(low_pass / 10)).fit()

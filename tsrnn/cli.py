@@ -96,6 +96,10 @@ def read_input(args) -> pd.Series | pd.DataFrame:
     # time column into the index, and the values into the time column)
     frame = pd.read_csv(args.csv, sep=args.sep, decimal=args.decimal, index_col=False,
                         converters={"unique_id": lambda v: v or None})
+    # the header's trailing separator too: a last column without a name or any value
+    last = frame.columns[-1]
+    if str(last).startswith("Unnamed: ") and frame[last].isna().all() and len(frame.columns) > 1:
+        frame = frame.drop(columns=last)
     for column in [args.time_column, *(args.value_column or [])]:
         if column not in frame.columns:
             raise SystemExit(f"error: column {column!r} not in {args.csv}: {list(frame.columns)}"

@@ -73,7 +73,10 @@ def check_score_is_negative_mase(f):
     """``score`` is the negative MASE of the forecast of the values that follow."""
     y, later = _series(), _series(80)[72:]
     est = clone(f).fit(y)
-    expected = -mase(later, est.predict(horizon=len(later)), scale=est.mase_scale_)
+    # the scale from the training series and its monthly season, not the forecaster's own
+    # mase_scale_ (a scale of 1, a score of minus the MAE, passed)
+    # (from a fresh copy of the series, which the fit cannot have changed)
+    expected = -mase(later, est.predict(horizon=len(later)), _series(), season_length=12)
     assert np.isclose(est.score(later), expected, rtol=1e-6, atol=0), (
         "score must be the negative MASE of the forecast of the values after the series "
         "(higher is better)")
@@ -96,6 +99,10 @@ def _same(a, b) -> bool:
                 and all(_same(x, y) for x, y in zip(a, b)))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind in "fc")
+    if isinstance(a, (pd.Series, pd.DataFrame, pd.Index)):  # clone copies them: by content
+        return type(a) is type(b) and a.equals(b)
+    if isinstance(a, dict) or isinstance(b, dict):
+        return type(a) is type(b) and _same_params(a, b)
     if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
         return True
     try:
@@ -127,11 +134,16 @@ def check_clone_is_unfitted_and_equal(f):
 
 
 def check_params_round_trip(f):
-    """``set_params(**get_params())`` leaves the parameters as they were."""
+    """``set_params(**get_params())`` leaves the parameters as they were, and ``set_params``
+    sets each one (a value that differs from the present one is what ``get_params`` returns)."""
     params = f.get_params(deep=False)
     est = clone(f).set_params(**params)
     assert _same_params(est.get_params(deep=False), params), _differing(
         est.get_params(deep=False), params)
+    for name in params:  # (scikit-learn's set_params stores values; fit checks them)
+        marker = object()
+        got = clone(f).set_params(**{name: marker}).get_params(deep=False)[name]
+        assert got is marker, f"set_params({name}=...) must set {name}"
 
 
 def check_pickle_keeps_predictions(f):
@@ -148,6 +160,8 @@ def check_data_not_mutated(f):
                      (_series(columns=["a", "b"]), _series(80, columns=["a", "b"])[-8:])):
         inputs = (y, later)
         before = [v.copy() for v in inputs]
+        # the frequency lives on the index's array, which a copy shares: recorded apart
+        freqs = [v.index.freq for v in inputs]
         est = clone(f).fit(y)
         est.predict()
         est.score(later)
@@ -157,6 +171,7 @@ def check_data_not_mutated(f):
                             else pd.testing.assert_frame_equal)
             assert_equal(value, copy, check_exact=True, check_freq=True)
             assert value.attrs == copy.attrs, "the input's attrs must not change"
+        assert [v.index.freq for v in inputs] == freqs, "the index's frequency must not change"
 
 
 def check_random_state_reproducible(f):
@@ -201,15 +216,18 @@ def check_covariates(f):
     X = pd.DataFrame({"price": np.linspace(1.0, 2.0, n), "promo": (np.arange(n) % 3 == 0) * 1.0},
                      index=y.index)
     y = y + 2 * X["promo"]
-    before = X.copy()
-    est = clone(f).fit(y[:72], X[:72])
-    pred = est.predict(X=X[72:72 + h])
+    # frames of their own, not slices: under copy-on-write a write to a slice never reaches X
+    X_fit, X_future, X_longer = X[:72].copy(), X[72:72 + h].copy(), X[72:].copy()
+    before = [part.copy() for part in (X_fit, X_future, X_longer)]
+    est = clone(f).fit(y[:72], X_fit)
+    pred = est.predict(X=X_future)
     pd.testing.assert_index_equal(pred.index, _next_months(y[:72], h))
     assert np.isfinite(pred.to_numpy()).all(), "forecasts with covariates must be finite"
-    longer = est.predict(X=X[72:])
+    longer = est.predict(X=X_longer)
     np.testing.assert_allclose(longer.to_numpy(), pred.to_numpy(), rtol=1e-6, err_msg=(
         "a longer X must give the same forecast (the hook reads the first rows of future_cov)"))
-    pd.testing.assert_frame_equal(X, before, check_exact=True, check_freq=True)
+    for part, copy in zip((X_fit, X_future, X_longer), before):
+        pd.testing.assert_frame_equal(part, copy, check_exact=True, check_freq=True)
     if type(f)._update_values is not BaseForecaster._update_values:
         moved = est.update(y[72:75], X[72:75]).predict(X=X[75:75 + h])
         pd.testing.assert_index_equal(moved.index, _next_months(y[:75], h))

@@ -48,7 +48,10 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or len(y) != n:
+        if y.ndim == 1 and len(y) != n:
+            raise ValueError(f"y has {len(y)} labels but X has {n} sequences; pass one label per "
+                             "sequence.")
+        if y.ndim != 1:
             raise ValueError(f"y must be 1-D with one label per sequence ({n}); got shape {y.shape}.")
         return self._encode_labels(y), len(self.classes_)
 
