@@ -14,9 +14,9 @@ fit
     about ``--repeats`` runs (default 5, rounded down to an even count; three times as many on
     the short series, whose one-second runs vary most) and of the fastest runs are reported.
     Cases: air passengers (window 24, horizon 12, hidden 32, full batch, 500 steps) and a
-    100,000-point series (window 64, horizon 1, hidden 64, batch 256, 500 steps). tsrnn runs with ``ensemble_size=1`` and ``gradient_clip=None`` to
-    match the loop; its defaults train ``LSTMForecaster().ensemble_size`` networks (as many
-    times the time).
+    100,000-point series (window 64, horizon 1, hidden 64, batch 256, 500 steps). tsrnn runs
+    with ``ensemble_size=1`` and ``gradient_clip=None`` to match the loop; its defaults train
+    ``LSTMForecaster().ensemble_size`` networks (as many times the time).
 predict
     One series (pandas in and out) with the default ensemble and with one
     network, against the hand-written network's forward pass; a long-format panel of 10,000
