@@ -599,10 +599,30 @@ def test_convolutional_branch_keeps_padding_out_of_results():
     (dict(conv_scales=0), "conv_scales == 0, must be >= 1"),
     (dict(conv_channels=3, conv_scales=3),
      "conv_channels=3 cannot be shared out among conv_scales=3"),
+    # kernels doubling per scale: 30 asked torch for 96 GiB
+    (dict(conv_scales=30), r"conv_scales=30 makes the widest front-end kernel 1,610,612,737 "
+                           r"steps, longer than the longest training sequence \(3 steps\) can "
+                           r"use \(5\); lower conv_scales \(at most 1 here\)"),
+    (dict(conv_branch=True, output="sequence"), "output='sequence' has none: set conv_branch"),
 ])
 def test_bad_architecture_parameters_are_refused_clearly(params, message):
     with pytest.raises(ValueError, match=message):
         SequenceClassifier(**params).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+
+
+def test_extreme_weights_and_inputs_beyond_float32_are_handled_by_name():
+    """Uniform weights of 1e40 overflowed float32 and the fit "diverged"; inputs beyond
+    float32 after scaling gave NaN probabilities and the first class as the label."""
+    X = np.random.default_rng(0).normal(size=(20, 10, 1))
+    y = np.arange(20) % 2
+    model = SequenceClassifier(max_steps=10, hidden_size=8, scaling="global", random_state=0)
+    plain = model.fit(X, y).predict_proba(X)
+    for size in (1e40, 1e-40):  # relative weights: the same model
+        np.testing.assert_array_equal(
+            model.fit(X, y, sample_weight=np.full(20, size)).predict_proba(X), plain)
+    with pytest.raises(ValueError, match=r"X reaches 2\.\d+e\+39 after scaling='global', beyond "
+                                         r"the 3\.4e\+38 of the network's float32 arithmetic"):
+        model.predict(X[:2] * 1e39)
 
 
 def test_front_end_shortens_in_blocks_of_stride_at_most_four():

@@ -32,7 +32,7 @@ from .._validation import (
     unchanged_on_error,
     warn,
 )
-from ..networks import SequenceNetwork, combine
+from ..networks import SequenceNetwork, combine, front_strides
 from .inputs import (
     _sample_weight,
     check_feature_names,
@@ -341,6 +341,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if not len(weighted):
             raise ValueError("every sample has zero weight (sample_weight x class_weight); give "
                              "some of them a positive weight.")
+        # relative weights, scaled to at most 1 before the float32 cast (uniform weights of
+        # 1e40 overflowed it, and the fit failed as "diverged")
+        weights = weights / weights.max()
         train_idx, val_idx = self._split(targets, seed, weighted)
         x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling),
                                 device=device)  # (N, T, D|2D)
@@ -391,6 +394,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             if self.output == "last" and self.conv_steps is not None:
                 # from the sequences that take part: a zero-weight one must not change it
                 stride = math.ceil(lengths[weighted].max() / self.conv_steps)
+                self._check_kernels(stride, int(lengths[weighted].max()))
             spec = dict(input_size=x_all.shape[2], output_size=output_size, stride=stride,
                         n_members=self.ensemble_size, layout=self._layout(),
                         ensemble_size=plain(self.ensemble_size),
@@ -433,6 +437,9 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         for flag in ("bidirectional", "conv_branch", "warm_start"):
             check_choice(getattr(self, flag), flag, (False, True))
         check_choice(self.scaling, "scaling", _SCALINGS)
+        if self.conv_branch and self.output == "sequence":  # it was dropped without a word
+            raise ValueError("conv_branch=True reads whole sequences for one output each; "
+                             "output='sequence' has none: set conv_branch=False.")
         check_number(self.conv_channels, "conv_channels", Integral, min_val=1)
         check_number(self.conv_scales, "conv_scales", Integral, min_val=1)
         if self.conv_scales > 1 and self.conv_channels <= self.conv_scales:
@@ -458,6 +465,21 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
                 f"{', '.join(map(repr, _POOLINGS))} with '+', e.g. 'last+mean+max' or 'mean'."
             )
 
+    def _check_kernels(self, stride: int, longest: int) -> None:
+        """Refuse ``conv_scales`` whose widest kernel (``2**(scales - 1) * k + 1``) is longer
+        than ``2 * longest - 1`` steps, past which its taps never meet a value: its width
+        doubles with each scale (30 scales asked for 96 GiB of weights, and fit died in torch's
+        allocator)."""
+        k = 2 * front_strides(stride)[0] + 1
+        widest = 2 ** (self.conv_scales - 1) * k + 1
+        if self.conv_scales > 1 and widest > 2 * longest - 1:
+            most = max(1, int(math.log2(max(2 * longest - 2, 1) / k)) + 1)
+            raise ValueError(
+                f"conv_scales={self.conv_scales} makes the widest front-end kernel {widest:,} "
+                f"steps, longer than the longest training sequence ({longest} steps) can use "
+                f"({2 * longest - 1}); lower conv_scales (at most {most} here)."
+            )
+
     @staticmethod
     def _inputs(
         seqs: np.ndarray, mask: np.ndarray, mean: np.ndarray, std: np.ndarray, scaling: str | None
@@ -467,8 +489,17 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Computed in float64 a block of sequences at a time, so the temporaries stay small."""
         out = np.empty(seqs.shape[:2] + (seqs.shape[2] * (1 + (scaling == "both")),),
                        dtype=np.float32)
+        top = float(np.finfo(np.float32).max)
         for part in _blocks(seqs):
-            out[part] = _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling)
+            view = _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling)
+            peak = float(np.abs(view).max(initial=0.0))
+            if peak > top:  # cast, they became inf: NaN predictions and an invented label
+                raise ValueError(
+                    f"X reaches {peak:.3g} after scaling={scaling!r}, beyond the "
+                    f"{top:.3g} of the network's float32 arithmetic; its values lie far outside "
+                    "the training data's (with scaling=None: rescale X, fit and predict alike)."
+                )
+            out[part] = view
         return out
 
     @staticmethod
