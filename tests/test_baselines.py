@@ -186,6 +186,19 @@ def test_differencing_order_stops_at_a_constant_series():
     np.testing.assert_allclose(f.predict(X=x[40:]), 7.0, rtol=1e-12)
 
 
+def test_with_a_season_p_and_q_stay_below_it_as_in_auto_arima():
+    """auto.arima caps p and q at m - 1 when there is a season (its seasonal terms take the
+    lags from m on); with m = 2 an ARMA(3, 1) process got p = 2."""
+    rng = np.random.default_rng(3)
+    e, z = rng.normal(size=300), np.zeros(300)
+    for i in range(3, 300):
+        z[i] = 0.2 * z[i - 1] + 0.2 * z[i - 2] + 0.5 * z[i - 3] + e[i] + 0.6 * e[i - 1]
+    (p, _, q), _ = ARIMAForecaster(season_length=2).fit(z[200:]).orders_[0]
+    assert p <= 1 and q <= 1
+    (p, _, q), _ = ARIMAForecaster(season_length=1).fit(z[200:]).orders_[0]
+    assert max(p, q) >= 2  # without a season no such cap
+
+
 def test_seasonal_differencing_does_not_depend_on_the_series_units():
     from tsrnn.baselines import _seasonal_strength
 
@@ -217,6 +230,19 @@ def test_a_level_shift_is_not_taken_for_a_season():
         assert arima.orders_[0][1] == (0, 0, 0)
         naive = SeasonalNaiveForecaster(horizon=12, season_length=1).fit(train)
         assert arima.score(test) > naive.score(test) - 0.1  # about the naive forecast's
+    # R's stl runs 2 inner iterations (statsmodels' default 5): a 25-month series (a random
+    # walk and a sine) scored 0.6506, and took a seasonal difference R does not take
+    rng = np.random.default_rng(2)
+    for _ in range(18):  # (the 18th draw of a reviewer's search)
+        m = int(rng.choice([4, 12]))
+        n = int(rng.integers(2 * m + 1, 6 * m))
+        phase = rng.uniform(0, 6)
+        base = np.cumsum(rng.normal(scale=rng.uniform(0, 1.0), size=n)) + rng.normal(size=n)
+        if rng.random() < 0.5:
+            base[-rng.integers(1, 2 * m):] += rng.uniform(2, 6)
+        y = base + 0.5 * np.sin(2 * np.pi * np.arange(n) / m + phase)
+    assert (m, n) == (12, 25)
+    assert 0.63 < _seasonal_strength(y, 12) < 0.64
     air = load_airpassengers()  # a season is still one
     assert _seasonal_strength(air.to_numpy(), 12) > 0.9
     assert ARIMAForecaster(horizon=12).fit(air).orders_[0][1][1] == 1
