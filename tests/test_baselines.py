@@ -186,6 +186,30 @@ def test_differencing_order_stops_at_a_constant_series():
     np.testing.assert_allclose(f.predict(X=x[40:]), 7.0, rtol=1e-12)
 
 
+def test_ets_counts_parameters_as_r_and_fits_no_season_longer_than_24():
+    """statsmodels' df_model counts all m initial seasonal states though it fixes one (R's ets:
+    m - 1), which handicapped seasonal forms; and R's ets fits no season above 24 steps (the
+    weekly gasoline series got a 52-state season)."""
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from tsrnn.baselines import _ets_aicc
+
+    y = np.sin(np.arange(40) * 2 * np.pi / 12) + np.random.default_rng(0).normal(0, 0.3, 40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(y, error="add", seasonal="add", seasonal_periods=12).fit(disp=False)
+    k = 1 + 1 + 1 + 11 + 1  # R's ANA: alpha, gamma, level, 11 seasonal states, sigma
+    r_aicc = -2 * res.llf + 2 * k + 2 * k * (k + 1) / (40 - k - 1)
+    assert _ets_aicc(res, True) == pytest.approx(r_aicc)
+    assert _ets_aicc(res, False) == pytest.approx(res.aicc)  # statsmodels' count
+    weekly = pd.Series(np.sin(np.arange(160) * 2 * np.pi / 52) + np.arange(160) / 100,
+                       index=pd.date_range("2020-01-05", periods=160, freq="W-SUN"))
+    model = ETSForecaster(horizon=4).fit(weekly)
+    assert model.season_length_ == 52 and model.forms_[0][1] is None
+
+
 def test_with_a_season_p_and_q_stay_below_it_as_in_auto_arima():
     """auto.arima caps p and q at m - 1 when there is a season (its seasonal terms take the
     lags from m on); with m = 2 an ARMA(3, 1) process got p = 2."""
