@@ -114,10 +114,10 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
     The decomposition is R's ``mstl(x)`` for one season: ``stl`` with ``s.window = 13`` and
     R's other defaults (a locally constant seasonal fit, smoothers evaluated every
     ``ceiling(window / 10)`` points, 2 inner iterations; an odd season's low-pass window is
-    one odd number longer than R's, the shortest statsmodels takes). statsmodels' defaults (seasonal window
-    7, locally linear) let the seasonal part follow a level shift: a flat series that jumps 8
-    months before its end scored 0.72-0.84, above the 0.64 cut, and auto-ARIMA forecast the
-    jump again a year on; with R's settings 0.28-0.42."""
+    one odd number longer than R's, the shortest statsmodels takes). statsmodels' defaults
+    (seasonal window 7, locally linear) let the seasonal part follow a level shift: a flat
+    series that jumps 8 months before its end scored 0.72-0.84, above the 0.64 cut, and
+    auto-ARIMA forecast the jump again a year on; with R's settings 0.28-0.42."""
     from statsmodels.tsa.seasonal import STL
 
     if m < 2 or len(y) < 2 * m + 1:
