@@ -73,9 +73,9 @@ def check_score_is_negative_mase(f):
     """``score`` is the negative MASE of the forecast of the values that follow."""
     y, later = _series(), _series(80)[72:]
     est = clone(f).fit(y)
-    # the scale from the training series and its monthly season, not the forecaster's own
-    # mase_scale_ (a scale of 1, a score of minus the MAE, passed)
-    # (from a fresh copy of the series, which the fit cannot have changed)
+    # the scale from a fresh copy of the training series (which the fit cannot have changed)
+    # and its monthly season, not the forecaster's own mase_scale_ (a scale of 1, a score of
+    # minus the MAE, passed)
     expected = -mase(later, est.predict(horizon=len(later)), _series(), season_length=12)
     assert np.isclose(est.score(later), expected, rtol=1e-6, atol=0), (
         "score must be the negative MASE of the forecast of the values after the series "
