@@ -33,6 +33,14 @@ def plain(value):
     return value
 
 
+def shown_labels(labels, first: int = 4) -> str:
+    """Labels (time stamps, columns) for an error message: the first few, then "...";
+    ``[a, b, c, d, ...]``."""
+    labels = list(labels)
+    head = [str(v) for v in labels[:first]] + (["..."] if len(labels) > first else [])
+    return f"[{', '.join(head)}]"
+
+
 def check_choice(value, name: str, choices) -> None:
     """Raise a ValueError listing the valid choices when ``value`` is not one of them."""
     if value not in choices:

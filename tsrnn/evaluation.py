@@ -12,7 +12,7 @@ from sklearn.base import clone
 from statsmodels.tsa.stattools import kpss
 
 from . import _pandas
-from ._validation import check_choice, check_count, plain
+from ._validation import check_choice, check_count, plain, shown_labels
 
 
 def _as_2d(a, name: str = "y_true") -> np.ndarray:
@@ -23,11 +23,6 @@ def _as_2d(a, name: str = "y_true") -> np.ndarray:
     if not a.size:
         raise ValueError(f"{name} is empty (shape {a.shape}); pass at least one value.")
     return a.reshape(len(a), -1)
-
-
-def _labels(axis: pd.Index) -> str:
-    shown = ", ".join(map(str, axis[:3])) + (", ..." if len(axis) > 3 else "")
-    return f"[{shown}]"
 
 
 def _aligned(y_true, other, name: str = "y_pred", *, rows: bool = True):
@@ -51,8 +46,8 @@ def _aligned(y_true, other, name: str = "y_pred", *, rows: bool = True):
         if want.has_duplicates or have.has_duplicates or len(want) != len(have) or not (
                 have.isin(want).all()):
             raise ValueError(
-                f"y_true and {name} have different {what}: y_true {_labels(want)}, {name} "
-                f"{_labels(have)}; pass {name} for the same {what} (or both as numpy arrays "
+                f"y_true and {name} have different {what}: y_true {shown_labels(want)}, {name} "
+                f"{shown_labels(have)}; pass {name} for the same {what} (or both as numpy arrays "
                 "to compare them by position)."
             )
         other = other.reindex(**{axis: want})

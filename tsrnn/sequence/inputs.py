@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .._pandas import match_columns
-from .._validation import as_float_array, warn
+from .._validation import as_float_array, shown_labels, warn
 
 _IGNORE = -100  # label of padded steps, skipped by the loss
 
@@ -67,11 +67,10 @@ def check_step_columns(X, fitted, owner: str) -> None:
     (None: the fit had none), in names or order: read by position, reordered columns reorder
     time, and other names are other steps."""
     if fitted is not None and isinstance(X, pd.DataFrame) and list(X.columns) != list(fitted):
-        shown = [str(c) for c in X.columns[:4]] + (["..."] if X.shape[1] > 4 else [])
-        fit = [str(c) for c in fitted[:4]] + (["..."] if len(fitted) > 4 else [])
         raise ValueError(
-            f"X has columns [{', '.join(shown)}] but {owner} was fit on [{', '.join(fit)}]; "
-            "pass the same columns in the same order (they are time steps)."
+            f"X has columns {shown_labels(X.columns)} but {owner} was fit on "
+            f"{shown_labels(fitted)}; pass the same columns in the same order (they are time "
+            "steps)."
         )
 
 
