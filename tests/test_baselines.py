@@ -28,7 +28,9 @@ def test_seasonal_naive_repeats_last_season():
 @pytest.mark.parametrize("freq, season", [
     ("7D", 52), ("24h", 7), ("60min", 24), ("3MS", 4), ("12MS", 1), ("WOM-1MON", 12),
     (pd.DateOffset(months=1), 12), (pd.DateOffset(months=3), 4), (pd.DateOffset(days=10), 1),
-    ("2W", 1), ("SMS", 1), ("15min", 1),
+    ("2W", 1), ("SMS", 1), ("7h", 1), ("1min", 1),
+    # steps that divide a day: its cycle (these were 1, so a half-hourly series had no season)
+    ("30min", 48), ("6h", 4), ("12h", 2), (pd.DateOffset(hours=2), 12),
 ])
 def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season):
     # "7D" is the weekly W-SUN pandas infers for the same stamps, "24h" daily, "3MS" quarterly;

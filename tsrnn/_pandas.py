@@ -13,6 +13,8 @@ from ._validation import as_float_array, plain
 
 # Seasonal period of the other one-step frequencies with a cycle, by rule code (offset_season)
 _SEASON = {"W": 52, "B": 5, "C": 5}
+# The finest step with a daily season (5 minutes: 288 a day); finer steps get none by default
+_MOST_STEPS_A_DAY = 288
 
 
 # Daily and longer steps in a time zone whose clocks change at midnight (America/Santiago): a
@@ -362,9 +364,11 @@ def season_length(index: pd.Index) -> int:
 
 def offset_season(offset: pd.DateOffset) -> int:
     """The seasonal period of steps of ``offset``: the steps in its natural cycle (12 months a
-    year, 7 days a week, 24 hours a day; 5 business days), whatever the spelling: "24h" is
-    daily, "7D" weekly, "3MS" quarterly, ``DateOffset(months=1)`` and "WOM-1MON" monthly. 1 for
-    other steps (minutes, semi-months, two weeks, ...)."""
+    year, 7 days a week, 5 business days; a day for steps that divide it, from 5 minutes to 12
+    hours: 24 hourly, 48 half-hourly, 96 for 15 minutes, 4 for 6 hours), whatever the spelling:
+    "24h" is daily, "7D" weekly, "3MS" quarterly, ``DateOffset(months=1)`` and "WOM-1MON"
+    monthly. 1 for other steps (semi-months, two weeks, 7 hours, 1 minute: a day of 1,440 steps
+    would make a default window of 2,880, so finer steps than 5 minutes have none)."""
     if type(offset) is pd.DateOffset:  # DateOffset(months=1), DateOffset(days=1, hours=0) ...
         kwds = {unit: k * offset.n for unit, k in offset.kwds.items() if k}
         months = 12 * kwds.pop("years", 0) + kwds.pop("months", 0)
@@ -372,16 +376,19 @@ def offset_season(offset: pd.DateOffset) -> int:
             span = pd.Timedelta(**kwds) if kwds else pd.Timedelta(0)  # weeks, days, hours ...
         except (TypeError, ValueError):  # e.g. weekday=, day=: not a plain step
             return 1
-        hours = span / pd.Timedelta(hours=1)
         if months and not span:
             offset = pd.offsets.MonthBegin(months)
-        elif hours >= 1 and hours % 1 == 0 and not months:
-            offset = pd.offsets.Hour(int(hours))
-        else:  # months and days mixed, or less than an hour: no cycle
+        elif span > pd.Timedelta(0) and not months:
+            offset = pd.tseries.frequencies.to_offset(span)
+        else:  # months and days mixed: no cycle
             return 1
-    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # in hours: 24h is a day
-        hours = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
-        return {1: 24, 24: 7, 168: 52}.get(pd.Timedelta(hours) / pd.Timedelta(hours=1), 1)
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # by length: 24h is a day
+        span = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
+        day = pd.Timedelta(days=1)
+        if span < day:
+            per_day = day / pd.Timedelta(span)
+            return int(per_day) if per_day % 1 == 0 and per_day <= _MOST_STEPS_A_DAY else 1
+        return {1: 7, 7: 52}.get(pd.Timedelta(span) / day, 1)
     code = offset.rule_code.split("-")[0]
     if code in ("WOM", "LWOM"):  # a week of each month: monthly
         code = "M"

@@ -158,7 +158,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         worse on sunspots, and no better overall (mean MASE 1.287 vs 1.272 without).
     season_length : int, optional
         Seasonal period; inferred from the index frequency (12 for monthly, 4 quarterly, 7 daily,
-        24 hourly, 1 when there is none). Used for the default window and for MASE.
+        24 hourly, 48 half-hourly: a day for steps from 5 minutes to 12 hours that divide it; 1
+        when there is none). Used for the default window and for MASE.
     loss : {"mae", "mse"}, default="mae"
         Training loss on the scaled targets. With the default scaling, MAE on them is MASE.
     learning_rate : float, default=1e-3
