@@ -97,7 +97,7 @@ def test_padding_never_reaches_a_result(atol):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(T, 1)) for T in rng.integers(3, 12, size=20)]
     reg = SequenceRegressor(max_epochs=3, random_state=0).fit(seqs, rng.normal(size=20))
-    X, lengths = read_sequences(seqs)
+    X, lengths = read_sequences(seqs, dtype=np.float32)  # the network's dtype
     X = np.repeat(X, reg._module_spec["input_size"], axis=2)  # the network's input channels
     garbage = np.concatenate([X, rng.normal(size=(20, 30, X.shape[2]))], axis=1)  # longer pad
     for i, n in enumerate(lengths):
@@ -623,6 +623,14 @@ def test_extreme_weights_and_inputs_beyond_float32_are_handled_by_name():
     with pytest.raises(ValueError, match=r"X reaches 2\.\d+e\+39 after scaling='global', beyond "
                                          r"the 3\.4e\+38 of the network's float32 arithmetic"):
         model.predict(X[:2] * 1e39)
+    # values beyond float32 that scaling brings into range are read, and scored, in float64
+    # (score with output="sequence" read X again in float32 for its lengths: an overflow warning)
+    big = 1e39 + 1e38 * X
+    steps = np.cumsum(X, axis=1)[:, :, 0]
+    tagger = SequenceRegressor(output="sequence", max_steps=10, hidden_size=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(tagger.fit(big, steps).score(big, steps))
 
 
 def test_front_end_shortens_in_blocks_of_stride_at_most_four():

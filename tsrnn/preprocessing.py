@@ -56,7 +56,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         return tags
 
     def _read(self, X, names: list | None = None):
-        seqs, lengths = read_sequences(X, dtype=np.float64, names=names)
+        seqs, lengths = read_sequences(X, names=names)
         mask = np.arange(seqs.shape[1]) < lengths[:, None]  # (N, T)
         return seqs, lengths, mask
 

@@ -306,7 +306,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         self._check_params()
         names = sequence_columns(X)  # a list of DataFrames: matched by their columns' names
         # (float64: centred before the float32 cast, in _inputs)
-        seqs, lengths = read_sequences(X, dtype=np.float64, names=names)
+        seqs, lengths = read_sequences(X, names=names)
         if seqs.shape[2] > lengths.max():
             warn(
                 f"X has sequences of at most {lengths.max()} step(s) of {seqs.shape[2]} "
@@ -572,8 +572,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         check_feature_names(X, steps if names is None else names, type(self).__name__,
                             whole=names is None)
         check_step_columns(X, steps, type(self).__name__)
-        seqs, lengths = read_sequences(X, dtype=np.float64,
-                                       names=None if names is None else list(names))
+        seqs, lengths = read_sequences(X, names=None if names is None else list(names))
         if seqs.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.shape[2]} feature(s) per step but the estimator was fit with "

@@ -74,7 +74,7 @@ def check_step_columns(X, fitted, owner: str) -> None:
         )
 
 
-def read_sequences(X, name: str = "X", dtype=np.float32,
+def read_sequences(X, name: str = "X", dtype=np.float64,
                    names: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded sequences (N, T_max, D) of ``dtype`` and their lengths (N,).
 
