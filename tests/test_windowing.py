@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,6 +109,18 @@ def test_too_short_series_error_names_the_fix():
         make_windows(np.arange(5.0), window_length=5, horizon=1)
     latest, _ = make_windows(np.arange(5.0), window_length=5, horizon=0)
     np.testing.assert_array_equal(latest[:, :, 0], [np.arange(5.0)])
+
+
+def test_series_stored_in_rows_are_pointed_to_their_transpose():
+    # three series of 200 steps stored one per row were cut into one window of 200 features
+    rows = np.random.default_rng(0).normal(size=(3, 200))
+    with pytest.warns(UserWarning, match=r"y has 200 columns but series of at most 3 step\(s\); "
+                                         r".* pass y\.T \(one series per column\)"):
+        X, _ = make_windows(rows, window_length=2)
+    assert X.shape == (1, 2, 200)  # read as asked: the warning says what it was read as
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert make_windows(rows.T, window_length=2)[0].shape == (198, 2, 3)
 
 
 def test_an_object_array_or_series_of_arrays_is_several_series():

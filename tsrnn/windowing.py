@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._pandas import PANEL_COLUMNS, match_columns, read_series
-from ._validation import check_number
+from ._validation import check_number, warn
 from .sequence.inputs import check_feature_names, holds_sequences
 
 
@@ -81,6 +81,11 @@ def _read_panel(y, names=None, arg: str = "y") -> tuple[list[np.ndarray], list |
 
 def _panel_starts(y, window_length, horizon, stride, names=None, arg: str = "y"):
     arrays, names = _read_panel(y, names, arg)
+    longest, width = max(len(a) for a in arrays), arrays[0].shape[1]
+    if width > longest:  # (the sequence estimators warn of (N, D, T) the same way)
+        warn(f"{arg} has {width} columns but series of at most {longest} step(s); tsrnn reads "
+             f"a series as (T, D), steps in rows: if the rows are series or channels, pass "
+             f"{arg}.T (one series per column).")
     starts = window_starts([len(a) for a in arrays], window_length, horizon, stride)
     if starts.size == 0:
         several = (f" ({arg} was read as {len(arrays)} series of at most "
