@@ -402,6 +402,25 @@ def test_arima_with_both_orders_fixed_keeps_a_time_index_as_its_drift():
         assert np.diff(f.predict(X=X[120:]).to_numpy()).mean() == pytest.approx(2, abs=0.1)
 
 
+def test_auto_arima_chooses_differences_for_what_the_covariates_leave_unexplained():
+    """As auto.arima, d and D are chosen by tests of the residuals of a regression on the
+    covariates: a trend that a time index explains (around AR(1) noise) was differenced, d = 1,
+    as the series alone is, where auto.arima gives d = 0; the forecast continues the trend."""
+    rng = np.random.default_rng(2)
+    n, h = 120, 24
+    t = np.arange(n + h, dtype=float)
+    noise = np.zeros(n + h)
+    for i in range(1, n + h):
+        noise[i] = 0.6 * noise[i - 1] + rng.normal()
+    y, X = 0.5 * t[:n] + noise[:n], t[:, None]
+    f = ARIMAForecaster(horizon=h, season_length=1).fit(y, X[:n])
+    assert f.orders_[0][0][1] == 0  # (before: ARIMA(0,1,1) with drift)
+    assert ARIMAForecaster(horizon=h, season_length=1).fit(y).orders_[0][0][1] == 1
+    # against the trend and the noise's expected decay: 0.12 at most (before: 1.22)
+    expected = 0.5 * t[n:] + 0.6 ** np.arange(1, h + 1) * noise[n - 1]
+    assert np.abs(f.predict(X=X[n:]) - expected).max() < 0.4
+
+
 def test_auto_arima_refuses_ar_roots_near_the_unit_circle_as_auto_arima_does():
     """lynx, less its last 6 years: ARMA(3,3) had an AR root at 1.0026 (an unconverged fit,
     after statsmodels' 50 iterations); R's auto.arima (statsforecast's port) chooses

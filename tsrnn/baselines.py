@@ -134,6 +134,18 @@ def _seasonal_strength(y: np.ndarray, m: int) -> float:
     return max(0.0, 1.0 - np.var(res.resid) / total)
 
 
+def _unexplained(y: np.ndarray, cov: np.ndarray | None) -> np.ndarray:
+    """What the covariates leave of ``y`` unexplained: the residuals of its least-squares
+    regression on them and an intercept (auto.arima's ``residuals(lm(x ~ xreg))``, which its
+    tests for differences read); ``y`` itself without covariates. Residuals of an exact fit,
+    rounding only, are zeros (else the tests read the rounding)."""
+    if cov is None:
+        return y
+    design = np.column_stack([np.ones(len(y)), cov])
+    resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]  # (collinear columns too)
+    return np.zeros_like(y) if np.ptp(resid) <= 1e-8 * np.ptp(y) else resid
+
+
 def _next_odd(x: float) -> int:
     """R's ``nextodd(ceiling(x))``: the smallest odd integer at least ``x``."""
     n = math.ceil(x)
@@ -193,7 +205,8 @@ class ARIMAForecaster(BaseForecaster):
     """(Seasonal) ARIMA from statsmodels, with automatic order selection when none is given.
 
     Automatic selection follows auto.arima's recipe in small: seasonal differencing when the
-    seasonal strength exceeds 0.64, ordinary differences by KPSS tests, then a stepwise search
+    seasonal strength exceeds 0.64, ordinary differences by KPSS tests (both of what covariates
+    leave unexplained, the residuals of a regression on them, when given), then a stepwise search
     over p, q ≤ 3, P, Q ≤ 1 and, with one difference in all, a drift by AICc (the mean is in
     every undifferenced model), with at least three observations (after differencing) per
     parameter. Each step moves one order, or p and q together, or P and Q together, by one
@@ -324,11 +337,15 @@ class ARIMAForecaster(BaseForecaster):
         caller_fixed_both = fixed_order is not None and fixed_seasonal is not None
         if m < 2 and fixed_seasonal is None:
             fixed_seasonal = (0, 0, 0)
+        # the differences are chosen for what the covariates leave unexplained, as auto.arima
+        # does (a trend that a trend covariate explains needs none)
+        xx = _unexplained(y, cov)
         big_d = (
             fixed_seasonal[1] if fixed_seasonal is not None
-            else int(_seasonal_strength(y, m) > 0.64)
+            else int(_seasonal_strength(xx, m) > 0.64)
         )
-        d = fixed_order[1] if fixed_order is not None else _ndiffs(y[m:] - y[:-m] if big_d else y)
+        d = (fixed_order[1] if fixed_order is not None
+             else _ndiffs(xx[m:] - xx[:-m] if big_d else xx))
         # an undifferenced model has its mean; with one difference in all, a drift is chosen
         # by AICc, as auto.arima does (unless the caller fixed both orders, as R's Arima)
         free_constant = d + big_d == 1 and not caller_fixed_both
