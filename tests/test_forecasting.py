@@ -139,6 +139,24 @@ def test_new_stamps_need_no_frequency_of_their_own():
                                    arima.predict(X=X.iloc[-3:]))
 
 
+@pytest.mark.parametrize("step", [pd.offsets.SemiMonthBegin(), pd.offsets.SemiMonthEnd()])
+def test_semi_monthly_stamps_are_read_without_a_frequency(step):
+    # the 1st and 15th (or the 15th and month's end) read from a file: pandas infers no
+    # frequency, so a series was told to set one and a panel, which cannot, was refused
+    index = pd.date_range("2021-01-01", periods=40, freq=step, tz="Europe/Paris")
+    plain = pd.DatetimeIndex(list(index))
+    assert plain.freq is None and pd.infer_freq(plain) is None
+    y = pd.Series(np.arange(40.0), plain)
+    future = pd.date_range(index[-1], periods=4, freq=step)[1:]
+    forecast = SeasonalNaiveForecaster(horizon=3).fit(y).predict()
+    pd.testing.assert_series_equal(forecast, pd.Series(39.0, future), check_freq=False)
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 40), "ds": np.tile(plain, 2),
+                          "y": np.r_[np.arange(40.0), -np.arange(40.0)]})
+    forecast = SeasonalNaiveForecaster(horizon=3).fit(panel).predict()
+    assert forecast.ds.tolist() == [*future, *future]
+    assert forecast.y.tolist() == [39] * 3 + [-39] * 3
+
+
 def test_daily_stamps_across_a_midnight_clock_change_and_a_multiindex():
     # Santiago's clocks go forward at midnight on 2022-09-11: that day starts at 01:00, as
     # pandas' own date_range(..., nonexistent="shift_forward") has it; predict(2) used to fail

@@ -133,10 +133,18 @@ def _dates_as_text(column: pd.Series) -> bool:
 def _datetime_freq(index: pd.DatetimeIndex):
     """The index's frequency as an offset, inferred when not set (None when irregular); stamps
     on one day of the month other than the first or last (the 15th), ``k`` months apart, which
-    pandas infers no frequency for, step by ``DateOffset(months=k)``."""
+    pandas infers no frequency for, step by ``DateOffset(months=k)``; semi-monthly stamps (the
+    1st and 15th, or the 15th and the month's end), which it does not infer either, by
+    ``SemiMonthBegin`` or ``SemiMonthEnd``."""
     if index.freq is not None or len(index) < 3:
         return index.freq
-    return pd.DatetimeIndex(index, freq="infer").freq or _months_on_a_day(index)
+    inferred = pd.DatetimeIndex(index, freq="infer").freq
+    if inferred is not None:
+        return inferred
+    for step in (pd.offsets.SemiMonthBegin(), pd.offsets.SemiMonthEnd()):
+        if index.equals(pd.date_range(index[0], periods=len(index), freq=step, unit=index.unit)):
+            return step
+    return _months_on_a_day(index)
 
 
 def _months_on_a_day(index: pd.DatetimeIndex) -> pd.DateOffset | None:
