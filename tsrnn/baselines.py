@@ -486,35 +486,14 @@ def _ets_aicc(res, seasonal: bool) -> float:
     return float(-2 * res.llf + 2 * k + 2 * k * (k + 1) / (n - k - 1))
 
 
-def _ets_forms(seasonal: bool, positive: bool):
-    """R's ``ets`` candidates ``(error, trend, damped, season)``: multiplicative errors and
-    seasons for positive data only, and no additive error beside a multiplicative season
-    (``restrict=TRUE``); no multiplicative trend (``allow.multiplicative.trend=FALSE``)."""
-    for error, (trend, damped), season in itertools.product(
-            ["add", "mul"], [(None, False), ("add", False), ("add", True)],
-            [None, "add", "mul"] if seasonal else [None]):
-        if (positive or "mul" not in (error, season)) and (error, season) != ("add", "mul"):
-            yield error, trend, damped, season
-
-
-def _ets_name(error: str, trend: str | None, damped: bool, season: str | None) -> str:
-    """R's name of a form: ``_ets_name("mul", "add", True, "mul")`` is ``"ETS(M,Ad,M)"``."""
-    letter = {"add": "A", "mul": "M", None: "N"}
-    return f"ETS({letter[error]},{letter[trend]}{'d' if damped else ''},{letter[season]})"
-
-
 class ETSForecaster(BaseForecaster):
     """Exponential smoothing (statsmodels ETSModel) with the form chosen by AICc.
 
-    Candidates are R's ``ets`` defaults: additive or multiplicative errors; no trend, an
-    additive trend or a damped one; no season, an additive or a multiplicative season of
-    ``season_length`` (when the series has at least ``2 * season_length + 2`` points, and,
-    as R's ``ets``, a season of at most 24 steps: weekly data is fit without one). As in R,
-    multiplicative errors and seasons need positive data, and additive errors go with no
-    multiplicative season. Each column of a multivariate series gets its own model, fit
-    z-scored (so the results do not depend on the series' units; multiplicative forms
-    divided by the standard deviation only, which leaves the AICcs comparable: an additive
-    form's likelihood does not change with a shift); covariates are ignored. AICc counts the
+    Candidates: additive errors; no trend or an additive damped trend; no season or an additive
+    season of ``season_length`` (when the series has at least ``2 * season_length + 2``
+    points, and, as R's ``ets``, a season of at most 24 steps: weekly data is fit without
+    one). Each column of a multivariate series gets its own model, fit z-scored (so the
+    results do not depend on the series' units); covariates are ignored. AICc counts the
     parameters as R's ``ets`` does: ``m - 1`` free initial seasonal states (statsmodels counts
     ``m``, though it fixes one). Unlike R, fits outside the admissible region of R's
     ``bounds="both"`` are not refused: statsmodels bounds the parameters by the usual box only.
@@ -528,10 +507,8 @@ class ETSForecaster(BaseForecaster):
 
     Attributes
     ----------
-    forms_ : list of str
-        The form chosen for each column (for a panel, each series) in R's notation,
-        ``"ETS(error,trend,season)"``: e.g. ``"ETS(M,Ad,M)"`` for multiplicative errors, a
-        damped trend and a multiplicative season.
+    forms_ : list of tuple
+        ``(trend, seasonal)`` chosen for each column (for a panel, each series).
     """
 
     _PER_COLUMN = ("forms_",)
@@ -550,17 +527,13 @@ class ETSForecaster(BaseForecaster):
                 f"{len(values)}; pass a longer series, or use ARIMAForecaster (2 or more) or "
                 "SeasonalNaiveForecaster for very short series."
             )
-        seasonal = 1 < m <= 24 and len(values) >= 2 * m + 2
-        z = _standardise(self, values)
-        positive = (values > 0).all(axis=0) & np.isnan(self._ones)  # (not constant columns)
+        seasonal = [None, "add"] if 1 < m <= 24 and len(values) >= 2 * m + 2 else [None]
         self._results, self.forms_ = [], []
-        for j, col in enumerate(z.T):
+        for col in _standardise(self, values).T:
             best = None
-            for error, trend, damped, season in _ets_forms(seasonal, positive[j]):
-                mul = "mul" in (error, season)
-                model = ETSModel(values[:, j] / self._scale[j] if mul else col, error=error,
-                                 trend=trend, damped_trend=damped, seasonal=season,
-                                 seasonal_periods=m if season else None)
+            for trend, season in itertools.product([None, "add"], seasonal):
+                model = ETSModel(col, error="add", trend=trend, damped_trend=trend is not None,
+                                 seasonal=season, seasonal_periods=m if season else None)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     try:
@@ -569,19 +542,17 @@ class ETSForecaster(BaseForecaster):
                         continue
                 ic = _ets_aicc(res, season is not None)
                 if np.isfinite(ic) and (best is None or ic < best_ic):
-                    best, best_ic, form, best_mul = res, ic, (error, trend, damped, season), mul
+                    best, best_ic, form = res, ic, (trend, season)
             if best is None:
                 raise ValueError("no ETS model could be fit; check the series for extreme values.")
-            if best_mul:  # fit to the series divided by its scale, not centred
-                self._center[j] = 0.0
             self._results.append(best)
-            self.forms_.append(_ets_name(*form))
+            self.forms_.append(form)
 
     @_one_blas_thread
     def _update_values(self, values, cov):
         # same form and parameters, state filtered through the longer series
         self._results = [
-            type(r.model)(np.r_[r.model.endog, col], error=r.model.error, trend=r.model.trend,
+            type(r.model)(np.r_[r.model.endog, col], error="add", trend=r.model.trend,
                           damped_trend=r.model.damped_trend, seasonal=r.model.seasonal,
                           seasonal_periods=r.model.seasonal_periods).smooth(r.params)
             for r, col in zip(self._results, _in_model_units(self, values).T)
