@@ -419,6 +419,9 @@ def test_auto_arima_chooses_differences_for_what_the_covariates_leave_unexplaine
     # against the trend and the noise's expected decay: 0.12 at most (before: 1.22)
     expected = 0.5 * t[n:] + 0.6 ** np.arange(1, h + 1) * noise[n - 1]
     assert np.abs(f.predict(X=X[n:]) - expected).max() < 0.4
+    # covariates that explain y exactly: the regression, exactly (a likelihood fit: off by 4e-4)
+    line = ARIMAForecaster(horizon=h).fit(3 + 2 * t[:n], X[:n])
+    np.testing.assert_allclose(line.predict(X=X[n:]), 3 + 2 * t[n:], rtol=1e-12)
 
 
 def test_auto_arima_refuses_ar_roots_near_the_unit_circle_as_auto_arima_does():

@@ -358,6 +358,13 @@ class ARIMAForecaster(BaseForecaster):
             # points got ARIMA(2,1,2)); as auto.arima, fix the drift at their mean
             drift = dx.mean() if d + big_d == 1 else None
             return self._at_zero(y, cov, (0, d, 0), (0, big_d, 0), m, drift), kept
+        if (self.order is None and self.seasonal_order is None and cov is not None
+                and not xx.any() and d + big_d == 0):
+            # the covariates explain y exactly (their residuals are rounding): the regression,
+            # at its least-squares coefficients (a likelihood fit missed them by 3e-6 of y)
+            coef = np.linalg.lstsq(np.column_stack([np.ones(len(y)), cov]), y, rcond=None)[0]
+            return self._fit_one(y, cov, (0, 0, 0), (0, 0, 0), True, m,
+                                 params=np.r_[coef, 1.0]), kept
         fits: dict = {}
         ics: dict = {}  # (the specifications fit, by their AICc)
         search = not caller_fixed_both  # (R's Arima takes the caller's orders as they are)
