@@ -359,9 +359,10 @@ class ARIMAForecaster(BaseForecaster):
             drift = dx.mean() if d + big_d == 1 else None
             return self._at_zero(y, cov, (0, d, 0), (0, big_d, 0), m, drift), kept
         if (self.order is None and self.seasonal_order is None and cov is not None
-                and not xx.any() and d + big_d == 0):
-            # the covariates explain y exactly (their residuals are rounding): the regression,
-            # at its least-squares coefficients (a likelihood fit missed them by 3e-6 of y)
+                and not xx.any() and d + big_d == 0 and len(y) >= 3 * (cov.shape[1] + 1)):
+            # the covariates explain y exactly (their residuals are rounding; with 3 points a
+            # parameter, as the search asks): the regression, at its least-squares coefficients
+            # (a likelihood fit missed them by 3e-6 of y)
             coef = np.linalg.lstsq(np.column_stack([np.ones(len(y)), cov]), y, rcond=None)[0]
             return self._fit_one(y, cov, (0, 0, 0), (0, 0, 0), True, m,
                                  params=np.r_[coef, 1.0]), kept
