@@ -100,9 +100,7 @@ def _check_precision_name(precision) -> None:
 def _cpu_runs_bf16(cell: str) -> bool:
     """Whether this CPU's kernels run ``cell`` under bfloat16 autocast (oneDNN has no
     bfloat16 LSTM on CPUs without AVX-512 BF16 or AMX)."""
-    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}.get(cell)
-    if kind is None:
-        return True  # not a recurrent cell name: its own check refuses it
+    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]  # (a valid name: checked first)
     with own_rng():  # the probe's weights leave the caller's RNG alone
         net = kind(1, 2, batch_first=True)
     try:

@@ -52,7 +52,8 @@ def last_step(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
 
 
 class RecurrentNetwork(nn.Module):
-    """Recurrent network with a linear head: many-to-one or many-to-many synchronised.
+    """Recurrent network with a linear head on its last real step (many-to-one): the
+    forecasters' network (the sequence estimators' is :class:`SequenceNetwork`).
 
     Parameters
     ----------
@@ -65,10 +66,7 @@ class RecurrentNetwork(nn.Module):
         As in :func:`make_recurrent`; ``dropout`` also acts on the head's input.
     context_size : int
         Size of an optional vector joined to the last hidden state before the head (a forecast's
-        known future covariates); many-to-one only.
-    output : {"last", "sequence"}
-        "last": one output per sequence, read at its last real step (many-to-one).
-        "sequence": one output at every step (many-to-many synchronised, sequence labelling).
+        known future covariates).
     """
 
     def __init__(
@@ -82,10 +80,8 @@ class RecurrentNetwork(nn.Module):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         context_size: int = 0,
-        output: str = "last",
     ) -> None:
         super().__init__()
-        self.output = output
         self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dropout, nonlinearity)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.head = nn.Linear(hidden_size + context_size, output_size)
@@ -97,8 +93,6 @@ class RecurrentNetwork(nn.Module):
         context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         out, _ = self.rnn(x)  # x: (N, T, D) -> out: (N, T, H)
-        if self.output == "sequence":
-            return self.head(self.dropout(out))  # (N, T, output_size)
         z = last_step(out, lengths)  # (N, H)
         if context is not None:
             z = torch.cat([z, context], dim=1)  # (N, H + C)

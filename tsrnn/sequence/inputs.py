@@ -119,8 +119,6 @@ def read_sequences(X, name: str = "X", dtype=np.float64,
             "a single sequence "
             "use X[None]; for one flat feature vector per sample use X[:, :, None]."
         )
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has sequences of length 0; each needs at least one step.")
     return arr.astype(dtype, copy=False), np.full(len(arr), arr.shape[1], dtype=np.int64)
 
 
