@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tsrnn import (
     ARIMAForecaster,
@@ -190,10 +191,15 @@ def test_battery_passes_a_forecaster_with_an_array_parameter():
 def test_battery_compares_series_and_dict_parameters_by_content():
     """clone copies them, and they were compared by identity: "parameters that differ:
     weights (0 1.0 ... vs 0 1.0 ...)"."""
-    from tsrnn.estimator_checks import check_clone_is_unfitted_and_equal
+    from tsrnn.estimator_checks import _same, check_clone_is_unfitted_and_equal
 
-    for weights in (pd.Series([1.0, 2.0]), {"w": np.array([1.0, 2.0, 3.0])}):
+    # array-likes without one truth value too: a categorical, a tensor (the second raised
+    # "Boolean value of Tensor ... is ambiguous")
+    for weights in (pd.Series([1.0, 2.0]), {"w": np.array([1.0, 2.0, 3.0])},
+                    pd.Categorical(["a", "b"]), torch.tensor([1.0, 2.0])):
         check_clone_is_unfitted_and_equal(Weighted(horizon=3, steps=weights))
+    assert not _same(pd.Categorical(["a", "b"]), pd.Categorical(["a", "c"]))
+    assert not _same(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 3.0]))
 
 
 def test_a_subclass_written_to_the_documented_contract_passes_the_battery():

@@ -107,7 +107,11 @@ def _same(a, b) -> bool:
         return True
     try:
         return bool(a == b)
-    except (TypeError, ValueError):  # e.g. an array-like without a single truth value
+    except (TypeError, ValueError, RuntimeError):  # an array-like (pd.Categorical, a tensor)
+        pass  # without a single truth value: clone copied it, so by content
+    try:
+        return type(a) is type(b) and np.array_equal(np.asarray(a), np.asarray(b))
+    except (TypeError, ValueError, RuntimeError):
         return a is b
 
 
