@@ -31,6 +31,8 @@ def test_seasonal_naive_repeats_last_season():
     ("2W", 1), ("SMS", 1), ("7h", 1), ("1min", 1),
     # steps that divide a day: its cycle (these were 1, so a half-hourly series had no season)
     ("30min", 48), ("6h", 4), ("12h", 2), (pd.DateOffset(hours=2), 12),
+    # weeks anchored on a weekday (but Monday, weekday 0) had none
+    (pd.DateOffset(weeks=1, weekday=6), 52),
 ])
 def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season):
     # "7D" is the weekly W-SUN pandas infers for the same stamps, "24h" daily, "3MS" quarterly;

@@ -525,6 +525,14 @@ def test_refused_refits_and_updates_leave_the_forecaster_as_it_was():
     with pytest.raises(ValueError, match="y has 2 column.s. but the forecaster was fit on 1"):
         g.update(np.ones((2, 2)))
     np.testing.assert_array_equal(g.predict(), forecast)
+    # too few rows of X for the new values: said of them (it spoke of forecast steps and of
+    # TimeSeriesSplit's gaps)
+    c = ARIMAForecaster(horizon=2, order=(1, 0, 0)).fit(np.sin(np.arange(30.0)), np.ones((30, 1)))
+    forecast = c.predict(X=np.ones((2, 1)))
+    with pytest.raises(ValueError, match=r"X has 3 rows but the 6 new values of y need one each; "
+                                         r"pass X for the same steps as y\."):
+        c.update(np.zeros(6), np.ones((3, 1)))
+    np.testing.assert_array_equal(c.predict(X=np.ones((2, 1))), forecast)
 
 
 def test_numpy_integer_sizes_and_bool_horizons():

@@ -378,7 +378,8 @@ def offset_season(offset: pd.DateOffset) -> int:
     monthly. 1 for other steps (semi-months, two weeks, 7 hours, 1 minute: a day of 1,440 steps
     would make a default window of 2,880, so finer steps than 5 minutes have none)."""
     if type(offset) is pd.DateOffset:  # DateOffset(months=1), DateOffset(days=1, hours=0) ...
-        kwds = {unit: k * offset.n for unit, k in offset.kwds.items() if k}
+        # (a weekday anchors the steps, it does not lengthen them: weeks=1, weekday=1 is weekly)
+        kwds = {unit: k * offset.n for unit, k in offset.kwds.items() if k and unit != "weekday"}
         months = 12 * kwds.pop("years", 0) + kwds.pop("months", 0)
         try:
             span = pd.Timedelta(**kwds) if kwds else pd.Timedelta(0)  # weeks, days, hours ...

@@ -344,6 +344,9 @@ class BaseForecaster(BaseEstimator):
         if not self._needs_covariates(X, method, rows):
             return None
         n = len(X)
+        if n < len(index) and method == "update":
+            raise ValueError(f"X has {n} rows but the {len(index)} new values of y need one each; "
+                             "pass X for the same steps as y.")
         if n < len(index):
             raise ValueError(
                 f"X has {n} rows but the {len(index)} forecast steps need one each (from the "
