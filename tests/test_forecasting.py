@@ -312,7 +312,13 @@ def test_divergence_raises_a_clear_error():
     # with clipping already on (the default 1.0), the advice is not to switch it on
     with pytest.raises(TrainingDivergedError, match="lower learning_rate or lower gradient_clip"):
         LSTMForecaster(window_length=4, scaling=None, loss="mse", max_epochs=3,
-                       gradient_clip=1.0).fit(y * 1e9)
+                       gradient_clip=1.0).fit(y * 1e7)
+    # values beyond float32 itself: refused before training as such (they became inf, and the
+    # advice was the learning rate's, with numpy's "overflow encountered in cast")
+    with pytest.raises(ValueError, match=r"the data reach 2\.\d+e\+39 after scaling=None, beyond "
+                                         r"the 3\.4e\+38 of the network's float32 arithmetic; "
+                                         r"use scaling='local'"):
+        LSTMForecaster(window_length=4, scaling=None, max_epochs=3).fit(y * 1e9)
 
 
 def test_caller_data_is_not_mutated(seasonal_series):

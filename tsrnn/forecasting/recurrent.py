@@ -38,15 +38,22 @@ _STRATEGIES = ("direct", "recursive", "seq2seq")
 _MIN_WINDOW = 12  # the default window's floor (see ``window_length``)
 
 
-def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray,
+            scaling: str | None) -> np.ndarray:
     """``(x - center) / scale`` of every series, stacked into one float32 array; computed in
-    float64 a block of rows at a time, so no float64 copy of a long series is made."""
+    float64 a block of rows at a time, so no float64 copy of a long series is made. Values
+    beyond float32 are refused (cast, they became inf and the fit "diverged")."""
     out = np.empty((sum(len(x) for x in data), data[0].shape[1]), dtype=np.float32)
-    row = 0
+    top, row = float(np.finfo(np.float32).max), 0
     for x, c, s in zip(data, center, scale):
         for start in range(0, len(x), _BLOCK_ROWS):
-            part = x[start : start + _BLOCK_ROWS]
-            out[row + start : row + start + len(part)] = (part - c) / s
+            part = (x[start : start + _BLOCK_ROWS] - c) / s
+            if np.abs(part).max() > top:
+                raise ValueError(
+                    f"the data reach {np.abs(part).max():.3g} after scaling={scaling!r}, beyond "
+                    f"the {top:.3g} of the network's float32 arithmetic; use scaling='local' "
+                    "or 'standard', or divide the data by a power of ten.")
+            out[row + start : row + start + len(part)] = part
         row += len(x)
     return out
 
@@ -413,7 +420,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_precision(self.precision, device, self._cell)
         seed = draw_seed(self.random_state)
         series_t = torch.from_numpy(_scaled([data[i] for i in order], center[order],
-                                            scale[order])).to(device)  # (sum T_i, C)
+                                            scale[order], self.scaling)).to(device)  # (ΣT_i, C)
         n_train, n_val, window_start = self._sample_starts(lengths[order], w, h, device)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
