@@ -46,6 +46,17 @@ def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season
                                   pd.date_range(index[-1], periods=3, freq=freq)[1:])
 
 
+def test_auto_arima_leaves_seasons_longer_than_a_week_to_the_caller():
+    # a day of 15-minute steps (season 96): each seasonal fit took minutes (288: over 9 minutes
+    # on 4 days)
+    index = pd.date_range("2024-03-01", periods=96 * 4, freq="15min")
+    t = np.arange(len(index))
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 96)
+                  + np.random.default_rng(0).normal(0, 0.1, len(t)), index)
+    model = ARIMAForecaster(horizon=4).fit(y)
+    assert model.season_length_ == 96 and model.orders_[0][1] == (0, 0, 0)
+
+
 def test_arima_recovers_an_ar1_process():
     rng = np.random.default_rng(0)
     y = np.zeros(400)
