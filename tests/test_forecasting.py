@@ -143,7 +143,9 @@ def test_new_stamps_need_no_frequency_of_their_own():
 def test_semi_monthly_stamps_are_read_without_a_frequency(step):
     # the 1st and 15th (or the 15th and month's end) read from a file: pandas infers no
     # frequency, so a series was told to set one and a panel, which cannot, was refused
-    index = pd.date_range("2021-01-01", periods=40, freq=step, tz="Europe/Paris")
+    # (in Asuncion, 2023-10-01 starts at 01:00: the clocks go forward at midnight)
+    index = pd.date_range("2023-01-01", periods=40, freq=step, tz="America/Asuncion",
+                          nonexistent="shift_forward")
     plain = pd.DatetimeIndex(list(index))
     assert plain.freq is None and pd.infer_freq(plain) is None
     y = pd.Series(np.arange(40.0), plain)

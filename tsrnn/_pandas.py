@@ -142,7 +142,8 @@ def _datetime_freq(index: pd.DatetimeIndex):
     if inferred is not None:
         return inferred
     for step in (pd.offsets.SemiMonthBegin(), pd.offsets.SemiMonthEnd()):
-        if index.equals(pd.date_range(index[0], periods=len(index), freq=step, unit=index.unit)):
+        if index.equals(pd.date_range(index[0], periods=len(index), freq=step, unit=index.unit,
+                                      **_WALL_CLOCK)):
             return step
     return _months_on_a_day(index)
 
@@ -394,7 +395,7 @@ def offset_season(offset: pd.DateOffset) -> int:
     if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # by length: 24h is a day
         span = pd.Timedelta(days=offset.n) if isinstance(offset, pd.offsets.Day) else offset
         day = pd.Timedelta(days=1)
-        if span < day:
+        if pd.Timedelta(0) < span < day:
             per_day = day / pd.Timedelta(span)
             return int(per_day) if per_day % 1 == 0 and per_day <= _MOST_STEPS_A_DAY else 1
         return {1: 7, 7: 52}.get(pd.Timedelta(span) / day, 1)
