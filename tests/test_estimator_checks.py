@@ -196,9 +196,10 @@ def test_battery_compares_series_and_dict_parameters_by_content():
     # array-likes without one truth value too: a categorical, a tensor (the second raised
     # "Boolean value of Tensor ... is ambiguous")
     for weights in (pd.Series([1.0, 2.0]), {"w": np.array([1.0, 2.0, 3.0])},
-                    pd.Categorical(["a", "b"]), torch.tensor([1.0, 2.0])):
+                    pd.Categorical(["a", np.nan]), torch.tensor([1.0, np.nan])):
         check_clone_is_unfitted_and_equal(Weighted(horizon=3, steps=weights))
     assert not _same(pd.Categorical(["a", "b"]), pd.Categorical(["a", "c"]))
+    assert not _same(pd.Categorical(["a"]), pd.Categorical(["a"], categories=["a", "b"]))
     assert not _same(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 3.0]))
 
 

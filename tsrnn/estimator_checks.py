@@ -107,10 +107,14 @@ def _same(a, b) -> bool:
         return True
     try:
         return bool(a == b)
-    except (TypeError, ValueError, RuntimeError):  # an array-like (pd.Categorical, a tensor)
-        pass  # without a single truth value: clone copied it, so by content
+    except (TypeError, ValueError, RuntimeError):  # an array-like without one truth value
+        pass  # (clone copied it): by content, as the types above
+    if type(a) is not type(b):
+        return False
+    if hasattr(a, "equals"):  # pd.Categorical and other extension arrays: categories too
+        return bool(a.equals(b))
     try:
-        return type(a) is type(b) and np.array_equal(np.asarray(a), np.asarray(b))
+        return _same(np.asarray(a), np.asarray(b))  # e.g. a tensor, as an array
     except (TypeError, ValueError, RuntimeError):
         return a is b
 
