@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,15 +48,26 @@ def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season
                                   pd.date_range(index[-1], periods=3, freq=freq)[1:])
 
 
-def test_auto_arima_leaves_seasons_longer_than_a_week_to_the_caller():
-    # a day of 15-minute steps (season 96): each seasonal fit took minutes (288: over 9 minutes
-    # on 4 days)
-    index = pd.date_range("2024-03-01", periods=96 * 4, freq="15min")
+@pytest.mark.parametrize("cls", [ARIMAForecaster, ETSForecaster])
+def test_baselines_leave_seasons_longer_than_24_steps_out_with_a_warning(cls):
+    # R's ets leaves them out with a warning; auto-ARIMA fit a day of half-hours for minutes
+    # (4 weeks: over 10), ETS left it out without a word
+    index = pd.date_range("2024-03-01", periods=48 * 6, freq="30min")
     t = np.arange(len(index))
-    y = pd.Series(10 + np.sin(2 * np.pi * t / 96)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 48)
                   + np.random.default_rng(0).normal(0, 0.1, len(t)), index)
-    model = ARIMAForecaster(horizon=4).fit(y)
-    assert model.season_length_ == 96 and model.orders_[0][1] == (0, 0, 0)
+    with pytest.warns(UserWarning, match=rf"{cls.__name__} models seasons of at most 24 steps "
+                                         r"\(as R's ets\); the season of 48 is left out\. For "
+                                         r"it, use SeasonalNaiveForecaster"):
+        model = cls(horizon=4).fit(y)
+    assert model.season_length_ == 48
+    assert (model.orders_[0][1] == (0, 0, 0) if cls is ARIMAForecaster
+            else model.forms_[0][1] is None)
+    if cls is ARIMAForecaster:  # the caller's seasonal order is fit as given, without a word
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fixed = cls(horizon=4, order=(0, 0, 0), seasonal_order=(0, 1, 0)).fit(y)
+        np.testing.assert_allclose(fixed.predict(), y.iloc[-48:-44])
 
 
 def test_arima_recovers_an_ar1_process():
@@ -205,8 +218,6 @@ def test_ets_counts_parameters_as_r_and_fits_no_season_longer_than_24():
     """statsmodels' df_model counts all m initial seasonal states though it fixes one (R's ets:
     m - 1), which handicapped seasonal forms; and R's ets fits no season above 24 steps (the
     weekly gasoline series got a 52-state season)."""
-    import warnings
-
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     from tsrnn.baselines import _ets_aicc
@@ -221,7 +232,8 @@ def test_ets_counts_parameters_as_r_and_fits_no_season_longer_than_24():
     assert _ets_aicc(res, False) == pytest.approx(res.aicc)  # statsmodels' count
     weekly = pd.Series(np.sin(np.arange(160) * 2 * np.pi / 52) + np.arange(160) / 100,
                        index=pd.date_range("2020-01-05", periods=160, freq="W-SUN"))
-    model = ETSForecaster(horizon=4).fit(weekly)
+    with pytest.warns(UserWarning, match="the season of 52 is left out"):
+        model = ETSForecaster(horizon=4).fit(weekly)
     assert model.season_length_ == 52 and model.forms_[0][1] is None
 
 
@@ -392,8 +404,6 @@ def test_arima_with_both_orders_fixed_keeps_a_time_index_as_its_drift():
     """With both orders given there is no drift (as R's Arima), so a covariate whose one
     difference is constant is the drift and can be estimated: it was left out, and a series
     rising by 2 a month was forecast flat (statsmodels' SARIMAX estimates 2.04)."""
-    import warnings
-
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     rng = np.random.default_rng(0)
@@ -441,8 +451,6 @@ def test_auto_arima_refuses_ar_roots_near_the_unit_circle_as_auto_arima_does():
     """lynx, less its last 6 years: ARMA(3,3) had an AR root at 1.0026 (an unconverged fit,
     after statsmodels' 50 iterations); R's auto.arima (statsforecast's port) chooses
     ARMA(2,2) with a mean there, clear of the circle, converged."""
-    import warnings
-
     from tsrnn.datasets import load_lynx
     est = ARIMAForecaster(horizon=6).fit(load_lynx()[:-6])
     result = est._results[0]

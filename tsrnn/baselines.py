@@ -171,9 +171,22 @@ def _identifiable(cov, d: int, big_d: int, m: int, drift: bool = False):
 
 
 _MAXITER = 500  # (L-BFGS iterations of each ARIMA fit)
-# The longest season auto-ARIMA models unless the caller fixes the seasonal order: weekly's
-# 52; a day of 96 quarter-hours or more took minutes a fit (288: over 9 minutes on 4 days)
-_LONGEST_SEASON = 52
+# The longest season the statistical baselines model (R's ets: "I can't handle data with
+# frequency greater than 24"); auto-ARIMA with a day of half-hours (48) took minutes a fit
+# (4 weeks: over 10), with 52 weeks 200 s on US gasoline; the caller may fix a seasonal order
+_LONGEST_SEASON = 24
+
+
+def _season_modelled(m: int, model: str) -> bool:
+    """Whether ``model`` fits a season of ``m`` steps; a longer one than it models is left out
+    with a warning (as R's ets warns), which names what does model it."""
+    if m > _LONGEST_SEASON:
+        warn(f"{model} models seasons of at most {_LONGEST_SEASON} steps (as R's ets); the "
+             f"season of {m} is left out. For it, use SeasonalNaiveForecaster or a recurrent "
+             "forecaster, aggregate the data (e.g. to hours)"
+             + (", or fix seasonal_order." if model == "ARIMAForecaster" else "."))
+        return False
+    return m > 1
 
 
 def _moves(i: int, j: int) -> list:
@@ -237,9 +250,10 @@ class ARIMAForecaster(BaseForecaster):
         Fixed non-seasonal order; None selects it automatically.
     seasonal_order : tuple (P, D, Q), optional
         Fixed seasonal order (period ``season_length``); None selects it automatically, for
-        seasons of at most 52 steps (weekly data's): a longer one, such as a day of 15-minute
-        steps (96), is not modelled unless given here (a half-hourly fit of 14 days took 168 s
-        with its season of 48, 10 s without).
+        seasons of at most 24 steps, as ETS (R's ets' limit): a longer one, such as weekly
+        data's 52 or a day of half-hours (48), is left out with a warning unless given here
+        (a half-hourly fit of 14 days took 168 s with its season, 10 s without; of 4 weeks,
+        over 10 minutes).
     season_length : int, optional
         Inferred from the index frequency when None.
 
@@ -341,7 +355,7 @@ class ARIMAForecaster(BaseForecaster):
         # (the caller's orders: a seasonal order fixed here for want of a season leaves the
         # drift free, as for a seasonal series)
         caller_fixed_both = fixed_order is not None and fixed_seasonal is not None
-        if (m < 2 or m > _LONGEST_SEASON) and fixed_seasonal is None:
+        if fixed_seasonal is None and not _season_modelled(m, "ARIMAForecaster"):
             fixed_seasonal = (0, 0, 0)
         # the differences are chosen for what the covariates leave unexplained, as auto.arima
         # does (a trend that a trend covariate explains needs none)
@@ -505,8 +519,8 @@ class ETSForecaster(BaseForecaster):
 
     Candidates: additive errors; no trend or an additive damped trend; no season or an additive
     season of ``season_length`` (when the series has at least ``2 * season_length + 2``
-    points, and, as R's ``ets``, a season of at most 24 steps: weekly data is fit without
-    one). Each column of a multivariate series gets its own model, fit z-scored (so the
+    points, and, as R's ``ets``, a season of at most 24 steps: weekly or half-hourly data is
+    fit without one, with a warning, as R's). Each column of a multivariate series gets its own model, fit z-scored (so the
     results do not depend on the series' units); covariates are ignored. AICc counts the
     parameters as R's ``ets`` does: ``m - 1`` free initial seasonal states (statsmodels counts
     ``m``, though it fixes one). Unlike R, fits outside the admissible region of R's
@@ -541,7 +555,8 @@ class ETSForecaster(BaseForecaster):
                 f"{len(values)}; pass a longer series, or use ARIMAForecaster (2 or more) or "
                 "SeasonalNaiveForecaster for very short series."
             )
-        seasonal = [None, "add"] if 1 < m <= 24 and len(values) >= 2 * m + 2 else [None]
+        seasonal = ([None, "add"] if _season_modelled(m, "ETSForecaster")
+                    and len(values) >= 2 * m + 2 else [None])
         self._results, self.forms_ = [], []
         for col in _standardise(self, values).T:
             best = None
