@@ -217,6 +217,33 @@ def test_unknown_frequency_error_says_how_to_set_it(seasonal_series):
         LSTMForecaster().fit(y)
 
 
+def test_sub_daily_gaps_and_clock_changes_are_named_with_their_fix():
+    """Half-hours read without their time zone repeat or skip an hour when the clocks change:
+    the errors said to average the repeated hour, or to set a month-start frequency."""
+    london = pd.date_range("2024-03-30", periods=96, freq="30min", tz="Europe/London")
+    spring = pd.Series(np.arange(96.0), london.tz_localize(None))
+    with pytest.raises(ValueError, match=r"most of its steps are 30min, but not the one after "
+                                         r"2024-03-31 00:30:00; .* y\.asfreq\('30min'\), .* "
+                                         r"skip an hour when the clocks go forward"):
+        SeasonalNaiveForecaster().fit(spring)
+    autumn = pd.Series(np.arange(96.0), pd.date_range(
+        "2024-10-26", periods=96, freq="30min", tz="Europe/London").tz_localize(None))
+    with pytest.raises(ValueError, match=r"duplicated time stamps .* repeat an hour when the "
+                                         r"clocks go back, .* y\.index\.tz_localize\("
+                                         r"'Europe/London', ambiguous='infer'\)"):
+        SeasonalNaiveForecaster().fit(autumn)
+    for y in (spring, autumn):  # the advice fits them
+        SeasonalNaiveForecaster().fit(y.set_axis(
+            y.index.tz_localize("Europe/London", ambiguous="infer")))
+    gap = pd.Series(np.arange(94.0), pd.date_range("2024-01-01", periods=96, freq="15min")
+                    .delete([10, 50]))
+    with pytest.raises(ValueError, match=r"most of its steps are 15min, but not the one after "
+                                         r"2024-01-01 02:15:00; .* y\.asfreq\('15min'\), and "
+                                         r"fill the gaps that creates \(y\.interpolate\(\)\)\.$"):
+        SeasonalNaiveForecaster().fit(gap)
+    SeasonalNaiveForecaster().fit(gap.asfreq("15min").interpolate())
+
+
 def test_longer_horizon_is_recursive_and_shorter_is_a_prefix(seasonal_series):
     f = LSTMForecaster(window_length=24, horizon=6, **FAST).fit(seasonal_series)
     direct = f.predict()

@@ -71,13 +71,27 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
         raise ValueError(
             f"{name} has duplicated time stamps (e.g. "
             f"{[str(t) for t in index[index.duplicated()][:3]]}); aggregate them first, e.g. "
-            f"{name}.groupby(level=0).mean()."
+            f"{name}.groupby(level=0).mean()" + _clock_advice(index, name, "back")
         )
     if not index.is_monotonic_increasing:
         raise ValueError(f"{name}'s index is not sorted in time; sort it first with "
                          f"{name}.sort_index().")
     if (regular and isinstance(index, pd.DatetimeIndex) and len(index) > 2
             and _datetime_freq(index) is None):
+        steps = np.diff(index.asi8)
+        values, counts = np.unique(steps, return_counts=True)
+        common = pd.Timedelta(int(values[counts.argmax()]), unit=index.unit)
+        if common <= pd.Timedelta(days=7):  # the step most take, and where one does not
+            at = np.argmax(steps != values[counts.argmax()])
+            alias = (f"{common.days}D" if common % pd.Timedelta(days=1) == pd.Timedelta(0)
+                     else pd.tseries.frequencies.to_offset(common).freqstr)  # (not "24h")
+            an_hour = pd.Timedelta(int(steps[at]), unit=index.unit) - common == pd.Timedelta("1h")
+            raise ValueError(
+                f"the frequency of {name}'s DatetimeIndex cannot be inferred: most of its steps "
+                f"are {alias}, but not the one after {index[at]}; if stamps are missing, set "
+                f"it, {name} = {name}.asfreq('{alias}'), and fill the gaps that creates "
+                f"({name}.interpolate())"
+                + (_clock_advice(index, name, "forward") if an_hour else "."))
         raise ValueError(
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
             f"time stamps); if stamps are missing, set it, e.g. {name} = {name}.asfreq('MS') for "
@@ -128,6 +142,17 @@ def _dates_as_text(column: pd.Series) -> bool:
     with warnings.catch_warnings():  # pandas' "could not infer format" for each guess
         warnings.simplefilter("ignore")
         return bool(pd.to_datetime(head, errors="coerce").notna().all())
+
+
+def _clock_advice(index: pd.Index, name: str, way: str) -> str:
+    """The end of an error about duplicated or missing stamps: for sub-daily stamps without a
+    time zone, that local times repeat or skip an hour when the clocks go back or forward."""
+    if (not isinstance(index, pd.DatetimeIndex) or index.tz is not None
+            or pd.Series(index).diff().median() >= pd.Timedelta(days=1)):
+        return "."
+    return (f"; if they are local times, which {'repeat' if way == 'back' else 'skip'} an hour "
+            f"when the clocks go {way}, give them their time zone instead: {name}.index = "
+            f"{name}.index.tz_localize('Europe/London', ambiguous='infer') (your zone).")
 
 
 def _datetime_freq(index: pd.DatetimeIndex):
