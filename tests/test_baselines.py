@@ -48,26 +48,32 @@ def test_the_season_does_not_depend_on_how_the_frequency_is_spelled(freq, season
                                   pd.date_range(index[-1], periods=3, freq=freq)[1:])
 
 
-@pytest.mark.parametrize("cls", [ARIMAForecaster, ETSForecaster])
-def test_baselines_leave_seasons_longer_than_24_steps_out_with_a_warning(cls):
-    # R's ets leaves them out with a warning; auto-ARIMA fit a day of half-hours for minutes
-    # (4 weeks: over 10), ETS left it out without a word
-    index = pd.date_range("2024-03-01", periods=48 * 6, freq="30min")
+@pytest.mark.parametrize("cls, freq, m, longest", [(ETSForecaster, "30min", 48, 24),
+                                                   (ARIMAForecaster, "15min", 96, 52)])
+def test_baselines_leave_seasons_longer_than_they_model_out_with_a_warning(cls, freq, m, longest):
+    # R's ets leaves seasons over 24 out with a warning (ETS did so without a word); auto-ARIMA
+    # fit a day of quarter-hours for minutes (288: over 9 minutes on 4 days)
+    from tsrnn.baselines import _season_modelled
+
+    index = pd.date_range("2024-03-01", periods=m * 5, freq=freq)
     t = np.arange(len(index))
-    y = pd.Series(10 + np.sin(2 * np.pi * t / 48)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / m)
                   + np.random.default_rng(0).normal(0, 0.1, len(t)), index)
-    with pytest.warns(UserWarning, match=rf"{cls.__name__} models seasons of at most 24 steps "
-                                         r"\(as R's ets\); the season of 48 is left out\. For "
-                                         r"it, use SeasonalNaiveForecaster"):
+    with pytest.warns(UserWarning, match=rf"{cls.__name__} models seasons of at most {longest} "
+                                         rf"steps.*; the season of {m} is left out\. For it, use "
+                                         r"SeasonalNaiveForecaster"):
         model = cls(horizon=4).fit(y)
-    assert model.season_length_ == 48
+    assert model.season_length_ == m
     assert (model.orders_[0][1] == (0, 0, 0) if cls is ARIMAForecaster
             else model.forms_[0][1] is None)
-    if cls is ARIMAForecaster:  # the caller's seasonal order is fit as given, without a word
-        with warnings.catch_warnings():
+    if cls is ARIMAForecaster:  # a season of 48 is searched, with a word on the time it takes
+        with pytest.warns(UserWarning, match="searches seasonal models of 48 steps, which takes "
+                                             r"minutes a fit .* seasonal_order=\(0, 0, 0\)"):
+            assert _season_modelled(48, "ARIMAForecaster")
+        with warnings.catch_warnings():  # the caller's seasonal order: fit as given, no word
             warnings.simplefilter("error")
             fixed = cls(horizon=4, order=(0, 0, 0), seasonal_order=(0, 1, 0)).fit(y)
-        np.testing.assert_allclose(fixed.predict(), y.iloc[-48:-44])
+        np.testing.assert_allclose(fixed.predict(), y.iloc[-m:-m + 4])
 
 
 def test_arima_recovers_an_ar1_process():

@@ -171,21 +171,28 @@ def _identifiable(cov, d: int, big_d: int, m: int, drift: bool = False):
 
 
 _MAXITER = 500  # (L-BFGS iterations of each ARIMA fit)
-# The longest season the statistical baselines model (R's ets: "I can't handle data with
-# frequency greater than 24"); auto-ARIMA with a day of half-hours (48) took minutes a fit
-# (4 weeks: over 10), with 52 weeks 200 s on US gasoline; the caller may fix a seasonal order
-_LONGEST_SEASON = 24
+# The longest seasons the statistical baselines model: ETS R's ets' 24 ("I can't handle data
+# with frequency greater than 24"), auto-ARIMA weekly data's 52, as auto.arima does (a day of
+# 96 quarter-hours took minutes a fit, 288 over 9 minutes on 4 days)
+_LONGEST_SEASON = {"ETSForecaster": 24, "ARIMAForecaster": 52}
 
 
 def _season_modelled(m: int, model: str) -> bool:
-    """Whether ``model`` fits a season of ``m`` steps; a longer one than it models is left out
-    with a warning (as R's ets warns), which names what does model it."""
-    if m > _LONGEST_SEASON:
-        warn(f"{model} models seasons of at most {_LONGEST_SEASON} steps (as R's ets); the "
-             f"season of {m} is left out. For it, use SeasonalNaiveForecaster or a recurrent "
-             "forecaster, aggregate the data (e.g. to hours)"
-             + (", or fix seasonal_order." if model == "ARIMAForecaster" else "."))
+    """Whether ``model`` fits a season of ``m`` steps. A longer one than it models is left out
+    with a warning (as R's ets warns) that names what does model it; auto-ARIMA warns of the
+    time its search over a season of more than 24 steps takes."""
+    longest = _LONGEST_SEASON[model]
+    arima = model == "ARIMAForecaster"
+    if m > longest:
+        warn(f"{model} models seasons of at most {longest} steps"
+             + (" (as R's ets)" if not arima else "") + f"; the season of {m} is left out. For "
+             "it, use SeasonalNaiveForecaster or a recurrent forecaster, aggregate the data "
+             "(e.g. to hours)" + (", or fix seasonal_order." if arima else "."))
         return False
+    if arima and m > 24:
+        warn(f"{model} searches seasonal models of {m} steps, which takes minutes a fit (a "
+             "half-hourly series of 14 days: 168 s; of 4 weeks, over 10 minutes); to skip "
+             "them, fix seasonal_order=(0, 0, 0), or aggregate the data (e.g. to hours).")
     return m > 1
 
 
@@ -250,10 +257,10 @@ class ARIMAForecaster(BaseForecaster):
         Fixed non-seasonal order; None selects it automatically.
     seasonal_order : tuple (P, D, Q), optional
         Fixed seasonal order (period ``season_length``); None selects it automatically, for
-        seasons of at most 24 steps, as ETS (R's ets' limit): a longer one, such as weekly
-        data's 52 or a day of half-hours (48), is left out with a warning unless given here
-        (a half-hourly fit of 14 days took 168 s with its season, 10 s without; of 4 weeks,
-        over 10 minutes).
+        seasons of at most 52 steps (weekly data's), with a warning of the time the search
+        takes above 24 (a half-hourly fit of 14 days took 168 s with its season of 48, 10 s
+        without; of 4 weeks, over 10 minutes); a longer season, such as a day of 15-minute
+        steps (96), is left out with a warning unless given here.
     season_length : int, optional
         Inferred from the index frequency when None.
 
