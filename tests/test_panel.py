@@ -175,6 +175,14 @@ def test_a_series_on_another_anchor_is_named_not_called_gappy(freq, other, messa
         "2021-01-01", periods=n, freq=f)}) for uid, n, f in (("a", 30, freq), ("b", 20, other))]
     with pytest.raises(ValueError, match=f"series 'b' of the panel {message} .*'a'.*anchor"):
         SeasonalNaiveForecaster(horizon=2).fit(pd.concat(parts))
+    # another step (15 minutes beside 30): said so, not called gappy either
+    parts = [pd.DataFrame({"unique_id": uid, "y": np.arange(n), "ds": pd.date_range(
+        "2021-01-01", periods=n, freq=f)}) for uid, n, f in (("a", 30, "30min"),
+                                                             ("b", 20, "15min"))]
+    with pytest.raises(ValueError, match=r"series 'b' of the panel is regular at 15min, not at "
+                                         r"the panel's frequency 30min .*'a'.*resample it to "
+                                         r"30min"):
+        SeasonalNaiveForecaster(horizon=2).fit(pd.concat(parts))
 
 
 def test_the_order_of_a_panels_rows_does_not_change_the_model():

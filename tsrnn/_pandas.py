@@ -723,6 +723,12 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
                             f"{_shown(ids[codes[first[longest]]])}); one panel's series share the "
                             "anchor (e.g. the weekday): shift their stamps to it, or forecast "
                             "those series in a panel of their own.")
+            if own is not None:  # another step (15min beside 30min): nothing is missing
+                refuse(row, f"is regular at {own.freqstr}, not at the panel's frequency "
+                            f"{freq.freqstr} (that of its longest series, "
+                            f"{_shown(ids[codes[first[longest]]])}); resample it to "
+                            f"{freq.freqstr} (e.g. its values' resample('{freq.freqstr}').mean()), "
+                            "or forecast it in a panel of its own.")
             refuse(row, f"is not regular at the panel's frequency {freq.freqstr} "
                                    "(that of its longest series, "
                                    f"{_shown(ids[codes[first[longest]]])}"
