@@ -185,6 +185,22 @@ def test_a_series_on_another_anchor_is_named_not_called_gappy(freq, other, messa
         SeasonalNaiveForecaster(horizon=2).fit(pd.concat(parts))
 
 
+def test_a_panel_of_several_time_zones_is_told_to_read_them_in_utc():
+    # meters in London and New York: the object column's advice, pd.to_datetime(df['ds']),
+    # raised "Tz-aware datetime.datetime cannot be converted to datetime64 unless utc=True"
+    stamps = [*pd.date_range("2024-01-01", periods=60, freq="30min", tz="Europe/London"),
+              *pd.date_range("2024-01-01", periods=60, freq="30min", tz="America/New_York")]
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 60),
+                          "ds": pd.Series(stamps, dtype=object), "y": np.arange(120.0)})
+    with pytest.raises(TypeError, match=r"pd\.to_datetime\(df\['ds'\], utc=True\): its stamps "
+                                        r"are in several time zones \(America/New_York, "
+                                        r"Europe/London\)"):
+        SeasonalNaiveForecaster(horizon=2).fit(panel)
+    fixed = SeasonalNaiveForecaster(horizon=2).fit(panel.assign(
+        ds=pd.to_datetime(panel.ds, utc=True))).predict()
+    assert fixed.y.tolist() == [12.0, 13.0, 72.0, 73.0]  # a day back: 48 half-hours
+
+
 def test_the_order_of_a_panels_rows_does_not_change_the_model():
     # series were numbered by first appearance, and the training windows followed: shuffled
     # rows gave forecasts up to 0.05 apart; the forecast keeps first appearance

@@ -493,10 +493,12 @@ def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
         return stamps.asi8  # ordinals
     if pd.api.types.is_integer_dtype(stamps):
         return stamps.to_numpy()
+    zones = {str(getattr(t, "tzinfo", None)) for t in stamps[:10_000]}
     raise TypeError(
         f"{what} has dtype {stamps.dtype}; use datetimes, periods or integers (e.g. "
-        "pd.to_datetime(df['ds']))."
-    )
+        + ("pd.to_datetime(df['ds'], utc=True): its stamps are in several time zones "
+           f"({', '.join(sorted(zones))}), which one column cannot hold)." if len(zones) > 1
+           else "pd.to_datetime(df['ds']))."))
 
 
 _UNITS = ("s", "ms", "us", "ns")
