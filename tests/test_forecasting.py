@@ -235,6 +235,14 @@ def test_sub_daily_gaps_and_clock_changes_are_named_with_their_fix():
     for y in (spring, autumn):  # the advice fits them
         SeasonalNaiveForecaster().fit(y.set_axis(
             y.index.tz_localize("Europe/London", ambiguous="infer")))
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 96),
+                          "ds": np.tile(autumn.index, 2), "y": np.arange(192.0)})
+    with pytest.raises(ValueError, match=r"series 'a' of the panel has duplicated time stamps .* "
+                                         r"repeat an hour when the clocks go back"):
+        SeasonalNaiveForecaster().fit(panel)
+    panel["ds"] = panel.groupby("unique_id")["ds"].transform(  # the advice, verbatim
+        lambda s: s.dt.tz_localize("Europe/London", ambiguous="infer"))
+    SeasonalNaiveForecaster().fit(panel)
     gap = pd.Series(np.arange(94.0), pd.date_range("2024-01-01", periods=96, freq="15min")
                     .delete([10, 50]))
     with pytest.raises(ValueError, match=r"most of its steps are 15min, but not the one after "

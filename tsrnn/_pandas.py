@@ -71,7 +71,8 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
         raise ValueError(
             f"{name} has duplicated time stamps (e.g. "
             f"{[str(t) for t in index[index.duplicated()][:3]]}); aggregate them first, e.g. "
-            f"{name}.groupby(level=0).mean()" + _clock_advice(index, name, "back")
+            f"{name}.groupby(level=0).mean()"
+            + _clock_advice(index, "back", f"{name}.index = {name}.index{_LOCALIZE}")
         )
     if not index.is_monotonic_increasing:
         raise ValueError(f"{name}'s index is not sorted in time; sort it first with "
@@ -91,7 +92,8 @@ def check_time_index(index: pd.Index, name: str = "y", regular: bool = True) -> 
                 f"are {alias}, but not the one after {index[at]}; if stamps are missing, set "
                 f"it, {name} = {name}.asfreq('{alias}'), and fill the gaps that creates "
                 f"({name}.interpolate())"
-                + (_clock_advice(index, name, "forward") if an_hour else "."))
+                + (_clock_advice(index, "forward", f"{name}.index = {name}.index{_LOCALIZE}")
+                   if an_hour else "."))
         raise ValueError(
             f"the frequency of {name}'s DatetimeIndex cannot be inferred (irregular or missing "
             f"time stamps); if stamps are missing, set it, e.g. {name} = {name}.asfreq('MS') for "
@@ -144,15 +146,18 @@ def _dates_as_text(column: pd.Series) -> bool:
         return bool(pd.to_datetime(head, errors="coerce").notna().all())
 
 
-def _clock_advice(index: pd.Index, name: str, way: str) -> str:
+_LOCALIZE = ".tz_localize('Europe/London', ambiguous='infer')"  # (the clock advice's zone)
+
+
+def _clock_advice(index: pd.Index, way: str, fix: str) -> str:
     """The end of an error about duplicated or missing stamps: for sub-daily stamps without a
-    time zone, that local times repeat or skip an hour when the clocks go back or forward."""
+    time zone, that local times repeat or skip an hour when the clocks go back or forward, and
+    ``fix``, which gives them their zone."""
     if (not isinstance(index, pd.DatetimeIndex) or index.tz is not None
             or pd.Series(index).diff().median() >= pd.Timedelta(days=1)):
         return "."
     return (f"; if they are local times, which {'repeat' if way == 'back' else 'skip'} an hour "
-            f"when the clocks go {way}, give them their time zone instead: {name}.index = "
-            f"{name}.index.tz_localize('Europe/London', ambiguous='infer') (your zone).")
+            f"when the clocks go {way}, give them their time zone instead: {fix} (your zone).")
 
 
 def _datetime_freq(index: pd.DatetimeIndex):
@@ -681,7 +686,9 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
     dup = np.flatnonzero(same & (np.diff(keys) == 0))
     if dup.size:
         refuse(dup[0], f"has duplicated time stamps (e.g. {stamps[dup[0]]}); aggregate them "
-                       "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index().")
+                       "first, e.g. df.groupby(['unique_id', 'ds']).mean().reset_index()"
+                       + _clock_advice(stamps, "back", "df['ds'] = df.groupby('unique_id')"
+                                       f"['ds'].transform(lambda s: s.dt{_LOCALIZE})"))
     if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
         # the frequency is inferred from the longest series; among those of most rows, the one
         # spanning the longest time, then starting first (the first in the rows' order made a
