@@ -374,10 +374,15 @@ def future_index(index: pd.Index, n: int) -> pd.Index:
     if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
         return pd.RangeIndex(first, last + step, step, name=index.name)
     # int32, uint64, nullable Int64 ...: the stamps keep the caller's type where it holds them
-    bounds = np.iinfo(getattr(index.dtype, "numpy_dtype", index.dtype))
-    fits = bounds.min <= min(first, last) and max(first, last) <= bounds.max
-    return pd.Index(list(range(first, last + step, step)), dtype=index.dtype if fits else np.int64,
-                    name=index.name)
+    return _int_stamps(list(range(first, last + step, step)), index.dtype, index.name)
+
+
+def _int_stamps(stamps: list, dtype, name=None) -> pd.Index:
+    """Integer time stamps (Python integers, so uint64 stays exact) in ``dtype`` where it holds
+    them all (uint8 stamps past 255 used to wrap to 0), else in int64."""
+    bounds = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+    fits = not stamps or bounds.min <= min(stamps) and max(stamps) <= bounds.max
+    return pd.Index(stamps, dtype=dtype if fits else np.int64, name=name)
 
 
 def extend_index(index: pd.Index, n: int) -> pd.Index:
@@ -492,10 +497,8 @@ def is_panel(y) -> bool:
 def _stamp_keys(stamps: pd.Index, what: str) -> np.ndarray:
     """Integer keys of a panel's time stamps: counts of their unit (so dates outside the
     nanosecond range, e.g. the 1600s in seconds, keep working), period ordinals or the integers."""
-    if isinstance(stamps, pd.DatetimeIndex):
-        return stamps.asi8
-    if isinstance(stamps, pd.PeriodIndex):
-        return stamps.asi8  # ordinals
+    if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return stamps.asi8  # counts of the unit, or period ordinals
     if pd.api.types.is_integer_dtype(stamps):
         return stamps.to_numpy()
     zones = {str(getattr(t, "tzinfo", None)) for t in stamps[:10_000]}
@@ -791,13 +794,9 @@ def _future_stamps(panel: tuple, h: int) -> pd.Index:
         futures = [_after(end, h, step) for end in ends]
         rows = (which[:, None] * h + np.arange(h)).ravel()
         return futures[0].append(futures[1:])[rows]
-    # in Python integers (uint64 stays exact), then in the stamps' type where it holds them
-    # (uint8 stamps past 255 used to wrap to 0), else int64, as for a single series
     stamps = (last.to_numpy().astype(object)[:, None]
               + (step[:, None] * np.arange(1, h + 1)).astype(object)).ravel()
-    bounds = np.iinfo(getattr(last.dtype, "numpy_dtype", last.dtype))
-    fits = bounds.min <= stamps.min() and stamps.max() <= bounds.max
-    return pd.Index(list(stamps), dtype=last.dtype if fits else np.int64)
+    return _int_stamps(list(stamps), last.dtype)  # as for a single series
 
 
 def panel_covariates_at(X, ids: pd.Index, stamps: pd.Index, codes: np.ndarray,

@@ -220,3 +220,14 @@ def safe_scale(spread: np.ndarray, level: np.ndarray, relative: bool = False) ->
     """``spread`` as a divisor: 1 where the values are constant (:func:`is_constant`), so a
     constant channel scales to 0, not to ±1."""
     return np.where(is_constant(spread, level, relative), 1.0, spread)
+
+
+def check_float32(values: np.ndarray, what: str, scaling, advice: str) -> np.ndarray:
+    """``values`` (scaled network input), refused when they lie beyond float32's range: cast,
+    they would become inf (a fit "diverged", a prediction turned NaN). The message names
+    ``what`` reaches how far after ``scaling``, then gives ``advice``."""
+    peak, top = float(np.abs(values).max(initial=0.0)), float(np.finfo(np.float32).max)
+    if peak > top:
+        raise ValueError(f"{what} {peak:.3g} after scaling={scaling!r}, beyond the {top:.3g} "
+                         f"of the network's float32 arithmetic; {advice}")
+    return values

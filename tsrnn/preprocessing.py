@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_choice, safe_scale, unchanged_on_error
 from .sequence.inputs import (check_feature_names, check_step_columns, holds_sequences,
-                              read_sequences, sequence_columns)
+                              read_sequences, sequence_columns, standardise_each)
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -117,14 +117,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 f"{self.n_features_in_}; pass sequences with the same channels."
             )
         self._check_columns(X)
-        if self.method == "global":
-            mean, scale = self.mean_, self.scale_
-        else:
-            n = lengths[:, None, None]
-            mean = (seqs * mask[..., None]).sum(axis=1, keepdims=True) / n  # (N, 1, D)
-            var = (((seqs - mean) * mask[..., None]) ** 2).sum(axis=1, keepdims=True) / n
-            scale = safe_scale(np.sqrt(var), mean)
-        out = (seqs - mean) / scale * mask[..., None]
+        scaled = ((seqs - self.mean_) / self.scale_ if self.method == "global"
+                  else standardise_each(seqs, mask))
+        out = scaled * mask[..., None]
         if holds_sequences(X):  # each sequence in its own form, (T_i,) or (T_i, D)
             parts = [pd.DataFrame(o[:n], index=x.index, columns=channels or x.columns)
                      if isinstance(x, pd.DataFrame) else

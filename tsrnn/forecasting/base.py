@@ -224,12 +224,25 @@ class BaseForecaster(BaseEstimator):
                     X, self._panel, self._covariate_names, h, self._covariate_rows(h))
                 self._warn_short_covariates(have, h)
             return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
+        index, values = self._ahead(h, X, "predict")
+        return _pandas.write_series(values, self._format, index)
+
+    def _ahead(self, h: int, X, method: str) -> tuple[pd.Index, np.ndarray]:
+        """The ``h`` time stamps after the series seen so far and their forecasts (h, D), with
+        ``X`` (given to ``method``) as the future covariates."""
         index = _pandas.future_index(self._format.index, h)
-        cov = self._future_covariates(X, index)
+        cov = self._future_covariates(X, index, method)
         if cov is not None:
             self._warn_short_covariates(len(cov), h)
-        values = self._forecast(h, cov)
-        return _pandas.write_series(values, self._format, index)
+        return index, self._forecast(h, cov)
+
+    def _steps_of(self, fmt, n: int) -> np.ndarray:
+        """How many steps after the series seen so far each of ``n`` new values (read in form
+        ``fmt``) lies, 1 for the next: by their time stamps, or in order where either side has
+        none."""
+        if fmt.kind == "ndarray" or self._format.kind == "ndarray":
+            return np.arange(1, n + 1)
+        return _pandas.steps_after(self._format.index, fmt.index)
 
     def _warn_short_covariates(self, rows, steps) -> None:
         """Warn where the first ``steps`` forecasts depend on more covariate rows than X has
@@ -274,13 +287,11 @@ class BaseForecaster(BaseEstimator):
                 self._update_panel(y, X)
                 return self
             values, fmt = self._read_observed(y)
-            if fmt.kind != "ndarray" and self._format.kind != "ndarray":
-                steps = _pandas.steps_after(self._format.index, fmt.index)
-                if not np.array_equal(steps, np.arange(1, len(values) + 1)):
-                    raise ValueError(
-                        "the new observations must start right after the end of the series seen so "
-                        f"far ({self.cutoff_}), with no gap."
-                    )
+            if not np.array_equal(self._steps_of(fmt, len(values)), np.arange(1, len(values) + 1)):
+                raise ValueError(
+                    "the new observations must start right after the end of the series seen so "
+                    f"far ({self.cutoff_}), with no gap."
+                )
             index = _pandas.extend_index(self._format.index, len(values))
             cov = self._future_covariates(X, index[-len(values) :], "update")
             self._update_values(values, None if cov is None else cov[: len(values)])
@@ -447,13 +458,5 @@ class BaseForecaster(BaseEstimator):
                 "series), or fit and scored one series at a time."
             )
         values, fmt = self._read_observed(y)
-        steps = (
-            np.arange(1, len(values) + 1)
-            if fmt.kind == "ndarray" or self._format.kind == "ndarray"
-            else _pandas.steps_after(self._format.index, fmt.index)
-        )
-        index = _pandas.future_index(self._format.index, int(steps[-1]))
-        cov = self._future_covariates(X, index, "score")
-        if cov is not None:
-            self._warn_short_covariates(len(cov), int(steps[-1]))
-        return values, self._forecast(int(steps[-1]), cov)[steps - 1]
+        steps = self._steps_of(fmt, len(values))
+        return values, self._ahead(int(steps[-1]), X, "score")[1][steps - 1]

@@ -22,6 +22,7 @@ from .._training import (
 )
 from .._validation import (
     check_choice,
+    check_float32,
     check_network_params,
     check_number,
     is_constant,
@@ -44,15 +45,12 @@ def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray,
     float64 a block of rows at a time, so no float64 copy of a long series is made. Values
     beyond float32 are refused (cast, they became inf and the fit "diverged")."""
     out = np.empty((sum(len(x) for x in data), data[0].shape[1]), dtype=np.float32)
-    top, row = float(np.finfo(np.float32).max), 0
+    row = 0
     for x, c, s in zip(data, center, scale):
         for start in range(0, len(x), _BLOCK_ROWS):
-            part = (x[start : start + _BLOCK_ROWS] - c) / s
-            if np.abs(part).max() > top:
-                raise ValueError(
-                    f"the data reach {np.abs(part).max():.3g} after scaling={scaling!r}, beyond "
-                    f"the {top:.3g} of the network's float32 arithmetic; use scaling='local' "
-                    "or 'standard', or divide the data by a power of ten.")
+            part = check_float32(
+                (x[start : start + _BLOCK_ROWS] - c) / s, "the data reach", scaling,
+                "use scaling='local' or 'standard', or divide the data by a power of ten.")
             out[row + start : row + start + len(part)] = part
         row += len(x)
     return out
@@ -450,7 +448,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
         self.window_length_ = w
-        self._block = h
         self._center, self._scale = center, scale
         # target columns constant over their whole training series (a product without sales):
         # forecast as that constant while their window stays flat, not as the network's
@@ -556,7 +553,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _covariate_rows(self, h: int) -> int:
         """The future covariate rows that forecasting ``h`` steps reads: whole blocks."""
-        return -(-h // self._block) * self._block
+        block = self._module_spec["h"]
+        return -(-h // block) * block
 
     def _covariates_read(self, h: int) -> int:
         # a direct head reads its whole block at once; seq2seq's decoder only the steps before
@@ -571,7 +569,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         its last one (one per origin of a backtest), ``observed`` (N,) their real rows; (N, h,
         D) then.
         """
-        w, block, d = self.window_length_, self._block, self.n_targets_
+        w, block, d = self.window_length_, self._module_spec["h"], self.n_targets_
         self._predict_device()  # (device_ then reads it)
         if future_cov is not None:  # the last row repeated if too few
             need = self._covariate_rows(h)

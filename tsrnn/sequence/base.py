@@ -25,6 +25,7 @@ from .._training import (
 )
 from .._validation import (
     check_choice,
+    check_float32,
     check_network_params,
     check_number,
     plain,
@@ -41,6 +42,7 @@ from .inputs import (
     per_step_targets,
     read_sequences,
     sequence_columns,
+    standardise_each,
     step_columns,
 )
 
@@ -489,17 +491,11 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Computed in float64 a block of sequences at a time, so the temporaries stay small."""
         out = np.empty(seqs.shape[:2] + (seqs.shape[2] * (1 + (scaling == "both")),),
                        dtype=np.float32)
-        top = float(np.finfo(np.float32).max)
-        for part in _blocks(seqs):
-            view = _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling)
-            peak = float(np.abs(view).max(initial=0.0))
-            if peak > top:  # cast, they became inf: NaN predictions and an invented label
-                raise ValueError(
-                    f"X reaches {peak:.3g} after scaling={scaling!r}, beyond the "
-                    f"{top:.3g} of the network's float32 arithmetic; its values lie far outside "
-                    "the training data's (with scaling=None: rescale X, fit and predict alike)."
-                )
-            out[part] = view
+        for part in _blocks(seqs):  # inf would give NaN predictions and an invented label
+            out[part] = check_float32(
+                _SequenceEstimator._views(seqs[part], mask[part], mean, std, scaling),
+                "X reaches", scaling, "its values lie far outside the training data's (with "
+                "scaling=None: rescale X, fit and predict alike).")
         return out
 
     @staticmethod
@@ -508,10 +504,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         keep = mask[..., None]  # (N, T, 1)
         views = []
         if scaling in ("series", "both"):
-            steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
-            level = (seqs * keep).sum(axis=1, keepdims=True) / steps  # (N, 1, D)
-            spread = np.sqrt((((seqs - level) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
-            views.append((seqs - level) / safe_scale(spread, level))
+            views.append(standardise_each(seqs, mask))
         if scaling in ("global", "both"):
             views.append((seqs - mean) / std)
         view = np.concatenate(views, axis=2) if views else seqs

@@ -7,6 +7,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 import torch
+from scipy.special import softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
@@ -15,11 +16,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._validation import as_float_array, is_constant, plain, safe_scale, warn
 from .base import _SequenceEstimator
 from .inputs import _IGNORE, pad
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
@@ -164,8 +160,8 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         """
         logits = self._forward(X)
         if isinstance(logits, list):
-            return [_softmax(v) for v in logits]
-        return _softmax(logits)
+            return [softmax(v, axis=-1) for v in logits]
+        return softmax(logits, axis=-1)
 
     def predict(self, X):
         """The most probable label of each sequence (or of each step, ``output="sequence"``).

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .._pandas import match_columns
-from .._validation import as_float_array, shown_labels, warn
+from .._validation import as_float_array, safe_scale, shown_labels, warn
 
 _IGNORE = -100  # label of padded steps, skipped by the loss
 
@@ -18,6 +18,17 @@ def pad(parts: list[np.ndarray], fill, dtype) -> np.ndarray:
     for i, p in enumerate(parts):
         out[i, : len(p)] = p
     return out
+
+
+def standardise_each(seqs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each sequence of ``seqs`` (N, T, D), right-padded where ``mask`` (N, T) is False, minus
+    its channels' means over its real steps, divided by their standard deviations (a flat
+    channel by 1); padding holds junk, for the caller to mask."""
+    keep = mask[..., None]  # (N, T, 1)
+    steps = keep.sum(axis=1, keepdims=True)  # (N, 1, 1)
+    level = (seqs * keep).sum(axis=1, keepdims=True) / steps  # (N, 1, D)
+    spread = np.sqrt((((seqs - level) * keep) ** 2).sum(axis=1, keepdims=True) / steps)
+    return (seqs - level) / safe_scale(spread, level)
 
 
 def holds_sequences(X) -> bool:
