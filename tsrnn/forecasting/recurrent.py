@@ -448,6 +448,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.validation_loss_curve_ = result.validation_loss_curve
         self.best_epoch_ = result.best_epoch
         self.window_length_ = w
+        self._block = h
         self._center, self._scale = center, scale
         # target columns constant over their whole training series (a product without sales):
         # forecast as that constant while their window stays flat, not as the network's
@@ -553,8 +554,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _covariate_rows(self, h: int) -> int:
         """The future covariate rows that forecasting ``h`` steps reads: whole blocks."""
-        block = self._module_spec["h"]
-        return -(-h // block) * block
+        return -(-h // self._block) * self._block
 
     def _covariates_read(self, h: int) -> int:
         # a direct head reads its whole block at once; seq2seq's decoder only the steps before
@@ -569,7 +569,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         its last one (one per origin of a backtest), ``observed`` (N,) their real rows; (N, h,
         D) then.
         """
-        w, block, d = self.window_length_, self._module_spec["h"], self.n_targets_
+        w, block, d = self.window_length_, self._block, self.n_targets_
         self._predict_device()  # (device_ then reads it)
         if future_cov is not None:  # the last row repeated if too few
             need = self._covariate_rows(h)
