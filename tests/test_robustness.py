@@ -442,6 +442,27 @@ def test_a_direct_forecast_of_fewer_steps_reads_the_covariates_given_for_the_blo
     assert not np.allclose(short.to_numpy(), full.to_numpy()[:2])
 
 
+
+def test_a_panel_series_short_of_future_covariates_is_warned_of_by_name():
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2020-01-01", periods=40, freq="D")
+    y = pd.concat([pd.DataFrame({"unique_id": u, "ds": ds, "y": rng.normal(size=40)})
+                   for u in "ab"])
+    X = y[["unique_id", "ds"]].assign(x=rng.normal(size=80))
+    f = LSTMForecaster(window_length=8, horizon=4, max_steps=5, ensemble_size=1,
+                       random_state=0).fit(y, X=X)
+    future = pd.date_range("2020-02-10", periods=4, freq="D")
+    full = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 4), "ds": np.tile(future, 2),
+                         "x": rng.normal(size=8)})
+    short = full.drop(index=[6, 7])  # series b gives 2 of the 4 rows its head reads
+    # the second series' shortfall raised IndexError while the warning was built
+    with pytest.warns(UserWarning, match=r"X has 2 row\(s\).*reads 4 to forecast 2"):
+        predicted = f.predict(2, X=short)
+    expected = f.predict(2, X=full)
+    a = (predicted.unique_id == "a").to_numpy()
+    np.testing.assert_allclose(predicted.y[a], expected.y[a])  # series a had all its rows
+
+
 def test_covariates_of_an_integer_indexed_series_must_carry_its_time_stamps():
     years = pd.Index(np.arange(1900, 1940))
     rng = np.random.default_rng(0)

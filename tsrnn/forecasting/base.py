@@ -218,12 +218,8 @@ class BaseForecaster(BaseEstimator):
         h = self.horizon if horizon is None else horizon
         check_count(h, "horizon")
         if self._panel is not None:
-            cov = None
-            if self._needs_covariates(X, "predict", f"each series' next {h} time stamps"):
-                cov, have = _pandas.panel_future_covariates(
-                    X, self._panel, self._covariate_names, h, self._covariate_rows(h))
-                self._warn_short_covariates(have, h)
-            return _pandas.write_panel(self._predict_panel(h, cov), self._panel)
+            values = self._panel_ahead(h, X, "predict", f"each series' next {h} time stamps", h)
+            return _pandas.write_panel(values, self._panel)
         index, values = self._ahead(h, X, "predict")
         return _pandas.write_series(values, self._format, index)
 
@@ -235,6 +231,18 @@ class BaseForecaster(BaseEstimator):
         if cov is not None:
             self._warn_short_covariates(len(cov), h)
         return index, self._forecast(h, cov)
+
+    def _panel_ahead(self, h: int, X, method: str, rows: str, need) -> np.ndarray:
+        """Forecasts (S, h, D) of every series of the panel, with the long-format ``X`` (given
+        to ``method``; ``rows`` says which rows it must hold) as the future covariates, of which
+        each series needs ``need`` (an int, or one per series: 0 for one not read)."""
+        cov = None
+        if self._needs_covariates(X, method, rows):
+            cov, have = _pandas.panel_future_covariates(
+                X, self._panel, self._covariate_names, need, self._covariate_rows(h))
+            need = np.broadcast_to(need, have.shape)
+            self._warn_short_covariates(have[need > 0], need[need > 0])
+        return self._predict_panel(h, cov)
 
     def _steps_of(self, fmt, n: int) -> np.ndarray:
         """How many steps after the series seen so far each of ``n`` new values (read in form
@@ -429,14 +437,10 @@ class BaseForecaster(BaseEstimator):
 
     def _panel_score(self, y, X) -> float:
         codes, steps, values, _ = _pandas.panel_steps(self._panel, y, gaps=True)
-        n, cov = int(steps.max()), None
-        if self._needs_covariates(X, "score", "each scored series' steps up to its last value"):
-            upto = np.zeros(len(self._panel[0]), dtype=np.int64)  # the rows each series needs
-            np.maximum.at(upto, codes, steps)
-            cov, have = _pandas.panel_future_covariates(
-                X, self._panel, self._covariate_names, upto, self._covariate_rows(n))
-            self._warn_short_covariates(have[upto > 0], upto[upto > 0])
-        forecast = self._predict_panel(n, cov)[codes, steps - 1, 0]
+        upto = np.zeros(len(self._panel[0]), dtype=np.int64)  # the rows each series needs
+        np.maximum.at(upto, codes, steps)
+        forecast = self._panel_ahead(int(steps.max()), X, "score", "each scored series' steps "
+                                     "up to its last value", upto)[codes, steps - 1, 0]
         errors = np.abs(values - forecast) / self.mase_scale_[codes, 0]
         count = np.bincount(codes, minlength=len(self._panel[0]))
         per_series = np.bincount(codes, errors, minlength=len(count))[count > 0] / count[count > 0]
