@@ -256,7 +256,7 @@ class BaseForecaster(BaseEstimator):
         """Warn where the first ``steps`` forecasts depend on more covariate rows than X has
         ``rows`` (ints, or arrays with one of each per series; a direct recurrent forecaster's
         head reads its whole trained block)."""
-        rows, steps = np.atleast_1d(rows), np.atleast_1d(steps)
+        rows, steps = np.broadcast_arrays(np.atleast_1d(rows), np.atleast_1d(steps))
         reads = {s: self._covariates_read(int(s)) for s in np.unique(steps)}
         short = rows < np.array([reads[s] for s in steps])
         if short.any():
