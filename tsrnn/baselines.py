@@ -527,8 +527,9 @@ class ETSForecaster(BaseForecaster):
     Candidates: additive errors; no trend or an additive damped trend; no season or an additive
     season of ``season_length`` (when the series has at least ``2 * season_length + 2``
     points, and, as R's ``ets``, a season of at most 24 steps: weekly or half-hourly data is
-    fit without one, with a warning, as R's). Each column of a multivariate series gets its own model, fit z-scored (so the
-    results do not depend on the series' units); covariates are ignored. AICc counts the
+    fit without one, with a warning, as R's). Each column of a multivariate series gets its
+    own model, fit z-scored (so the results do not depend on the series' units); covariates are
+    ignored. AICc counts the
     parameters as R's ``ets`` does: ``m - 1`` free initial seasonal states (statsmodels counts
     ``m``, though it fixes one). Unlike R, fits outside the admissible region of R's
     ``bounds="both"`` are not refused: statsmodels bounds the parameters by the usual box only.
