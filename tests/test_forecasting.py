@@ -316,6 +316,30 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
     assert f.best_epoch_ == int(np.argmin(curve))
 
 
+def test_early_stopping_refit_trains_again_on_every_window_for_the_steps_chosen(seasonal_series):
+    """early_stopping="refit": the run that stops on the latest windows chooses the number of
+    steps; the network kept is trained again from its seed on every window, the latest ones
+    included, for that many: a fit without early stopping of that many steps."""
+    kw = dict(window_length=12, horizon=3, n_iter_no_change=3, validation_fraction=0.2,
+              max_epochs=200, ensemble_size=1, random_state=0)
+    refit = LSTMForecaster(early_stopping="refit", **kw).fit(seasonal_series)
+    stopped = LSTMForecaster(early_stopping=True, **kw).fit(seasonal_series)
+    assert refit.validation_loss_curve_ == stopped.validation_loss_curve_  # the stopping run
+    windows = len(seasonal_series) - 12 - 3 + 1
+    steps = (refit.best_epoch_ + 1) * -(-(windows - int(windows * 0.2)) // 32)  # 4 an epoch
+    assert steps < 800  # it stopped before max_epochs
+    plain = LSTMForecaster(max_steps=steps, **kw).fit(seasonal_series)
+    np.testing.assert_array_equal(refit.predict(), plain.predict())
+    assert np.abs(refit.predict() - stopped.predict()).max() > 1e-3  # not the stopping run's
+    # too few windows to hold any out: trained on all of them, as without early stopping
+    short = dict(kw, validation_fraction=0.05)  # 16 windows x 0.05 rounds down to none
+    with pytest.raises(ValueError, match="early_stopping needs validation windows"):
+        LSTMForecaster(early_stopping=True, **short).fit(seasonal_series[:30])
+    np.testing.assert_array_equal(
+        LSTMForecaster(early_stopping="refit", **short).fit(seasonal_series[:30]).predict(),
+        LSTMForecaster(**short).fit(seasonal_series[:30]).predict())
+
+
 @pytest.mark.parametrize(
     "params, message",
     [

@@ -156,6 +156,21 @@ def test_early_stopping_is_stratified_and_restores_best():
     assert clf.best_epoch_ == int(np.argmin(clf.validation_loss_curve_))
 
 
+def test_early_stopping_refit_trains_on_every_sample_for_the_epochs_chosen():
+    X, y = _two_classes(100)
+    kw = dict(validation_fraction=0.2, n_iter_no_change=3, max_epochs=100, random_state=0)
+    stopped = SequenceClassifier(early_stopping=True, **kw).fit(X, y)
+    refit = SequenceClassifier(early_stopping="refit", **kw).fit(X, y)
+    assert refit.validation_loss_curve_ == stopped.validation_loss_curve_  # the stopping run
+    assert refit.score(X, y) >= 0.95
+    assert np.abs(refit.predict_proba(X) - stopped.predict_proba(X)).max() > 1e-3
+    # 8 samples x 0.1 holds none out: trained on all, as without early stopping
+    few = dict(kw, validation_fraction=0.1, max_epochs=5)
+    np.testing.assert_array_equal(
+        SequenceClassifier(early_stopping="refit", **few).fit(X[:8], y[:8]).predict_proba(X),
+        SequenceClassifier(**few).fit(X[:8], y[:8]).predict_proba(X))
+
+
 @pytest.mark.parametrize(
     "X, message",
     [

@@ -160,7 +160,7 @@ def test_transformers_warn_where_feature_names_appear_or_vanish():
                        .fit(frames[0].to_numpy()), "feature_names_in_")
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("early_stopping", [False, True, "refit"])
 def test_sample_numbers_map_to_every_window_once_training_then_validation(early_stopping):
     """The forecaster numbers its samples instead of indexing them: training windows of each
     series in turn, then the last validation_fraction of each series' windows. The map must

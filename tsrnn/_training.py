@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import functools
 import math
 import sys
@@ -47,6 +48,7 @@ class TrainConfig:
     tol: float = 1e-4
     precision: str = "32"
     average_last: float | None = None
+    refit: bool = False
 
 
 @dataclass
@@ -499,31 +501,23 @@ def train_members(
     ``keep_unreached`` (a warm start, whose ``build`` gives the fitted members) the others as
     ``build`` gives them.
     """
+    if config.refit and not n_val:  # nothing to validate on: train as without early stopping
+        config = dataclasses.replace(config, early_stopping=False, refit=False)
     members, results = [], []
     for i in range(n_members):
-        with contextlib.ExitStack() as rng:
-            rng.enter_context(seeded(seed + i, device))
-            # float32 whatever torch's default dtype (the inputs are float32: under
-            # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch),
-            # and drawn in float32 too: drawn in float64 and cast, the same seed gave other
-            # weights (forecasts moved by 4%)
-            with _default_dtype(torch.float32):
-                module = build(i).to(device, torch.float32)
-            if not _draws_at_random(module):  # training reads no global generator: let
-                rng.close()  # fits and loads in other threads use it meanwhile
-            generator = torch.Generator(device).manual_seed(seed + i)
-            loss = functools.partial(batch_loss, module)
-            try:
-                results.append(train(module, loss, n_train, n_val, config, generator))
-            except KeyboardInterrupt:
-                if not members:
-                    raise
-                kept = (f"the {len(members)} member(s) trained so far, and the others as they "
-                        "were" if keep_unreached else f"the {len(members)} member(s) trained "
-                        "so far")
-                warn(f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
-                     f"the estimator keeps {kept}.", RuntimeWarning)
-                break
+        try:
+            module, result = _train_member(build, batch_loss, i, n_train, n_val,
+                                           config, seed, device)
+        except KeyboardInterrupt:
+            if not members:
+                raise
+            kept = (f"the {len(members)} member(s) trained so far, and the others as they "
+                    "were" if keep_unreached else f"the {len(members)} member(s) trained "
+                    "so far")
+            warn(f"fit interrupted while training ensemble member {i + 1} of {n_members}; "
+                 f"the estimator keeps {kept}.", RuntimeWarning)
+            break
+        results.append(result)
         members.append(module)
         if results[-1].interrupted:
             break
@@ -531,6 +525,36 @@ def train_members(
         with _default_dtype(torch.float32):
             members += [build(i).to(device, torch.float32) for i in range(len(members), n_members)]
     return combine(members, reduce).eval(), results[0]
+
+
+def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: int,
+                  n_train: int, n_val: int, config: TrainConfig, seed: int,
+                  device: torch.device) -> tuple[nn.Module, TrainResult]:
+    """Member ``i`` built and trained under seed ``seed + i``. With ``config.refit`` it is then
+    built again from the same seed and trained on all ``n_train + n_val`` samples for as many
+    steps as early stopping found best; the result is the stopping run's."""
+    with contextlib.ExitStack() as rng:
+        rng.enter_context(seeded(seed + i, device))
+        # float32 whatever torch's default dtype (the inputs are float32: under
+        # torch.set_default_dtype(torch.float64) every fit failed on a dtype mismatch),
+        # and drawn in float32 too: drawn in float64 and cast, the same seed gave other
+        # weights (forecasts moved by 4%)
+        with _default_dtype(torch.float32):
+            module = build(i).to(device, torch.float32)
+        if not _draws_at_random(module):  # training reads no global generator: let
+            rng.close()  # fits and loads in other threads use it meanwhile
+        generator = torch.Generator(device).manual_seed(seed + i)
+        result = train(module, functools.partial(batch_loss, module), n_train, n_val, config,
+                       generator)
+    if not config.refit or result.interrupted:
+        return module, result
+    steps = (result.best_epoch + 1) * math.ceil(n_train / min(config.batch_size, n_train))
+    steps = min(steps, config.max_steps or steps)
+    again = dataclasses.replace(config, early_stopping=False, refit=False, max_steps=steps,
+                                max_epochs=steps)
+    module, refit = _train_member(build, batch_loss, i, n_train + n_val, 0, again, seed, device)
+    result.interrupted = refit.interrupted
+    return module, result
 
 
 @contextlib.contextmanager
@@ -644,7 +668,8 @@ class TorchEstimatorMixin(SaveMixin):
             learning_rate=self.learning_rate,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            early_stopping=self.early_stopping,
+            early_stopping=bool(self.early_stopping),
+            refit=isinstance(self.early_stopping, str),  # "refit"
             n_iter_no_change=self.n_iter_no_change,
             gradient_clip=self.gradient_clip,
             verbose=bool(self.verbose),

@@ -176,10 +176,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         have many windows per epoch); None: no limit.
     batch_size : int, default=32
         Windows per gradient step.
-    early_stopping : bool, default=False
-        Hold out the last ``validation_fraction`` of the windows (in time order), stop when their
-        loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs, and restore
-        the weights of the epoch with the lowest validation loss.
+    early_stopping : bool or "refit", default=False
+        True: hold out the last ``validation_fraction`` of each series' windows (in time order),
+        stop when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs,
+        and restore the weights of the epoch with the lowest validation loss; the latest windows
+        are never trained on. "refit": that run only chooses the number of steps (up to its best
+        epoch); each network is then trained again from its seed on every window, the latest
+        included, for that many steps. Where no window can be held out, "refit" trains as False
+        does. ``best_epoch_`` and the loss curves are the stopping run's.
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
@@ -471,14 +475,16 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         counts = np.maximum(0, lengths - w - h + 1)  # windows per series
         n_val = ((counts * self.validation_fraction).astype(np.int64) if self.early_stopping
                  else np.zeros_like(counts))
-        if self.early_stopping and n_val.sum() == 0 and len(counts) > 1:
+        # "refit" without validation windows trains on all of them, as without early stopping
+        strict = self.early_stopping and not isinstance(self.early_stopping, str)
+        if strict and n_val.sum() == 0 and len(counts) > 1:
             raise ValueError(
                 f"early_stopping holds out the last validation_fraction of each series' windows, "
                 f"rounded down: with at most {counts.max()} window(s) per series, "
                 f"validation_fraction={self.validation_fraction} leaves none; "
                 f"{_raise_fraction(counts.max())}pass longer series, or set early_stopping=False."
             )
-        if self.early_stopping and not 1 <= n_val.sum() < counts.sum():
+        if strict and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
                 f"early_stopping needs validation windows but {counts.sum()} window(s) x "
                 f"validation_fraction={self.validation_fraction} leaves {n_val.sum()}; "

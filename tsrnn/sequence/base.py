@@ -136,15 +136,19 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         Keep the average of the weights (and BatchNorm statistics) over this last share of the
         optimiser steps instead of the final weights (stochastic weight averaging, by
         ``torch.optim.swa_utils.AveragedModel``); None keeps the final weights. With
-        ``early_stopping`` the best validated weights are kept instead. Chosen by 3-fold
-        cross-validation on the training splits of the classification sets (see the README).
+        ``early_stopping=True`` the best validated weights are kept instead ("refit" averages
+        over its second run). Chosen by 3-fold cross-validation on the training splits of the
+        classification sets (see the README).
     batch_size : int, default=16
         Sequences per gradient step.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples (stratified for the classifier when
+    early_stopping : bool or "refit", default=False
+        True: hold out ``validation_fraction`` of the samples (stratified for the classifier when
         every class can be on both sides; otherwise, and for ``output="sequence"``, at random), stop
         when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs and
-        restore the weights of the epoch with the lowest validation loss.
+        restore the weights of the epoch with the lowest validation loss. "refit": that run only
+        chooses the number of steps (up to its best epoch); each network is then trained again
+        from its seed on every sample for that many. Where no sample can be held out, "refit"
+        trains as False does. ``best_epoch_`` and the loss curves are the stopping run's.
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of the samples held out.
     n_iter_no_change : int, default=10
@@ -194,7 +198,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         that both curves share their indices.
     best_epoch_ : int
         The epoch (an index into ``loss_curve_``) with the lowest monitored loss: the
-        validation loss with early stopping, whose weights are then kept; else the training
+        validation loss with early stopping (whose weights are kept with True); else the training
         loss (the weights kept are the last ones, or their average with ``average_last``).
     """
 
@@ -542,6 +546,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if not self.early_stopping:
             return idx, idx[:0]
         n_val = int(len(idx) * self.validation_fraction)
+        if not n_val and isinstance(self.early_stopping, str):  # trains on all, as without stopping
+            return idx, idx[:0]
         if not 1 <= n_val < len(idx):
             raise ValueError(
                 f"early_stopping needs validation samples but {len(idx)} sample(s) x "
