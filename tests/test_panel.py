@@ -316,14 +316,25 @@ def test_early_stopping_on_short_series_says_the_fraction_rounds_down_per_series
         f.fit(df)  # said "160 window(s) x 0.1 leaves 0"
     assert f.set_params(validation_fraction=0.125).fit(df).validation_loss_curve_
     # 3 windows a series: the advice holds one out (it said 0.333, which holds out none)
-    f.set_params(window_length=16, validation_fraction=0.1)
+    f.set_params(window_length=21, horizon=1, validation_fraction=0.1)
     with pytest.raises(ValueError, match="with at most 3 window.s. per series, .* at least "
                                          "0.3334, pass"):
         f.fit(df)
     assert f.set_params(validation_fraction=0.3334).fit(df).validation_loss_curve_
+    # 3 windows a series at horizon 6: no fraction leaves a training window before the 5 whose
+    # targets overlap a validation window's, so none is advised
+    f.set_params(window_length=16, horizon=6, validation_fraction=0.1)
+    with pytest.raises(ValueError, match="with at most 3 window.s. per series, "
+                                         "validation_fraction=0.1 leaves none; pass longer"):
+        f.fit(df)
+    with pytest.raises(ValueError, match="holds out 20 validation window.s. and the 40 before "
+                                         "them, whose targets overlap theirs"):
+        f.set_params(validation_fraction=0.34).fit(df)
+    assert not f.set_params(early_stopping="refit").fit(df).validation_loss_curve_  # all trained
     with pytest.raises(ValueError, match=r"1 window\(s\) x validation_fraction=0.1 leaves 0; "
                                          "pass a longer series"):  # no fraction splits one
-        f.set_params(validation_fraction=0.1).fit(df[df.unique_id == 0].set_index("ds").y
+        f.set_params(validation_fraction=0.1, early_stopping=True).fit(df[df.unique_id == 0]
+                                                                       .set_index("ds").y
                                                   .iloc[:22])
 
 

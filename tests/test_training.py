@@ -158,6 +158,25 @@ def test_early_stopping_restores_the_lowest_validation_loss_and_tol_only_sets_pa
         assert float(loss(torch.arange(48, 64))) == pytest.approx(min(curve), rel=1e-6)
 
 
+def test_gap_samples_are_neither_trained_nor_validated_on_until_the_refit():
+    """Samples 0..39 train, 40..47 are the gap, 48..63 validate; "refit" trains on all 64."""
+    module, loss = _toy_problem()
+    trained, validated = set(), set()
+
+    def recording(idx):
+        (trained if module.training else validated).update(idx.tolist())
+        return loss(idx)
+
+    config = _config(early_stopping=True, refit=True)
+    train_members(lambda i: module, lambda m, idx: recording(idx), 40, 16, config, 0,
+                  torch.device("cpu"), n_gap=8)
+    assert validated == set(range(48, 64))
+    assert trained == set(range(64))  # the stopping run's 0..39, then the refit's 0..63
+    trained.clear()
+    train(module, recording, 40, 16, _config(early_stopping=True), torch.Generator(), n_gap=8)
+    assert trained == set(range(40))
+
+
 def test_average_last_keeps_the_mean_of_the_last_steps_weights():
     module, loss = _toy_problem()
     seen = []  # the weights each step starts from: after the previous step

@@ -163,8 +163,10 @@ def test_transformers_warn_where_feature_names_appear_or_vanish():
 @pytest.mark.parametrize("early_stopping", [False, True, "refit"])
 def test_sample_numbers_map_to_every_window_once_training_then_validation(early_stopping):
     """The forecaster numbers its samples instead of indexing them: training windows of each
-    series in turn, then the last validation_fraction of each series' windows. The map must
-    reach exactly the windows window_starts lists, with series too short for any window."""
+    series in turn, then the h - 1 windows before each series' validation windows (whose
+    targets overlap theirs: in neither), then the last validation_fraction of each series'
+    windows. The map must reach
+    exactly the windows window_starts lists, with series too short for any window."""
     import torch
 
     from tsrnn import GRUForecaster
@@ -176,16 +178,24 @@ def test_sample_numbers_map_to_every_window_once_training_then_validation(early_
         w, h = int(rng.integers(1, 10)), int(rng.integers(1, 5))
         f = GRUForecaster(early_stopping=early_stopping, validation_fraction=0.3)
         try:
-            n_train, n_val, start = f._sample_starts(lengths, w, h, torch.device("cpu"))
-        except ValueError as exc:  # too few windows to validate on: said so, and why
-            assert early_stopping and "early_stopping needs validation windows" in str(exc)
+            n_train, n_val, n_gap, start = f._sample_starts(lengths, w, h, torch.device("cpu"))
+        except ValueError as exc:  # too few windows to validate or train on: said so, and why
+            assert early_stopping is True
+            assert ("early_stopping needs validation windows" in str(exc)
+                    or "which leaves no training window" in str(exc))
             continue
-        expected_train, expected_val = [], []
+        expected = {"train": [], "val": [], "gap": []}
         for offset, n in zip(np.cumsum(lengths) - lengths, lengths):
-            own = window_starts([n], w, h) + offset
+            own = list(window_starts([n], w, h) + offset)
             k = int(len(own) * 0.3) if early_stopping else 0
-            expected_train += list(own[: len(own) - k])
-            expected_val += list(own[len(own) - k :])
-        numbers = torch.arange(n_train + n_val, dtype=torch.int32)
-        got = start(numbers).tolist()
-        assert got[:n_train] == expected_train and got[n_train:] == expected_val
+            g = min(h - 1, len(own) - k) if k else 0
+            expected["train"] += own[: len(own) - k - g]
+            expected["gap"] += own[len(own) - k - g : len(own) - k]
+            expected["val"] += own[len(own) - k :]
+        if early_stopping == "refit" and not expected["train"]:  # too short: all trained on
+            expected = {"train": sorted(expected["train"] + expected["gap"] + expected["val"]),
+                        "val": [], "gap": []}
+        got = start(torch.arange(n_train + n_gap + n_val, dtype=torch.int32)).tolist()
+        assert got[:n_train] == expected["train"]
+        assert got[n_train : n_train + n_gap] == expected["gap"]
+        assert got[n_train + n_gap :] == expected["val"]

@@ -298,6 +298,7 @@ def train(
     n_val: int,
     config: TrainConfig,
     generator: torch.Generator,
+    n_gap: int = 0,
 ) -> TrainResult:
     """Train ``module`` in place with Adam on mini-batches of sample numbers.
 
@@ -308,7 +309,8 @@ def train(
     batch_loss : callable
         ``batch_loss(idx)`` returns the mean loss (a 0-d tensor) over the samples numbered
         ``idx`` (an integer tensor on the training device). Samples ``0 .. n_train - 1`` are the
-        training samples, ``n_train .. n_train + n_val - 1`` the validation ones; the caller maps
+        training samples, the ``n_val`` after the next ``n_gap`` the validation ones (the gap
+        samples are in neither); the caller maps
         numbers to its data, so no index of the whole data set is ever built. A weighted loss
         returns (its weighted mean, the batch's total weight), so that epoch and validation
         losses are weighted means too.
@@ -381,7 +383,8 @@ def train(
             if config.early_stopping:
                 module.eval()
                 with torch.inference_mode(), precision():
-                    monitored = _mean_loss(batch_loss, n, n_val, max(batch_size, 1024), device)
+                    monitored = _mean_loss(batch_loss, n + n_gap, n_val, max(batch_size, 1024),
+                                           device)
                 module.train()
             # both curves at once: an interrupt while the validation loss was measured left the
             # training curve an epoch longer
@@ -490,6 +493,7 @@ def train_members(
     n_members: int = 1,
     reduce: str = "median",
     keep_unreached: bool = False,
+    n_gap: int = 0,
 ) -> tuple[nn.Module, TrainResult]:
     """Build (``build(i)``) and :func:`train` ``n_members`` networks, member ``i`` under seed
     ``seed + i``.
@@ -499,14 +503,16 @@ def train_members(
     network, or an :class:`~tsrnn.networks.Ensemble` of them, and the first member's result. An
     interrupted member ends the loop: the ensemble keeps the members trained so far, and with
     ``keep_unreached`` (a warm start, whose ``build`` gives the fitted members) the others as
-    ``build`` gives them.
+    ``build`` gives them. ``n_gap`` samples between the training and validation ones
+    take part in neither (as in :func:`train`); with ``config.refit`` the second run trains on
+    all ``n_train + n_gap + n_val``.
     """
     if config.refit and not n_val:  # nothing to validate on: train as without early stopping
         config = dataclasses.replace(config, early_stopping=False, refit=False)
     members, results = [], []
     for i in range(n_members):
         try:
-            module, result = _train_member(build, batch_loss, i, n_train, n_val,
+            module, result = _train_member(build, batch_loss, i, n_train, n_val, n_gap,
                                            config, seed, device)
         except KeyboardInterrupt:
             if not members:
@@ -528,11 +534,11 @@ def train_members(
 
 
 def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: int,
-                  n_train: int, n_val: int, config: TrainConfig, seed: int,
+                  n_train: int, n_val: int, n_gap: int, config: TrainConfig, seed: int,
                   device: torch.device) -> tuple[nn.Module, TrainResult]:
     """Member ``i`` built and trained under seed ``seed + i``. With ``config.refit`` it is then
-    built again from the same seed and trained on all ``n_train + n_val`` samples for as many
-    steps as early stopping found best; the result is the stopping run's."""
+    built again from the same seed and trained on all ``n_train + n_gap + n_val`` samples for
+    as many steps as early stopping found best; the result is the stopping run's."""
     with contextlib.ExitStack() as rng:
         rng.enter_context(seeded(seed + i, device))
         # float32 whatever torch's default dtype (the inputs are float32: under
@@ -545,14 +551,15 @@ def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: in
             rng.close()  # fits and loads in other threads use it meanwhile
         generator = torch.Generator(device).manual_seed(seed + i)
         result = train(module, functools.partial(batch_loss, module), n_train, n_val, config,
-                       generator)
+                       generator, n_gap)
     if not config.refit or result.interrupted:
         return module, result
     steps = (result.best_epoch + 1) * math.ceil(n_train / min(config.batch_size, n_train))
     steps = min(steps, config.max_steps or steps)
     again = dataclasses.replace(config, early_stopping=False, refit=False, max_steps=steps,
                                 max_epochs=steps)
-    module, refit = _train_member(build, batch_loss, i, n_train + n_val, 0, again, seed, device)
+    module, refit = _train_member(build, batch_loss, i, n_train + n_gap + n_val, 0, 0, again,
+                                  seed, device)
     result.interrupted = refit.interrupted
     return module, result
 

@@ -56,10 +56,11 @@ def _scaled(data: list[np.ndarray], center: np.ndarray, scale: np.ndarray,
     return out
 
 
-def _raise_fraction(windows: int) -> str:
+def _raise_fraction(windows: int, h: int) -> str:
     """Advice for an early-stopping split of ``windows`` windows that holds out none: the
-    smallest validation_fraction that holds out one (rounded down), where one exists."""
-    if windows < 2:  # one window cannot be split
+    smallest validation_fraction that holds out one (rounded down), where that leaves a
+    training window before the ``h - 1`` whose targets overlap the validation window's."""
+    if windows < max(2, h + 1):  # cannot be split
         return ""
     fraction = math.ceil(1e4 / windows) / 1e4  # 1/3 said 0.333, which holds out none
     fraction += 1e-4 if int(windows * fraction) < 1 else 0.0  # floating-point rounding
@@ -178,12 +179,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         Windows per gradient step.
     early_stopping : bool or "refit", default=False
         True: hold out the last ``validation_fraction`` of each series' windows (in time order),
-        stop when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs,
-        and restore the weights of the epoch with the lowest validation loss; the latest windows
-        are never trained on. "refit": that run only chooses the number of steps (up to its best
-        epoch); each network is then trained again from its seed on every window, the latest
-        included, for that many steps. Where no window can be held out, "refit" trains as False
-        does. ``best_epoch_`` and the loss curves are the stopping run's.
+        and keep the ``horizon - 1`` windows before them, whose targets overlap theirs, out of
+        training too; stop when the validation loss has not improved by more than 1e-4 for
+        ``n_iter_no_change`` epochs, and restore the weights of the epoch with the lowest one.
+        The latest windows are then never trained on. "refit": that run only chooses the number
+        of steps (up to its best epoch); each network is then trained again from its seed on
+        every window, the latest included, for that many steps. Where no window can be held out
+        (or none is left to train on), "refit" trains as False does. ``best_epoch_`` and the
+        loss curves are the stopping run's.
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
@@ -423,7 +426,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         seed = draw_seed(self.random_state)
         series_t = torch.from_numpy(_scaled([data[i] for i in order], center[order],
                                             scale[order], self.scaling)).to(device)  # (ΣT_i, C)
-        n_train, n_val, window_start = self._sample_starts(lengths[order], w, h, device)
+        n_train, n_val, n_gap, window_start = self._sample_starts(lengths[order], w, h, device)
         span = torch.arange(w + h, device=device)
         local = self.scaling == "local"
         lags = self._anchor_lags(m, w)
@@ -442,7 +445,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             return self._build_module(d, k, h, lags[member], level_input, layout)
 
         module, result = train_members(build, batch_loss, n_train, n_val, self._train_config(),
-                                       seed, device, self.ensemble_size)
+                                       seed, device, self.ensemble_size, n_gap=n_gap)
         n_members = len(getattr(module, "members", [module]))  # fewer if interrupted
         self._module_spec = dict(d=d, k=k, h=h, lags=lags[:n_members], level_input=level_input,
                                  layout=layout)
@@ -465,16 +468,22 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self._record_fit_params()
 
     def _sample_starts(self, lengths: np.ndarray, w: int, h: int, device: torch.device):
-        """Training and validation sample counts, and the map from sample numbers to window
+        """Training, validation and gap sample counts, and the map from sample numbers to window
         starts in the concatenated series.
 
-        Samples ``0 .. n_train - 1`` are the training windows of each series in turn; then come
-        the validation windows, the last ``validation_fraction`` of each series' windows in time
-        order (with early stopping). Only two numbers per series are stored, never one per window.
+        Samples ``0 .. n_train - 1`` are the training windows of each series in turn; then (with
+        early stopping) the gap: the ``h - 1`` windows before each series' validation windows,
+        whose targets overlap theirs, in neither part (``early_stopping="refit"`` trains on them
+        after), so that no validation target is trained on while it validates; then the
+        validation windows, the last ``validation_fraction`` of each series' windows in time
+        order. So one series' samples are numbered in time order. Only a few numbers per series
+        are stored, never one per window.
         """
         counts = np.maximum(0, lengths - w - h + 1)  # windows per series
         n_val = ((counts * self.validation_fraction).astype(np.int64) if self.early_stopping
                  else np.zeros_like(counts))
+        gap = np.where(n_val > 0, np.minimum(h - 1, counts - n_val), 0)
+        n_train = counts - n_val - gap
         # "refit" without validation windows trains on all of them, as without early stopping
         strict = self.early_stopping and not isinstance(self.early_stopping, str)
         if strict and n_val.sum() == 0 and len(counts) > 1:
@@ -482,18 +491,29 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 f"early_stopping holds out the last validation_fraction of each series' windows, "
                 f"rounded down: with at most {counts.max()} window(s) per series, "
                 f"validation_fraction={self.validation_fraction} leaves none; "
-                f"{_raise_fraction(counts.max())}pass longer series, or set early_stopping=False."
+                f"{_raise_fraction(counts.max(), h)}pass longer series, or set early_stopping=False."
             )
         if strict and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
                 f"early_stopping needs validation windows but {counts.sum()} window(s) x "
                 f"validation_fraction={self.validation_fraction} leaves {n_val.sum()}; "
-                f"{_raise_fraction(counts.sum())}pass a longer series, or set "
+                f"{_raise_fraction(counts.sum(), h)}pass a longer series, or set "
                 "early_stopping=False."
             )
+        if strict and not n_train.sum():
+            raise ValueError(
+                f"early_stopping holds out {n_val.sum()} validation window(s) and the "
+                f"{gap.sum()} before them, whose targets overlap theirs (horizon - 1 per "
+                f"series), which leaves no training window of {counts.sum()}; pass a longer "
+                "series, lower validation_fraction, or set early_stopping='refit' (which then "
+                "trains on every window) or False."
+            )
+        if not n_train.sum():  # "refit" on series too short to hold out and train on
+            n_val, gap, n_train = np.zeros_like(counts), np.zeros_like(counts), counts
         offsets = np.cumsum(lengths) - lengths  # first row of each series
-        first = np.concatenate([offsets, offsets + counts - n_val])  # training, validation blocks
-        count = np.concatenate([counts - n_val, n_val])
+        # training, gap and validation blocks of every series, in that order
+        first = np.concatenate([offsets, offsets + n_train, offsets + n_train + gap])
+        count = np.concatenate([n_train, gap, n_val])
         first, count = first[count > 0], count[count > 0]
         shift = first - np.cumsum(count) + count  # start = sample number + its block's shift
         if len(count) == 1:  # one series, no validation: a constant shift
@@ -506,7 +526,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             def window_start(idx: torch.Tensor) -> torch.Tensor:
                 return shift_t[torch.searchsorted(ends, idx, right=True)] + idx
 
-        return int(counts.sum() - n_val.sum()), int(n_val.sum()), window_start
+        return int(n_train.sum()), int(n_val.sum()), int(gap.sum()), window_start
 
     def _update_values(self, values: np.ndarray, cov: np.ndarray | None) -> None:
         self._update_series([values], None if cov is None else [cov])
