@@ -491,7 +491,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
                 f"early_stopping holds out the last validation_fraction of each series' windows, "
                 f"rounded down: with at most {counts.max()} window(s) per series, "
                 f"validation_fraction={self.validation_fraction} leaves none; "
-                f"{_raise_fraction(counts.max(), h)}pass longer series, or set early_stopping=False."
+                f"{_raise_fraction(counts.max(), h)}pass longer series, or set "
+                "early_stopping=False."
             )
         if strict and not 1 <= n_val.sum() < counts.sum():
             raise ValueError(
