@@ -5,6 +5,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 
 from tsrnn import (
@@ -338,6 +339,22 @@ def test_early_stopping_refit_trains_again_on_every_window_for_the_steps_chosen(
     np.testing.assert_array_equal(
         LSTMForecaster(early_stopping="refit", **short).fit(seasonal_series[:30]).predict(),
         LSTMForecaster(**short).fit(seasonal_series[:30]).predict())
+
+
+def test_early_stopping_both_alternates_members_in_pairs_without_and_with_refit(seasonal_series):
+    """early_stopping="both": members 0 and 1 (one per anchor) are trained as without early
+    stopping, members 2 and 3 as with "refit"; each is the network those settings train."""
+    kw = dict(window_length=12, horizon=3, n_iter_no_change=3, max_steps=300, hidden_size=8,
+              random_state=0)
+    fits = {stop: RNNForecaster(early_stopping=stop, **kw).fit(seasonal_series)
+            for stop in (False, "refit", "both")}
+    both = fits["both"].module_.members
+    for i, stop in enumerate([False, False, "refit", "refit"]):
+        theirs = fits[stop].module_.members[i].state_dict()
+        for key, value in both[i].state_dict().items():
+            torch.testing.assert_close(value, theirs[key], rtol=0, atol=0, msg=f"{i} {key}")
+    assert fits["refit"].anchor_lags_ == fits["both"].anchor_lags_ == [12, 1, 12, 1]
+    assert not fits["both"].validation_loss_curve_  # the first member's: not stopped early
 
 
 @pytest.mark.parametrize(

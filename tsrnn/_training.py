@@ -49,6 +49,7 @@ class TrainConfig:
     precision: str = "32"
     average_last: float | None = None
     refit: bool = False
+    alternate: bool = False  # members in pairs: no early stopping, then refit (see train_members)
 
 
 @dataclass
@@ -505,15 +506,18 @@ def train_members(
     ``keep_unreached`` (a warm start, whose ``build`` gives the fitted members) the others as
     ``build`` gives them. ``n_gap`` samples between the training and validation ones
     take part in neither (as in :func:`train`); with ``config.refit`` the second run trains on
-    all ``n_train + n_gap + n_val``.
+    all ``n_train + n_gap + n_val``. With ``config.alternate`` the members alternate in pairs
+    (one for each of two anchors) between no early stopping (members 0, 1, 4, 5, ...) and
+    ``refit`` (2, 3, 6, 7, ...). A member without early stopping trains on every sample.
     """
-    if config.refit and not n_val:  # nothing to validate on: train as without early stopping
-        config = dataclasses.replace(config, early_stopping=False, refit=False)
     members, results = [], []
     for i in range(n_members):
+        own = config
+        if config.alternate and i // 2 % 2 == 0:
+            own = dataclasses.replace(config, early_stopping=False, refit=False)
         try:
-            module, result = _train_member(build, batch_loss, i, n_train, n_val, n_gap,
-                                           config, seed, device)
+            module, result = _train_member(build, batch_loss, i, n_train, n_val, n_gap, own,
+                                           seed, device)
         except KeyboardInterrupt:
             if not members:
                 raise
@@ -538,7 +542,11 @@ def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: in
                   device: torch.device) -> tuple[nn.Module, TrainResult]:
     """Member ``i`` built and trained under seed ``seed + i``. With ``config.refit`` it is then
     built again from the same seed and trained on all ``n_train + n_gap + n_val`` samples for
-    as many steps as early stopping found best; the result is the stopping run's."""
+    as many steps as early stopping found best; the result is the stopping run's. Without
+    early stopping, or with ``refit`` and nothing to validate on, it trains on every sample."""
+    if not config.early_stopping or (config.refit and not n_val):
+        config = dataclasses.replace(config, early_stopping=False, refit=False)
+        n_train, n_val, n_gap = n_train + n_gap + n_val, 0, 0
     with contextlib.ExitStack() as rng:
         rng.enter_context(seeded(seed + i, device))
         # float32 whatever torch's default dtype (the inputs are float32: under
@@ -558,8 +566,8 @@ def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: in
     steps = min(steps, config.max_steps or steps)
     again = dataclasses.replace(config, early_stopping=False, refit=False, max_steps=steps,
                                 max_epochs=steps)
-    module, refit = _train_member(build, batch_loss, i, n_train + n_gap + n_val, 0, 0, again,
-                                  seed, device)
+    module, refit = _train_member(build, batch_loss, i, n_train, n_val, n_gap, again, seed,
+                                  device)
     result.interrupted = refit.interrupted
     return module, result
 
@@ -676,7 +684,8 @@ class TorchEstimatorMixin(SaveMixin):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             early_stopping=bool(self.early_stopping),
-            refit=isinstance(self.early_stopping, str),  # "refit"
+            refit=isinstance(self.early_stopping, str),  # "refit" or "both"
+            alternate=isinstance(self.early_stopping, str) and self.early_stopping == "both",
             n_iter_no_change=self.n_iter_no_change,
             gradient_clip=self.gradient_clip,
             verbose=bool(self.verbose),

@@ -79,7 +79,7 @@ def check_network_params(est, cell: str) -> None:
     )
     check_number(est.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
     # "False" would be true
-    check_choice(est.early_stopping, "early_stopping", (False, True, "refit"))
+    check_choice(est.early_stopping, "early_stopping", (False, True, "refit", "both"))
     if not isinstance(est.verbose, (Integral, np.bool_)):  # bool: Integral
         raise TypeError(f"verbose must be False, True or a count >= 0, not {est.verbose!r}.")
     if est.verbose < 0:

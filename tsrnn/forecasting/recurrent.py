@@ -177,7 +177,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         have many windows per epoch); None: no limit.
     batch_size : int, default=32
         Windows per gradient step.
-    early_stopping : bool or "refit", default=False
+    early_stopping : {False, True, "refit", "both"}, default=False
         True: hold out the last ``validation_fraction`` of each series' windows (in time order),
         and keep the ``horizon - 1`` windows before them, whose targets overlap theirs, out of
         training too; stop when the validation loss has not improved by more than 1e-4 for
@@ -186,7 +186,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         of steps (up to its best epoch); each network is then trained again from its seed on
         every window, the latest included, for that many steps. Where no window can be held out
         (or none is left to train on), "refit" trains as False does. ``best_epoch_`` and the
-        loss curves are the stopping run's.
+        loss curves are the stopping run's. "both": the ensemble's members alternate in pairs
+        (one for each anchor of ``anchor="both"``) between False (members 0, 1, 4, 5, ...) and
+        "refit" (2, 3, 6, 7, ...), a hedge between training too long on a noisy series and
+        stopping too soon on a smooth one.
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
@@ -269,7 +272,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         max_epochs: int = 300,
         max_steps: int | None = 2000,
         batch_size: int = 32,
-        early_stopping: bool = False,
+        early_stopping: bool | str = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         gradient_clip: float | None = 1.0,

@@ -141,7 +141,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         classification sets (see the README).
     batch_size : int, default=16
         Sequences per gradient step.
-    early_stopping : bool or "refit", default=False
+    early_stopping : {False, True, "refit", "both"}, default=False
         True: hold out ``validation_fraction`` of the samples (stratified for the classifier when
         every class can be on both sides; otherwise, and for ``output="sequence"``, at random), stop
         when their loss has not improved by more than 1e-4 for ``n_iter_no_change`` epochs and
@@ -149,6 +149,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         chooses the number of steps (up to its best epoch); each network is then trained again
         from its seed on every sample for that many. Where no sample can be held out, "refit"
         trains as False does. ``best_epoch_`` and the loss curves are the stopping run's.
+        "both": the ensemble's members alternate in pairs between False (members 0, 1, 4, 5,
+        ...) and "refit" (2, 3, 6, 7, ...).
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of the samples held out.
     n_iter_no_change : int, default=10
