@@ -320,14 +320,16 @@ def test_early_stopping_uses_last_windows_and_restores_best(seasonal_series):
 def test_early_stopping_refit_trains_again_on_every_window_for_the_steps_chosen(seasonal_series):
     """early_stopping="refit": the run that stops on the latest windows chooses the number of
     steps; the network kept is trained again from its seed on every window, the latest ones
-    included, for that many: a fit without early stopping of that many steps."""
+    included, for that many: on one series (whose windows are numbered in time order), the
+    fit without early stopping of that many steps."""
     kw = dict(window_length=12, horizon=3, n_iter_no_change=3, validation_fraction=0.2,
               max_epochs=200, ensemble_size=1, random_state=0)
     refit = LSTMForecaster(early_stopping="refit", **kw).fit(seasonal_series)
     stopped = LSTMForecaster(early_stopping=True, **kw).fit(seasonal_series)
     assert refit.validation_loss_curve_ == stopped.validation_loss_curve_  # the stopping run
     windows = len(seasonal_series) - 12 - 3 + 1
-    steps = (refit.best_epoch_ + 1) * -(-(windows - int(windows * 0.2)) // 32)  # 4 an epoch
+    n_train = windows - int(windows * 0.2) - 2  # and the horizon - 1 windows before those
+    steps = (refit.best_epoch_ + 1) * -(-n_train // 32)  # 4 an epoch
     assert steps < 800  # it stopped before max_epochs
     plain = LSTMForecaster(max_steps=steps, **kw).fit(seasonal_series)
     np.testing.assert_array_equal(refit.predict(), plain.predict())
@@ -343,7 +345,8 @@ def test_early_stopping_refit_trains_again_on_every_window_for_the_steps_chosen(
 
 def test_early_stopping_both_alternates_members_in_pairs_without_and_with_refit(seasonal_series):
     """early_stopping="both": members 0 and 1 (one per anchor) are trained as without early
-    stopping, members 2 and 3 as with "refit"; each is the network those settings train."""
+    stopping, members 2 and 3 as with "refit"; each is the network those settings train (on
+    one series; a panel's windows are numbered in another order then)."""
     kw = dict(window_length=12, horizon=3, n_iter_no_change=3, max_steps=300, hidden_size=8,
               random_state=0)
     fits = {stop: RNNForecaster(early_stopping=stop, **kw).fit(seasonal_series)

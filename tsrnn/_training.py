@@ -320,6 +320,9 @@ def train(
     config : TrainConfig
     generator : torch.Generator
         Seeded generator on the training device that orders the batches.
+    n_gap : int, default=0
+        Samples numbered between the training and validation ones, in neither (forecast
+        windows whose targets overlap the validation windows').
 
     Returns
     -------
@@ -566,10 +569,18 @@ def _train_member(build: Callable[[int], nn.Module], batch_loss: Callable, i: in
     steps = min(steps, config.max_steps or steps)
     again = dataclasses.replace(config, early_stopping=False, refit=False, max_steps=steps,
                                 max_epochs=steps)
-    module, refit = _train_member(build, batch_loss, i, n_train, n_val, n_gap, again, seed,
-                                  device)
-    result.interrupted = refit.interrupted
-    return module, result
+    try:
+        again_module, refit = _train_member(build, batch_loss, i, n_train, n_val, n_gap, again,
+                                            seed, device)
+    except KeyboardInterrupt:  # before the second run's first epoch ended
+        refit = TrainResult(interrupted=True)
+    if refit.interrupted:  # the first run's network is complete, the second's is not
+        warn(f"fit interrupted while ensemble member {i + 1} was trained again on every sample "
+             "(early_stopping='refit'); it keeps that member's early-stopped network.",
+             RuntimeWarning)
+        result.interrupted = True
+        return module, result
+    return again_module, result
 
 
 @contextlib.contextmanager
@@ -685,7 +696,7 @@ class TorchEstimatorMixin(SaveMixin):
             batch_size=self.batch_size,
             early_stopping=bool(self.early_stopping),
             refit=isinstance(self.early_stopping, str),  # "refit" or "both"
-            alternate=isinstance(self.early_stopping, str) and self.early_stopping == "both",
+            alternate=self.early_stopping == "both",
             n_iter_no_change=self.n_iter_no_change,
             gradient_clip=self.gradient_clip,
             verbose=bool(self.verbose),

@@ -60,7 +60,7 @@ def _raise_fraction(windows: int, h: int) -> str:
     """Advice for an early-stopping split of ``windows`` windows that holds out none: the
     smallest validation_fraction that holds out one (rounded down), where that leaves a
     training window before the ``h - 1`` whose targets overlap the validation window's."""
-    if windows < max(2, h + 1):  # cannot be split
+    if windows <= h:  # cannot be split
         return ""
     fraction = math.ceil(1e4 / windows) / 1e4  # 1/3 said 0.333, which holds out none
     fraction += 1e-4 if int(windows * fraction) < 1 else 0.0  # floating-point rounding
@@ -179,9 +179,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         Windows per gradient step.
     early_stopping : {False, True, "refit", "both"}, default=False
         True: hold out the last ``validation_fraction`` of each series' windows (in time order),
-        and keep the ``horizon - 1`` windows before them, whose targets overlap theirs, out of
-        training too; stop when the validation loss has not improved by more than 1e-4 for
-        ``n_iter_no_change`` epochs, and restore the weights of the epoch with the lowest one.
+        and keep the windows before them whose targets overlap theirs (``horizon - 1``; none
+        with ``strategy="recursive"``) out of training too; stop when the validation loss has
+        not improved by more than 1e-4 for ``n_iter_no_change`` epochs, and restore the weights
+        of the epoch with the lowest one.
         The latest windows are then never trained on. "refit": that run only chooses the number
         of steps (up to its best epoch); each network is then trained again from its seed on
         every window, the latest included, for that many steps. Where no window can be held out
@@ -189,7 +190,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         loss curves are the stopping run's. "both": the ensemble's members alternate in pairs
         (one for each anchor of ``anchor="both"``) between False (members 0, 1, 4, 5, ...) and
         "refit" (2, 3, 6, 7, ...), a hedge between training too long on a noisy series and
-        stopping too soon on a smooth one.
+        stopping too soon on a smooth one. With fewer than 3 members no member stops early;
+        ``best_epoch_`` and the loss curves are then the first member's (trained without).
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
@@ -507,10 +509,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         if strict and not n_train.sum():
             raise ValueError(
                 f"early_stopping holds out {n_val.sum()} validation window(s) and the "
-                f"{gap.sum()} before them, whose targets overlap theirs (horizon - 1 per "
+                f"{gap.sum()} before them, whose targets overlap theirs (up to horizon - 1 per "
                 f"series), which leaves no training window of {counts.sum()}; pass a longer "
-                "series, lower validation_fraction, or set early_stopping='refit' (which then "
-                "trains on every window) or False."
+                "series, " + ("lower validation_fraction, " if counts.max() > h else "")
+                + "or set early_stopping='refit' (which then trains on every window) or False."
             )
         if not n_train.sum():  # "refit" on series too short to hold out and train on
             n_val, gap, n_train = np.zeros_like(counts), np.zeros_like(counts), counts

@@ -150,7 +150,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         from its seed on every sample for that many. Where no sample can be held out, "refit"
         trains as False does. ``best_epoch_`` and the loss curves are the stopping run's.
         "both": the ensemble's members alternate in pairs between False (members 0, 1, 4, 5,
-        ...) and "refit" (2, 3, 6, 7, ...).
+        ...) and "refit" (2, 3, 6, 7, ...); with fewer than 3, as False.
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of the samples held out.
     n_iter_no_change : int, default=10
@@ -229,7 +229,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         max_steps: int | None = 1000,
         average_last: float | None = 0.25,
         batch_size: int = 16,
-        early_stopping: bool = False,
+        early_stopping: bool | str = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         gradient_clip: float | None = None,
