@@ -177,6 +177,27 @@ def test_gap_samples_are_neither_trained_nor_validated_on_until_the_refit():
     assert trained == set(range(40)) and validated == set(range(48, 64))
 
 
+def test_an_interrupted_refit_keeps_the_early_stopped_network():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(64, 5, 1, generator=gen), torch.randn(64, 1, generator=gen)
+    build = lambda i: RecurrentNetwork("gru", 1, 1, hidden_size=8)  # noqa: E731
+
+    def interrupting(module, idx):  # the refit's first batch reaches past the 40 training ones
+        if module.training and int(idx.max()) >= 40:
+            raise KeyboardInterrupt
+        return torch.nn.functional.mse_loss(module(x[idx]), y[idx])
+
+    cpu = torch.device("cpu")
+    stopped, _ = train_members(build, interrupting, 40, 16, _config(early_stopping=True), 0, cpu)
+    with pytest.warns(RuntimeWarning, match="trained again on every sample .* keeps that "
+                                            "member's early-stopped network"):
+        kept, result = train_members(build, interrupting, 40, 16,
+                                     _config(early_stopping=True, refit=True), 0, cpu)
+    assert result.interrupted
+    for key, value in kept.state_dict().items():
+        torch.testing.assert_close(value, stopped.state_dict()[key], rtol=0, atol=0)
+
+
 def test_average_last_keeps_the_mean_of_the_last_steps_weights():
     module, loss = _toy_problem()
     seen = []  # the weights each step starts from: after the previous step
