@@ -177,7 +177,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         have many windows per epoch); None: no limit.
     batch_size : int, default=32
         Windows per gradient step.
-    early_stopping : {False, True, "refit", "both"}, default=False
+    early_stopping : {"both", False, True, "refit"}, default="both"
         True: hold out the last ``validation_fraction`` of each series' windows (in time order),
         and keep the windows before them whose targets overlap theirs (``horizon - 1``; none
         with ``strategy="recursive"``) out of training too; stop when the validation loss has
@@ -192,6 +192,8 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         "refit" (2, 3, 6, 7, ...), a hedge between training too long on a noisy series and
         stopping too soon on a smooth one. With fewer than 3 members no member stops early;
         ``best_epoch_`` and the loss curves are then the first member's (trained without).
+        "both" is the default: chosen on 19 series kept out of every earlier choice and checked
+        on the bundled datasets (README, Benchmarks).
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
@@ -274,7 +276,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         max_epochs: int = 300,
         max_steps: int | None = 2000,
         batch_size: int = 32,
-        early_stopping: bool | str = False,
+        early_stopping: bool | str = "both",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         gradient_clip: float | None = 1.0,
