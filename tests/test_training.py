@@ -172,7 +172,8 @@ def test_gap_samples_are_neither_trained_nor_validated_on_until_the_refit():
                   torch.device("cpu"), n_gap=8)
     assert validated == set(range(48, 64))
     assert trained == set(range(64))  # the stopping run's 0..39, then the refit's 0..63
-    trained.clear(), validated.clear()
+    trained.clear()
+    validated.clear()
     train(module, recording, 40, 16, _config(early_stopping=True), torch.Generator(), n_gap=8)
     assert trained == set(range(40)) and validated == set(range(48, 64))
 
