@@ -182,15 +182,14 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         and keep the windows before them whose targets overlap theirs (``horizon - 1``; none
         with ``strategy="recursive"``) out of training too; stop when the validation loss has
         not improved by more than 1e-4 for ``n_iter_no_change`` epochs, and restore the weights
-        of the epoch with the lowest one.
-        The latest windows are then never trained on. "refit": that run only chooses the number
-        of steps (up to its best epoch); each network is then trained again from its seed on
-        every window, the latest included, for that many steps. Where no window can be held out
-        (or none is left to train on), "refit" trains as False does. ``best_epoch_`` and the
-        loss curves are the stopping run's. "both": the ensemble's members alternate in pairs
-        (one for each anchor of ``anchor="both"``) between False (members 0, 1, 4, 5, ...) and
-        "refit" (2, 3, 6, 7, ...), a hedge between training too long on a noisy series and
-        stopping too soon on a smooth one. With fewer than 3 members no member stops early;
+        of the epoch with the lowest one: the latest windows are never trained on. "refit": that
+        run only chooses the number of steps (up to its best epoch); each network is then
+        trained again from its seed on every window, the latest included, for that many steps.
+        Where no window can be held out (or none is left to train on), "refit" trains as False
+        does. ``best_epoch_`` and the loss curves are the stopping run's. "both": the ensemble's
+        members alternate in pairs (one for each anchor of ``anchor="both"``) between False
+        (members 0, 1, 4, 5, ...) and "refit" (2, 3, 6, 7, ...), a hedge between training too
+        long on a noisy series and stopping too soon on a smooth one. With fewer than 3 members no member stops early;
         ``best_epoch_`` and the loss curves are then the first member's (trained without).
         "both" is the default: chosen on 19 series kept out of every earlier choice and checked
         on the bundled datasets (README, Benchmarks).
