@@ -189,10 +189,10 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         does. ``best_epoch_`` and the loss curves are the stopping run's. "both": the ensemble's
         members alternate in pairs (one for each anchor of ``anchor="both"``) between False
         (members 0, 1, 4, 5, ...) and "refit" (2, 3, 6, 7, ...), a hedge between training too
-        long on a noisy series and stopping too soon on a smooth one. With fewer than 3 members no member stops early;
-        ``best_epoch_`` and the loss curves are then the first member's (trained without).
-        "both" is the default: chosen on 19 series kept out of every earlier choice and checked
-        on the bundled datasets (README, Benchmarks).
+        long on a noisy series and stopping too soon on a smooth one. With fewer than 3 members
+        no member stops early; ``best_epoch_`` and the loss curves are then the first member's
+        (trained without). "both" is the default: chosen on 19 series kept out of every earlier
+        choice and checked on the bundled datasets (README, Benchmarks).
     validation_fraction : float, default=0.1
         With ``early_stopping``: the share of each series' windows held out, the latest ones.
     n_iter_no_change : int, default=10
