@@ -529,10 +529,10 @@ class ETSForecaster(BaseForecaster):
     points, and, as R's ``ets``, a season of at most 24 steps: weekly or half-hourly data is
     fit without one, with a warning, as R's). Each column of a multivariate series gets its
     own model, fit z-scored (so the results do not depend on the series' units); covariates are
-    ignored. AICc counts the
-    parameters as R's ``ets`` does: ``m - 1`` free initial seasonal states (statsmodels counts
-    ``m``, though it fixes one). Unlike R, fits outside the admissible region of R's
-    ``bounds="both"`` are not refused: statsmodels bounds the parameters by the usual box only.
+    ignored. AICc counts the parameters as R's ``ets`` does: ``m - 1`` free initial seasonal
+    states (statsmodels counts ``m``, though it fixes one). Unlike R, fits outside the
+    admissible region of R's ``bounds="both"`` are not refused: statsmodels bounds the
+    parameters by the usual box only.
 
     Parameters
     ----------
