@@ -27,9 +27,8 @@ checked at them. Both are part of a run's protocol, so runs with other settings 
 
 Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
 series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
-relative to ARIMA; heldout_mase.png and fresh_mase.png for those series) and one forecast-vs-actual PNG per
-dataset into DIR (default
-benchmarks/results). Results of earlier runs with the same protocol (number of origins, quick
+relative to ARIMA; heldout_mase.png and fresh_mase.png for those series) and one
+forecast-vs-actual PNG per dataset into DIR (default benchmarks/results). Results of earlier runs with the same protocol (number of origins, quick
 or not) stay in those files; ``--reuse`` reports the named models from them instead of running
 them again.
 """
@@ -116,7 +115,8 @@ FRESH = {
     "ukgas": ("datasets", "UKgas", "QS", "1960-01"),
     "johnsonjohnson": ("datasets", "JohnsonJohnson", "QS", "1960-01"),
     "austres": ("datasets", "austres", "QS", "1971-04"),
-    "nile": ("datasets", "Nile", "YS", "1871"), "lakehuron": ("datasets", "LakeHuron", "YS", "1875"),
+    "nile": ("datasets", "Nile", "YS", "1871"),
+    "lakehuron": ("datasets", "LakeHuron", "YS", "1875"),
     "oil": ("fpp2", "oil", "YS", "1965"), "marathon": ("fpp2", "marathon", "YS", "1897"),
     "maxtemp": ("fpp2", "maxtemp", "YS", "1971"), "nhtemp": ("datasets", "nhtemp", "YS", "1912"),
     "discoveries": ("datasets", "discoveries", "YS", "1860"),
