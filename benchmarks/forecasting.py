@@ -28,9 +28,9 @@ checked at them. Both are part of a run's protocol, so runs with other settings 
 Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
 series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
 relative to ARIMA; heldout_mase.png and fresh_mase.png for those series) and one
-forecast-vs-actual PNG per dataset into DIR (default benchmarks/results). Results of earlier runs with the same protocol (number of origins, quick
-or not) stay in those files; ``--reuse`` reports the named models from them instead of running
-them again.
+forecast-vs-actual PNG per dataset into DIR (default benchmarks/results). Results of earlier
+runs with the same protocol (number of origins, quick or not, shift, settings) stay in those
+files; ``--reuse`` reports the named models from them instead of running them again.
 """
 
 from __future__ import annotations
