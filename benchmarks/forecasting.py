@@ -372,8 +372,9 @@ def main(argv=None) -> int:
     missing = ({(n, m) for n in names for m in models if m in args.reuse}
                - set(zip(old.dataset, old.model)))
     if missing:  # refused before anything runs
-        raise SystemExit(f"no results of {sorted(missing)} with protocol {own!r} in {out} "
-                         "to reuse; run those models first (leave them out of --reuse).")
+        raise SystemExit(f"no results of {sorted(missing)} with protocol {own!r} (the "
+                         f"baselines': {protocol!r}) in {out} to reuse; run those models first "
+                         "(leave them out of --reuse).")
     tasks = [(n, m) for n in names for m in models if m not in args.reuse]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
