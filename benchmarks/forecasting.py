@@ -286,7 +286,7 @@ def results(table: pd.DataFrame, names: list, models: list, title: str, plot: Pa
         ax.figure.tight_layout()
         ax.figure.savefig(plot, dpi=90)
         plt.close(ax.figure)
-    recurrent = [m for m in ("rnn", "lstm", "gru") if m in models]
+    recurrent = [m for m in RECURRENT if m in models]
     if {"arima", "seasonal_naive"} <= set(models) and recurrent:
         per_dataset, n = mase_table.drop("mean"), len(mase_table) - 1
         lines += [f"{title}Targets (issue 5): " + "; ".join(
