@@ -359,6 +359,55 @@ def _rows(y, start: int, stop: int):
     return None if y is None else y.iloc[start:stop] if hasattr(y, "iloc") else y[start:stop]
 
 
+def _backtest_plan(forecaster, y, X, horizon: int | None, n_origins: int, step: int | None,
+                   window: str, train_size: int | None, refit: bool | int):
+    """:func:`backtest`'s arguments checked: ``y`` and ``X`` (lists as arrays), the horizon,
+    the origins and the refit period (0: never refit)."""
+    if _pandas.is_panel(y):
+        raise ValueError(
+            "backtest takes one series (or a DataFrame of columns forecast together), not a "
+            "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
+            "backtest(forecaster, g.set_index('ds')['y'])."
+        )
+    y, X = (v if v is None or isinstance(v, (pd.Series, pd.DataFrame)) else np.asarray(v)
+            for v in (y, X))  # lists as arrays (a list's .index is a method, not stamps)
+    if X is not None and len(X) < len(y):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)}; backtest reads the covariates of every step "
+            "of y (training windows and forecast steps alike): pass X aligned with y."
+        )
+    h = getattr(forecaster, "horizon", None) if horizon is None else horizon
+    if h is None:
+        raise ValueError(f"{type(forecaster).__name__} has no horizon of its own (a search of "
+                         "forecasters?); pass backtest's horizon.")
+    step = h if step is None else step
+    for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
+                        ("train_size", 1 if train_size is None else train_size)):
+        check_count(value, name)
+    n = len(y)
+    origins = [n - h - i * step for i in reversed(range(n_origins))]
+    if origins[0] < 2:
+        raise ValueError(
+            f"{n_origins} origins {step} steps apart with horizon {h} need at least "
+            f"{h + (n_origins - 1) * step + 2} observations (y has {n}); lower n_origins, step "
+            "or horizon."
+        )
+    check_choice(window, "window", ("expanding", "sliding"))
+    if train_size is not None and window == "expanding":
+        raise ValueError("train_size sets the window of window='sliding'; an expanding window "
+                         "trains on everything before each origin: leave train_size out.")
+    if train_size is not None and train_size > origins[0]:  # it became an expanding window
+        raise ValueError(
+            f"train_size={train_size} is longer than the {origins[0]} observations before the "
+            f"first origin; pass train_size <= {origins[0]}, or fewer origins."
+        )
+    if isinstance(refit, np.bool_):
+        refit = bool(refit)
+    if not isinstance(refit, bool):
+        check_count(refit, "refit")
+    return y, X, h, origins, 1 if refit is True else (refit or 0)
+
+
 def backtest(
     forecaster,
     y,
@@ -419,52 +468,11 @@ def backtest(
     1 1958-12-01  1.657
     2 1959-12-01  1.571
     """
-    if _pandas.is_panel(y):
-        raise ValueError(
-            "backtest takes one series (or a DataFrame of columns forecast together), not a "
-            "long-format panel; backtest each series, e.g. for uid, g in y.groupby('unique_id'): "
-            "backtest(forecaster, g.set_index('ds')['y'])."
-        )
-    y, X = (v if v is None or isinstance(v, (pd.Series, pd.DataFrame)) else np.asarray(v)
-            for v in (y, X))  # lists as arrays (a list's .index is a method, not stamps)
-    if X is not None and len(X) < len(y):
-        raise ValueError(
-            f"X has {len(X)} rows but y has {len(y)}; backtest reads the covariates of every step "
-            "of y (training windows and forecast steps alike): pass X aligned with y."
-        )
-    h = getattr(forecaster, "horizon", None) if horizon is None else horizon
-    if h is None:
-        raise ValueError(f"{type(forecaster).__name__} has no horizon of its own (a search of "
-                         "forecasters?); pass backtest's horizon.")
-    step = h if step is None else step
-    for name, value in (("horizon", h), ("n_origins", n_origins), ("step", step),
-                        ("train_size", 1 if train_size is None else train_size)):
-        check_count(value, name)
-    n = len(y)
-    origins = [n - h - i * step for i in reversed(range(n_origins))]
-    if origins[0] < 2:
-        raise ValueError(
-            f"{n_origins} origins {step} steps apart with horizon {h} need at least "
-            f"{h + (n_origins - 1) * step + 2} observations (y has {n}); lower n_origins, step "
-            "or horizon."
-        )
-    check_choice(window, "window", ("expanding", "sliding"))
-    if train_size is not None and window == "expanding":
-        raise ValueError("train_size sets the window of window='sliding'; an expanding window "
-                         "trains on everything before each origin: leave train_size out.")
-    if train_size is not None and train_size > origins[0]:  # it became an expanding window
-        raise ValueError(
-            f"train_size={train_size} is longer than the {origins[0]} observations before the "
-            f"first origin; pass train_size <= {origins[0]}, or fewer origins."
-        )
-    if isinstance(refit, np.bool_):
-        refit = bool(refit)
-    if not isinstance(refit, bool):
-        check_count(refit, "refit")
+    y, X, h, origins, every = _backtest_plan(forecaster, y, X, horizon, n_origins, step, window,
+                                             train_size, refit)
     # the scale's season is the data's (its frequency's), not the forecaster's season_length
     m = _pandas.season_length(y.index) if isinstance(y, (pd.Series, pd.DataFrame)) else 1
     size = train_size or origins[0]
-    every = 1 if refit is True else (refit or 0)
     metrics, forecasts, fitted, previous, batched = [], [], None, None, None
     for i, origin in enumerate(origins):
         start = 0 if window == "expanding" else max(0, origin - size)
