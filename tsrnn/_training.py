@@ -399,34 +399,14 @@ def train(
                 _progress(epoch, steps, config, train_loss, result, started)
             diverged = _divergence(train_loss, monitored, module)
             if diverged:
-                clip = ("lower gradient_clip" if config.gradient_clip
-                        else "set gradient_clip (e.g. gradient_clip=1.0)")
-                advice = (f"lower learning_rate or {clip}, and check the input for extreme "
-                          "values (beyond float32's 3.4e38 with scaling=None).")
-                if best_state is None:
-                    raise TrainingDivergedError(
-                        f"{diverged} in epoch {epoch + 1} before any usable weights existed; "
-                        + advice
-                    )
-                module.load_state_dict(best_state)
+                def training_loss() -> float:
+                    module.eval()
+                    with torch.inference_mode(), precision():
+                        return _mean_loss(batch_loss, 0, n, max(batch_size, 1024), device)
+
+                _restore_best(module, best_state, training_loss, diverged, epoch,
+                              result.best_epoch, config)
                 averaged = None  # the average holds diverging steps
-                # an epoch's loss is measured during its steps, the weights kept after them:
-                # the kept ones may be the first to overflow
-                module.eval()
-                with torch.inference_mode(), precision():
-                    kept = _mean_loss(batch_loss, 0, n, max(batch_size, 1024), device)
-                if not math.isfinite(kept):
-                    raise TrainingDivergedError(
-                        f"{diverged} in epoch {epoch + 1}, and the weights of epoch "
-                        f"{result.best_epoch + 1}, the best so far, give a loss of {kept}; "
-                        + advice
-                    )
-                warn(
-                    f"training diverged ({diverged}) in epoch {epoch + 1}; restored the "
-                    f"weights of epoch {result.best_epoch + 1}. To train further, "
-                    f"{advice}",
-                    RuntimeWarning,
-                )
                 break
             # The best weights are those of the lowest loss; patience (as in scikit-learn's MLP)
             # only counts an epoch as progress when it improves on the best by more than tol.
@@ -460,6 +440,30 @@ def train(
     if averaged is not None and averaged.n_averaged > 0:
         module.load_state_dict(averaged.module.state_dict())
     return result
+
+
+def _restore_best(module: nn.Module, best_state: dict | None, training_loss: Callable[[], float],
+                  diverged: str, epoch: int, best_epoch: int, config: TrainConfig) -> None:
+    """After a divergence in ``epoch``: restore the best weights so far, with a warning, or
+    raise :class:`TrainingDivergedError` when there are none or their loss on the training
+    samples (``training_loss()``) is not finite either."""
+    clip = ("lower gradient_clip" if config.gradient_clip
+            else "set gradient_clip (e.g. gradient_clip=1.0)")
+    advice = (f"lower learning_rate or {clip}, and check the input for extreme "
+              "values (beyond float32's 3.4e38 with scaling=None).")
+    if best_state is None:
+        raise TrainingDivergedError(
+            f"{diverged} in epoch {epoch + 1} before any usable weights existed; " + advice)
+    module.load_state_dict(best_state)
+    # an epoch's loss is measured during its steps, the weights kept after them: the kept ones
+    # may be the first to overflow
+    kept = training_loss()
+    if not math.isfinite(kept):
+        raise TrainingDivergedError(
+            f"{diverged} in epoch {epoch + 1}, and the weights of epoch {best_epoch + 1}, the "
+            f"best so far, give a loss of {kept}; " + advice)
+    warn(f"training diverged ({diverged}) in epoch {epoch + 1}; restored the weights of epoch "
+         f"{best_epoch + 1}. To train further, {advice}", RuntimeWarning)
 
 
 def _averaging(module: nn.Module, config: TrainConfig, n: int, batch_size: int):
