@@ -95,7 +95,8 @@ PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
 def _check_precision_name(precision) -> None:
     if not isinstance(precision, str) or precision not in PRECISIONS:
         raise ValueError(
-            f"precision={precision!r} is not valid; choose one of {', '.join(map(repr, PRECISIONS))}."
+            f"precision={precision!r} is not valid; choose one of "
+            f"{', '.join(map(repr, PRECISIONS))}."
         )
 
 
