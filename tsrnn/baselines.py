@@ -224,6 +224,18 @@ def _near_unit_root(result) -> bool:
     return bool(len(roots)) and np.abs(roots).min() < 1.01
 
 
+def _too_short(n: int, cov, fixed_order, fixed_seasonal, d: int, big_d: int, m: int) -> str:
+    """The error of a search in which no candidate had enough observations to be tried."""
+    covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
+    fixed = [f"{name}={plain(tuple(value))}" for name, value in
+             (("order", fixed_order), ("seasonal_order", fixed_seasonal))
+             if value is not None and any(value)]
+    orders = "".join(f"{f}, " for f in fixed) + f"d={d}, D={big_d} (season {m})"
+    return (f"the series has {n} observation(s), too few for ARIMA with {orders}{covariates}; "
+            "pass a longer series, lower orders or fewer covariates, or use "
+            "SeasonalNaiveForecaster.")
+
+
 class ARIMAForecaster(BaseForecaster):
     """(Seasonal) ARIMA from statsmodels, with automatic order selection when none is given.
 
@@ -450,16 +462,14 @@ class ARIMAForecaster(BaseForecaster):
                     best, improved = cand, True
                     break  # (auto.arima starts its list of moves again from the new best)
         if not fits:  # no candidate had enough observations to be tried
-            covariates = "" if cov is None else f" and {cov.shape[1]} covariate(s)"
-            fixed = [f"{name}={plain(tuple(value))}" for name, value in
-                     (("order", fixed_order), ("seasonal_order", fixed_seasonal))
-                     if value is not None and any(value)]
-            orders = "".join(f"{f}, " for f in fixed) + f"d={d}, D={big_d} (season {m})"
-            raise ValueError(
-                f"the series has {len(y)} observation(s), too few for ARIMA with {orders}"
-                f"{covariates}; pass a longer series, lower orders or fewer covariates, or use "
-                "SeasonalNaiveForecaster."
-            )
+            raise ValueError(_too_short(len(y), cov, fixed_order, fixed_seasonal, d, big_d, m))
+        return self._refit_best(y, cov, m, fits, ics, search, d + big_d), kept
+
+    def _refit_best(self, y, cov, m, fits: dict, ics: dict, search: bool, differences: int):
+        """The searched specification with the lowest AICc, refit on the whole series at the
+        search's estimates (its fit on the differenced series; the next best when that refit
+        fails), one with a root near the unit circle only when the caller's orders allow no
+        other (with a warning)."""
         refused = {k for k in ics if search and _near_unit_root(fits[k])}
         for key in sorted((k for k in ics if np.isfinite(ics[k])),
                           key=lambda k: (k in refused, ics[k])):
@@ -469,14 +479,14 @@ class ARIMAForecaster(BaseForecaster):
                      f"order={key[0]} seasonal_order={key[1]}, is kept. An AR root at 1 means "
                      "the series needs one more difference, an MA root at 1 one fewer: try "
                      "another d (or D), or order=None.")
-            if not d + big_d:  # (nothing differenced: the search's fit is the model)
-                return fits[key], kept
+            if not differences:  # (nothing differenced: the search's fit is the model)
+                return fits[key]
             try:  # the whole series' model at the search's estimates
                 result = self._fit_one(y, cov, *key, m, params=fits[key].params)
             except (np.linalg.LinAlgError, ValueError):
                 continue
             if np.isfinite(result.llf):
-                return result, kept
+                return result
         raise ValueError(
             "no ARIMA model could be fit to this series; pass an explicit order, or check "
             "the series for constant or extreme values."
