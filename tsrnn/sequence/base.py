@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -356,7 +357,8 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         x_all = torch.as_tensor(self._inputs(seqs, mask, mean, std, self.scaling),
                                 device=device)  # (N, T, D|2D)
         # equal lengths need no masking: the network takes lengths=None
-        len_all = None if lengths.min() == lengths.max() else torch.as_tensor(lengths, device=device)
+        len_all = (None if lengths.min() == lengths.max()
+                   else torch.as_tensor(lengths, device=device))
         y_all = torch.as_tensor(targets, device=device)
         w_all = torch.as_tensor(weights, dtype=torch.float32, device=device)  # (N, [T])
 
@@ -377,26 +379,7 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             return (loss * w_all[idx]).sum() / expected, expected
 
         if warm:  # train the fitted network(s) further
-            spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
-            def build(i: int) -> torch.nn.Module:  # a copy: a fit that fails leaves the model
-                return copy.deepcopy(members[i])
-            self._check_layout({  # files from before ensemble_size was recorded: n_members
-                **spec.get("layout", {}), "ensemble_size": spec.get("ensemble_size",
-                                                                    spec["n_members"]),
-                **({"conv_steps": spec["conv_steps"]} if "conv_steps" in spec else {}),
-                **getattr(self, "_fit_params", {})})  # the scaling too, which the stats keep
-            if output_size != spec["output_size"]:
-                raise ValueError(
-                    f"warm_start: y gives {output_size} output(s) per sample but the fitted "
-                    f"network has {spec['output_size']}; pass targets of the first fit's shape "
-                    "or set warm_start=False."
-                )
-            if x_all.shape[2] != spec["input_size"]:
-                raise ValueError(
-                    f"warm_start: scaling={self.scaling!r} gives {x_all.shape[2]} input channel(s) "
-                    f"but the fitted network reads {spec['input_size']}; keep the scaling of the "
-                    "first fit or set warm_start=False."
-                )
+            spec, build = self._warm_members(output_size, x_all.shape[2])
         else:
             stride = None
             if self.output == "last" and self.conv_steps is not None:
@@ -429,7 +412,36 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
         self._steps = step_columns(X)  # a 2-D DataFrame's columns: its time steps
-        # a warm fit appends its epochs to the curves, as scikit-learn's MLP does
+        self._record_curves(result, warm)
+        return self
+
+    def _warm_members(self, output_size: int, input_size: int) -> tuple[dict, Callable]:
+        """The fitted network's spec and a builder of copies of its members, to train further
+        (``warm_start``; a copy, so that a fit that fails leaves the model), once the new fit
+        is checked to match it."""
+        spec, members = self._module_spec, list(getattr(self.module_, "members", [self.module_]))
+        self._check_layout({  # files from before ensemble_size was recorded: n_members
+            **spec.get("layout", {}), "ensemble_size": spec.get("ensemble_size",
+                                                                spec["n_members"]),
+            **({"conv_steps": spec["conv_steps"]} if "conv_steps" in spec else {}),
+            **getattr(self, "_fit_params", {})})  # the scaling too, which the stats keep
+        if output_size != spec["output_size"]:
+            raise ValueError(
+                f"warm_start: y gives {output_size} output(s) per sample but the fitted "
+                f"network has {spec['output_size']}; pass targets of the first fit's shape "
+                "or set warm_start=False."
+            )
+        if input_size != spec["input_size"]:
+            raise ValueError(
+                f"warm_start: scaling={self.scaling!r} gives {input_size} input channel(s) "
+                f"but the fitted network reads {spec['input_size']}; keep the scaling of the "
+                "first fit or set warm_start=False."
+            )
+        return spec, lambda i: copy.deepcopy(members[i])
+
+    def _record_curves(self, result, warm: bool) -> None:
+        """The loss curves and best epoch of a fit's training ``result``; a warm fit appends
+        its epochs to the curves, as scikit-learn's MLP does."""
         before = len(self.loss_curve_) if warm else 0
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
         earlier = list(self.validation_loss_curve_) if warm else []
@@ -437,7 +449,6 @@ class _SequenceEstimator(TorchEstimatorMixin, BaseEstimator):
             earlier += [math.nan] * (before - len(earlier))
         self.validation_loss_curve_ = earlier + result.validation_loss_curve
         self.best_epoch_ = before + result.best_epoch
-        return self
 
     def _check_params(self) -> None:
         check_network_params(self, self.cell)
