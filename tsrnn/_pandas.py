@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,7 +220,8 @@ def read_series(y, name: str = "y", copy: bool = True, stamped: bool = True,
             )
         if bad:
             raise TypeError(
-                f"{name} has non-numeric column(s) {bad}; convert them (pd.to_numeric) or drop them."
+                f"{name} has non-numeric column(s) {bad}; convert them (pd.to_numeric) or drop "
+                "them."
             )
         fmt = SeriesFormat("frame", 2, index, columns=y.columns)
     else:
@@ -634,6 +636,69 @@ def _missing_covariates(ids: pd.Index, stamps: pd.Index, codes, found) -> None:
         )
 
 
+def _panel_time_step(stamps, keys: np.ndarray, codes: np.ndarray, ids, first: np.ndarray,
+                     last: np.ndarray, refuse: Callable) -> str:
+    """The step of a panel's datetime or period stamps (sorted by series, then time; ``keys``
+    their integer keys, ``codes`` their series' numbers in ``ids``, ``first`` and ``last`` each
+    series' rows): the frequency of its longest series, which every series must follow (else
+    ``refuse(row, problem)`` raises)."""
+    same = np.diff(codes) == 0  # consecutive rows of one series
+    # the frequency is inferred from the longest series; among those of most rows, the one
+    # spanning the longest time, then starting first (the first in the rows' order made a
+    # panel of Mon-Thu and Thu-Tue series daily or business-daily by its row order)
+    rows, span = last - first, keys[last] - keys[first]
+    tied = np.flatnonzero(rows == rows.max())
+    longest = tied[np.lexsort((keys[first[tied]], -span[tied]))[0]]
+    freq = stamps.freq if isinstance(stamps, pd.PeriodIndex) else _datetime_freq(
+        stamps[first[longest] : last[longest] + 1])
+    if freq is None:
+        raise ValueError(
+            "the frequency of the panel's ds column cannot be inferred; make every series "
+            "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS')), or, if "
+            "monthly or quarterly stamps fall on different days, use periods: df['ds'] = "
+            "df['ds'].dt.to_period('M')."
+        )
+    if isinstance(stamps, pd.PeriodIndex):
+        steps, stride = keys, freq.n
+    elif isinstance(freq, pd.offsets.Tick) and stamps.tz is None:  # fixed length
+        rel = keys - np.repeat(keys[first], last - first + 1)  # from each series' start
+        delta = pd.Timedelta(freq) // pd.Timedelta(1, unit=stamps.unit)  # in their unit
+        steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
+    else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
+        grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base, unit=stamps.unit,
+                             **_WALL_CLOCK)  # pandas < 3 makes ns stamps without unit=
+        steps, stride = grid.get_indexer(stamps), freq.n
+        for s in np.unique(codes[steps < 0]):  # off the panel's grid (another clock
+            rows = slice(first[s], last[s] + 1)  # offset, e.g. :30): on its own grid
+            own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base,
+                                unit=stamps.unit, **_WALL_CLOCK)
+            steps[rows] = own.get_indexer(stamps[rows])
+    bad = steps < 0
+    bad[1:] |= same & (np.diff(steps) != stride)
+    if bad.any():
+        row = np.argmax(bad)
+        own = _datetime_freq(stamps[first[codes[row]] : last[codes[row]] + 1]) if isinstance(
+            stamps, pd.DatetimeIndex) else None
+        if own is not None and type(own) is type(freq) and own.n == freq.n:  # W-MON, W-SUN
+            refuse(row, f"is regular at {own.freqstr}, but the panel's frequency is "
+                        f"{freq.freqstr} (that of its longest series, "
+                        f"{_shown(ids[codes[first[longest]]])}); one panel's series share the "
+                        "anchor (e.g. the weekday): shift their stamps to it, or forecast "
+                        "those series in a panel of their own.")
+        if own is not None:  # another step (15min beside 30min): nothing is missing
+            refuse(row, f"is regular at {own.freqstr}, not at the panel's frequency "
+                        f"{freq.freqstr} (that of its longest series, "
+                        f"{_shown(ids[codes[first[longest]]])}); resample it to "
+                        f"{freq.freqstr} (e.g. its values' resample('{freq.freqstr}').mean()), "
+                        "or forecast it in a panel of its own.")
+        refuse(row, f"is not regular at the panel's frequency {freq.freqstr} (that of its "
+                    f"longest series, {_shown(ids[codes[first[longest]]])}; every series must "
+                    "follow it): fill or resample its missing time stamps.")
+    # (a DateOffset's freqstr, "<DateOffset: months=1>", is no alias)
+    return (f"{_MONTHS}{freq.n * freq.kwds['months']})" if type(freq) is pd.DateOffset
+            else freq.freqstr)
+
+
 def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, tuple]:
     """Split a long-format panel into per-series (T_i, 1) arrays and the panel's format.
 
@@ -693,61 +758,7 @@ def read_panel(y: pd.DataFrame, X=None) -> tuple[list[np.ndarray], list | None, 
                        + _clock_advice(stamps, "back", "df['ds'] = df.groupby('unique_id')"
                                        f"['ds'].transform(lambda s: s.dt{_LOCALIZE})"))
     if isinstance(stamps, (pd.DatetimeIndex, pd.PeriodIndex)):
-        # the frequency is inferred from the longest series; among those of most rows, the one
-        # spanning the longest time, then starting first (the first in the rows' order made a
-        # panel of Mon-Thu and Thu-Tue series daily or business-daily by its row order)
-        rows, span = last - first, keys[last] - keys[first]
-        tied = np.flatnonzero(rows == rows.max())
-        longest = tied[np.lexsort((keys[first[tied]], -span[tied]))[0]]
-        freq = stamps.freq if isinstance(stamps, pd.PeriodIndex) else _datetime_freq(
-            stamps[first[longest] : last[longest] + 1])
-        if freq is None:
-            raise ValueError(
-                "the frequency of the panel's ds column cannot be inferred; make every series "
-                "regular (e.g. df.set_index('ds').groupby('unique_id').resample('MS')), or, if "
-                "monthly or quarterly stamps fall on different days, use periods: df['ds'] = "
-                "df['ds'].dt.to_period('M')."
-            )
-        if isinstance(stamps, pd.PeriodIndex):
-            steps, stride = keys, freq.n
-        elif isinstance(freq, pd.offsets.Tick) and stamps.tz is None:  # fixed length
-            rel = keys - np.repeat(keys[first], last - first + 1)  # from each series' start
-            delta = pd.Timedelta(freq) // pd.Timedelta(1, unit=stamps.unit)  # in their unit
-            steps, stride = np.where(rel % delta == 0, rel // delta, -1), 1
-        else:  # calendar offsets, or wall-clock steps across DST: positions on a grid
-            grid = pd.date_range(stamps.min(), stamps.max(), freq=freq.base, unit=stamps.unit,
-                                 **_WALL_CLOCK)  # pandas < 3 makes ns stamps without unit=
-            steps, stride = grid.get_indexer(stamps), freq.n
-            for s in np.unique(codes[steps < 0]):  # off the panel's grid (another clock
-                rows = slice(first[s], last[s] + 1)  # offset, e.g. :30): on its own grid
-                own = pd.date_range(stamps[first[s]], stamps[last[s]], freq=freq.base,
-                                    unit=stamps.unit, **_WALL_CLOCK)
-                steps[rows] = own.get_indexer(stamps[rows])
-        bad = steps < 0
-        bad[1:] |= same & (np.diff(steps) != stride)
-        if bad.any():
-            row = np.argmax(bad)
-            own = _datetime_freq(stamps[first[codes[row]] : last[codes[row]] + 1]) if isinstance(
-                stamps, pd.DatetimeIndex) else None
-            if own is not None and type(own) is type(freq) and own.n == freq.n:  # W-MON, W-SUN
-                refuse(row, f"is regular at {own.freqstr}, but the panel's frequency is "
-                            f"{freq.freqstr} (that of its longest series, "
-                            f"{_shown(ids[codes[first[longest]]])}); one panel's series share the "
-                            "anchor (e.g. the weekday): shift their stamps to it, or forecast "
-                            "those series in a panel of their own.")
-            if own is not None:  # another step (15min beside 30min): nothing is missing
-                refuse(row, f"is regular at {own.freqstr}, not at the panel's frequency "
-                            f"{freq.freqstr} (that of its longest series, "
-                            f"{_shown(ids[codes[first[longest]]])}); resample it to "
-                            f"{freq.freqstr} (e.g. its values' resample('{freq.freqstr}').mean()), "
-                            "or forecast it in a panel of its own.")
-            refuse(row, f"is not regular at the panel's frequency {freq.freqstr} "
-                                   "(that of its longest series, "
-                                   f"{_shown(ids[codes[first[longest]]])}"
-                                   "; every series must follow it): "
-                                   "fill or resample its missing time stamps.")
-        step = f"{_MONTHS}{freq.n * freq.kwds['months']})" if type(freq) is pd.DateOffset \
-            else freq.freqstr  # (a DateOffset's freqstr, "<DateOffset: months=1>", is no alias)
+        step = _panel_time_step(stamps, keys, codes, ids, first, last, refuse)
     else:
         spacing, multi = np.diff(keys), last > first
         step = np.ones(len(first), dtype=np.int64)
