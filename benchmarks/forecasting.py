@@ -72,6 +72,7 @@ from tsrnn import (  # noqa: E402
     smape,
 )
 from tsrnn._pandas import season_length  # noqa: E402
+from tsrnn.compose import _TRANSFORMS, _accepts  # noqa: E402
 
 HORIZON = {"Y": 6, "A": 6, "Q": 8, "M": 12, "W": 13, "D": 14}
 MODELS = {  # name -> (horizon, seed) -> forecaster with its defaults
@@ -221,7 +222,7 @@ def _evaluate(name: str, model_name: str, quick: bool, n_origins: int, shift: in
     h, m = horizon_of(panel)
     settings = dict(settings)
     wrap = settings.pop("target_transform", None)
-    wrap = wrap if wrap is not None and _ALLOWS[wrap](panel.y.to_numpy()) else None
+    wrap = wrap if wrap is not None and _accepts(wrap, panel.y.to_numpy()) else None
     rows, pred = [], None
     for k in range(n_origins):
         train, test = split(panel, h, cut=(n_origins - 1 - k) * max(1, h // 2) + shift * h)
@@ -332,15 +333,10 @@ def results(table: pd.DataFrame, names: list, models: list, title: str, plot: Pa
     return lines
 
 
-# the values each of TransformedTargetForecaster's transforms takes
-_ALLOWS = {"log": lambda y: (y > 0).all(), "boxcox": lambda y: (y > 0).all(),
-           "log1p": lambda y: (y >= 0).all(), "diff": lambda y: True}
-
-
 def parse_settings(pairs: list[str]) -> dict:
     """``PARAM=VALUE`` pairs as parameters of the recurrent forecasters: each value read as a
     Python literal (``False``, ``500``, ``0.1``, ``None``), else kept as a string.
-    ``target_transform=T`` (one of ``_ALLOWS``) instead wraps them in
+    ``target_transform=T`` (a transform of TransformedTargetForecaster) instead wraps them in
     ``TransformedTargetForecaster(..., T)`` on the datasets whose values that transform takes
     (a log: positive ones), and leaves them as they are on the others."""
     known = {**RNNForecaster().get_params(), "target_transform": None}
@@ -354,9 +350,9 @@ def parse_settings(pairs: list[str]) -> dict:
             settings[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             settings[name] = text
-    if settings.get("target_transform", "log") not in _ALLOWS:
+    if settings.get("target_transform", "log") not in _TRANSFORMS:
         raise SystemExit(f"--set target_transform={settings['target_transform']!r}: give one of "
-                         f"{sorted(_ALLOWS)}")
+                         f"{sorted(_TRANSFORMS)}")
     return settings
 
 

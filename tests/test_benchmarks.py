@@ -257,11 +257,12 @@ def test_forecasting_target_transform_wraps_the_recurrent_models_where_the_data_
     rows = {(name, wrap): bench.evaluate(name, "rnn", True, 1, 0,
                                          {**fast, **({"target_transform": "log"} if wrap else {})})
             for name in ("lynx", "sunspots") for wrap in (False, True)}
+
     def metrics(rows):  # (fit and predict seconds vary)
         return [(r["mase"], r["smape"], r["rmse"]) for r in rows]
     assert metrics(rows["sunspots", True][0]) == metrics(rows["sunspots", False][0])
     (row,), pred = rows["lynx", True]
-    train, test = bench.split(bench.load_panel("lynx", True), 6, cut=0)
+    train, _ = bench.split(bench.load_panel("lynx", True), 6, cut=0)
     wrapped = TransformedTargetForecaster(RNNForecaster(horizon=6, random_state=0, **fast), "log")
     np.testing.assert_allclose(pred.y, wrapped.fit(train).predict().y, rtol=1e-12)
     assert row["mase"] != rows["lynx", False][0][0]["mase"]

@@ -17,6 +17,15 @@ _TRANSFORMS = ("log", "log1p", "boxcox", "diff")
 _LAMBDA_BOUNDS = (-1.0, 2.0)  # as R's forecast::BoxCox.lambda
 
 
+def _accepts(transform: str, values) -> bool:
+    """Whether ``transform`` (one of :class:`TransformedTargetForecaster`'s) takes ``values``:
+    "log" and "boxcox" positive ones, "log1p" non-negative ones, "diff" any."""
+    values = np.asarray(values)
+    if transform == "log1p":
+        return not (values < 0).any()
+    return transform not in ("log", "boxcox") or not (values <= 0).any()
+
+
 def _inv_boxcox(z: np.ndarray, lam: float) -> np.ndarray:
     """The inverse Box-Cox transform, continued past the range where scipy's gives NaN: for
     λ > 0 as R's forecast::InvBoxCox, sign(x)|x|^(1/λ) of x = λz + 1 (a forecast below the
@@ -112,10 +121,12 @@ class TransformedTargetForecaster(BaseForecaster):
         return np.column_stack([boxcox(c, lmbda=lam) for c, lam in zip(values.T, self.lambdas_)])
 
     def _check_positive(self, values: np.ndarray) -> None:
-        if self.transform == "log1p" and (values < 0).any():
+        if _accepts(self.transform, values):
+            return
+        if self.transform == "log1p":
             raise ValueError("transform='log1p' needs a non-negative series but y has values "
                              "< 0; shift the series first, or use transform='diff'.")
-        if self.transform in ("log", "boxcox") and (values <= 0).any():
+        if self.transform in ("log", "boxcox"):
             raise ValueError(
                 f"transform={self.transform!r} needs a strictly positive series but y has values "
                 "≤ 0; for counts with zeros use transform='log1p' (log(1 + y): its forecasts "
